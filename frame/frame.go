@@ -1,0 +1,158 @@
+package frame
+
+import (
+	"fmt"
+	"sync/atomic"
+)
+
+// Plane is one channel of samples, row-major with Stride ≥ W.
+type Plane struct {
+	W, H, Stride int
+	Pix          []float32
+}
+
+// Row returns row y, exactly W samples long.
+func (p *Plane) Row(y int) []float32 {
+	o := y * p.Stride
+	return p.Pix[o : o+p.W : o+p.W]
+}
+
+// CopyFrom copies src's samples into p; the sizes must match.
+func (p *Plane) CopyFrom(src *Plane) {
+	if p.Stride == src.Stride {
+		copy(p.Pix[:p.Stride*p.H], src.Pix[:src.Stride*src.H])
+		return
+	}
+	for y := 0; y < p.H; y++ {
+		copy(p.Row(y), src.Row(y))
+	}
+}
+
+// Frame is one picture in the working format. A *Frame sent on a channel is handed over:
+// the receiver forwards it or calls Release. Retain lets a temporal window keep a frame
+// that has also been passed on.
+type Frame struct {
+	Format Format
+	W, H   int
+	Planes []Plane
+
+	// Index counts frames from 0 in decode order of presentation.
+	Index int64
+	// PTS and Duration are in units of TimeBase, as the source gave them.
+	PTS, Duration int64
+	TimeBase      Rational
+	// Key is an opaque tag set by a source, copied by CopyMeta (e.g. a file name).
+	Key string
+
+	refs atomic.Int32
+	pool *Pool
+}
+
+// New allocates a frame outside any pool.
+func New(f Format, w, h int) *Frame {
+	fr := &Frame{Format: f, W: w, H: h}
+	fr.alloc()
+	fr.refs.Store(1)
+	return fr
+}
+
+func (fr *Frame) alloc() {
+	n := fr.Format.NumPlanes()
+	fr.Planes = make([]Plane, n)
+	for i := range fr.Planes {
+		pw, ph := fr.Format.PlaneSize(i, fr.W, fr.H)
+		fr.Planes[i] = Plane{W: pw, H: ph, Stride: pw, Pix: make([]float32, pw*ph)}
+	}
+}
+
+// Geometry is what frames of one pool share.
+type Geometry struct {
+	Format Format
+	W, H   int
+}
+
+// Geometry returns the frame's format and size.
+func (fr *Frame) Geometry() Geometry { return Geometry{fr.Format, fr.W, fr.H} }
+
+func (g Geometry) String() string { return fmt.Sprintf("%dx%d %s", g.W, g.H, g.Format) }
+
+// CopyMeta copies timestamps and tags from src.
+func (fr *Frame) CopyMeta(src *Frame) {
+	fr.Index, fr.PTS, fr.Duration, fr.TimeBase, fr.Key = src.Index, src.PTS, src.Duration, src.TimeBase, src.Key
+}
+
+// CopyFrom copies src's samples and metadata; the geometries must match.
+func (fr *Frame) CopyFrom(src *Frame) {
+	for i := range fr.Planes {
+		fr.Planes[i].CopyFrom(&src.Planes[i])
+	}
+	fr.CopyMeta(src)
+}
+
+// Retain adds a reference; each Retain needs one more Release.
+func (fr *Frame) Retain() *Frame {
+	fr.refs.Add(1)
+	return fr
+}
+
+// Release drops a reference; the last one returns the frame to its pool.
+func (fr *Frame) Release() {
+	switch n := fr.refs.Add(-1); {
+	case n == 0 && fr.pool != nil:
+		fr.pool.put(fr)
+	case n < 0:
+		panic("frame: Release of a frame with no references")
+	}
+}
+
+// Pool hands out frames of the same geometry as a given frame (or any geometry), recycling
+// released ones. It is safe for concurrent use.
+type Pool struct {
+	free      chan *Frame
+	allocated atomic.Int64
+}
+
+// NewPool returns a pool that keeps at most capacity released frames.
+func NewPool(capacity int) *Pool {
+	return &Pool{free: make(chan *Frame, capacity)}
+}
+
+// Get returns a frame of geometry g with one reference. Samples are not cleared.
+func (p *Pool) Get(g Geometry) *Frame {
+	for {
+		select {
+		case fr := <-p.free:
+			if fr.Geometry() != g {
+				continue // geometry changed mid-stream: let the old frame go
+			}
+			fr.refs.Store(1)
+			return fr
+		default:
+			fr := &Frame{Format: g.Format, W: g.W, H: g.H, pool: p}
+			fr.alloc()
+			fr.refs.Store(1)
+			p.allocated.Add(1)
+			return fr
+		}
+	}
+}
+
+// Like returns a pooled frame of src's geometry with src's metadata.
+func (p *Pool) Like(src *Frame) *Frame {
+	fr := p.Get(src.Geometry())
+	fr.CopyMeta(src)
+	return fr
+}
+
+// Allocated is the number of frames the pool has ever allocated.
+func (p *Pool) Allocated() int64 { return p.allocated.Load() }
+
+func (p *Pool) put(fr *Frame) {
+	select {
+	case p.free <- fr:
+	default: // pool full: leave it to the garbage collector
+	}
+}
+
+// Pool returns the pool the frame came from, or nil.
+func (fr *Frame) Pool() *Pool { return fr.pool }

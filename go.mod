@@ -1,0 +1,3 @@
+module github.com/denoise-go/denoise
+
+go 1.26.0

@@ -1,0 +1,54 @@
+// Package pipeline wires a source, filter stages and a sink into goroutines joined by bounded
+// channels: per-frame filters run on N workers with ordered reassembly, temporal stages own
+// their window, the first error stops everything and names its stage, and live mode drops
+// by a stated policy and counts every drop.
+package pipeline
+
+import (
+	"context"
+
+	"github.com/denoise-go/denoise/frame"
+)
+
+// Source yields frames in presentation order. Next returns io.EOF after the last frame.
+type Source interface {
+	Next(ctx context.Context) (*frame.Frame, error)
+}
+
+// Sink consumes frames in order. Write takes ownership of the frame (it must Release it).
+// Close is called once, after the last Write or after an error, and must leave a valid output.
+type Sink interface {
+	Write(f *frame.Frame) error
+	Close() error
+}
+
+// Filter transforms one frame at a time. One Filter value serves one worker goroutine, so it
+// may keep scratch buffers; Process takes ownership of in and returns the output frame
+// (in itself, or a frame from in.Pool() after releasing in).
+type Filter interface {
+	Name() string
+	Process(in *frame.Frame) (*frame.Frame, error)
+}
+
+// FilterFactory makes one Filter per worker.
+type FilterFactory func() (Filter, error)
+
+// Temporal is a stage that sees frames in order and may hold a window of them. Push takes
+// ownership of in and calls emit for every output frame that is complete, in order; Flush
+// emits the rest at end of stream. Frames out == frames in.
+type Temporal interface {
+	Name() string
+	Push(in *frame.Frame, emit func(*frame.Frame) error) error
+	Flush(emit func(*frame.Frame) error) error
+	// Lookahead is how many future frames the stage waits for before it emits a frame
+	// (the latency it adds, in frames).
+	Lookahead() int
+}
+
+// Stage is one step between source and sink: exactly one of Filter or Temporal is set.
+type Stage struct {
+	Name     string
+	Filter   FilterFactory // per-frame, run on Workers goroutines with ordered output
+	Workers  int           // ≤ 0: GOMAXPROCS
+	Temporal Temporal      // in-order, one goroutine
+}
