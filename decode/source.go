@@ -1,0 +1,410 @@
+package decode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/asticode/go-astiav"
+
+	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/av"
+)
+
+// Options say what to open and how.
+type Options struct {
+	// Input is a path, an image-sequence pattern (img_%04d.png), a URL, a device, or "-"
+	// for standard input.
+	Input string
+	// Format forces FFmpeg's demuxer or device ("v4l2", "rawvideo", "image2", "yuv4mpegpipe").
+	Format string
+	// InputOptions are FFmpeg demuxer/protocol options (video_size, pixel_format, framerate,
+	// rtsp_transport, …).
+	InputOptions map[string]string
+	// Threads is the decoder's thread count (0: FFmpeg chooses).
+	Threads int
+	Logger  *slog.Logger
+}
+
+// PacketHandler receives packets of the streams that are passed through; it must not keep p.
+type PacketHandler func(p *astiav.Packet, in *astiav.Stream) error
+
+// Source decodes the video stream of one input.
+type Source struct {
+	opts   Options
+	fc     *astiav.FormatContext
+	video  *astiav.Stream
+	dec    *astiav.CodecContext
+	pkt    *astiav.Packet
+	avf    *astiav.Frame
+	conv   *astiav.Frame // swscale target for pixel formats the working format cannot hold
+	sws    *astiav.SoftwareScaleContext
+	reader *av.Reader
+	pf     av.PixFmt
+	geom   frame.Geometry
+	pool   *frame.Pool
+	rate   astiav.Rational
+	closer []func()
+
+	onPacket PacketHandler
+	pending  []*astiav.Packet // passthrough packets read before a handler was set
+	first    *frame.Frame     // decoded by Open to learn the format
+	index    int64
+	eof      bool
+	flushed  bool
+	lastPTS  int64
+	mu       sync.Mutex
+	closed   bool
+}
+
+// Open opens the input, finds its video stream, opens the decoder and decodes the first
+// frame, so that Geometry is known before any output is created.
+func Open(opts Options) (s *Source, err error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s = &Source{opts: opts, pool: frame.NewPool(64), lastPTS: av.NoPTS}
+	defer func() {
+		if err != nil {
+			s.Close()
+			s = nil
+		}
+	}()
+	url, name := opts.Input, opts.Input
+	if url == "-" {
+		url, name = "pipe:0", "standard input"
+	} else if !strings.Contains(url, "://") && opts.Format == "" && !strings.Contains(url, "%") {
+		if _, statErr := os.Stat(url); statErr != nil {
+			return nil, fmt.Errorf("open %s: %w", name, unwrapPathErr(statErr))
+		}
+	}
+	var ifmt *astiav.InputFormat
+	if opts.Format != "" {
+		if ifmt = astiav.FindInputFormat(opts.Format); ifmt == nil {
+			return nil, fmt.Errorf("open %s: unknown input format %q (see `ffmpeg -formats` / `-devices`)", name, opts.Format)
+		}
+	}
+	dict := astiav.NewDictionary()
+	defer dict.Free()
+	for k, v := range opts.InputOptions {
+		if err := dict.Set(k, v, 0); err != nil {
+			return nil, fmt.Errorf("open %s: input option %s=%s: %w", name, k, v, err)
+		}
+	}
+	if s.fc = astiav.AllocFormatContext(); s.fc == nil {
+		return nil, errors.New("open: cannot allocate a format context")
+	}
+	if err := s.fc.OpenInput(url, ifmt, dict); err != nil {
+		s.fc.Free()
+		s.fc = nil
+		return nil, fmt.Errorf("open %s: %w", name, describe(err))
+	}
+	s.closer = append(s.closer, s.fc.CloseInput) // CloseInput frees the context too
+	if e := dict.Get("", nil, astiav.NewDictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); e != nil {
+		return nil, fmt.Errorf("open %s: input option %q is not known to FFmpeg's %s demuxer", name, e.Key(), s.fc.InputFormat().Name())
+	}
+	if err := s.fc.FindStreamInfo(nil); err != nil {
+		return nil, fmt.Errorf("open %s: reading stream info: %w", name, describe(err))
+	}
+	for _, st := range s.fc.Streams() {
+		if st.CodecParameters().MediaType() == astiav.MediaTypeVideo && !isAttachedPic(st) {
+			s.video = st
+			break
+		}
+	}
+	if s.video == nil {
+		return nil, fmt.Errorf("open %s: no video stream", name)
+	}
+	cp := s.video.CodecParameters()
+	codec := astiav.FindDecoder(cp.CodecID())
+	if codec == nil {
+		return nil, fmt.Errorf("open %s: no decoder for codec %s", name, cp.CodecID())
+	}
+	if s.dec = astiav.AllocCodecContext(codec); s.dec == nil {
+		return nil, errors.New("open: cannot allocate a decoder")
+	}
+	s.closer = append(s.closer, s.dec.Free)
+	if err := cp.ToCodecContext(s.dec); err != nil {
+		return nil, fmt.Errorf("open %s: decoder parameters: %w", name, err)
+	}
+	s.rate = s.fc.GuessFrameRate(s.video, nil)
+	s.dec.SetFramerate(s.rate)
+	s.dec.SetTimeBase(s.video.TimeBase())
+	s.dec.SetThreadCount(opts.Threads)
+	if err := s.dec.Open(codec, nil); err != nil {
+		return nil, fmt.Errorf("open %s: opening %s decoder: %w", name, codec.Name(), describe(err))
+	}
+	s.pkt = astiav.AllocPacket()
+	s.closer = append(s.closer, s.pkt.Free)
+	s.avf = astiav.AllocFrame()
+	s.closer = append(s.closer, s.avf.Free)
+
+	first, err := s.decode(context.Background())
+	if err == io.EOF {
+		return nil, fmt.Errorf("open %s: the video stream has no frames", name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	s.first = first
+	return s, nil
+}
+
+func isAttachedPic(st *astiav.Stream) bool {
+	return st.CodecParameters().CodecID() == astiav.CodecIDMjpeg && st.NbFrames() == 1 && st.AvgFrameRate().Num() == 0
+}
+
+func unwrapPathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Geometry is the working format and size of the frames this source yields.
+func (s *Source) Geometry() frame.Geometry { return s.geom }
+
+// Stream facts the encoder needs.
+func (s *Source) VideoStream() *astiav.Stream         { return s.video }
+func (s *Source) FormatContext() *astiav.FormatContext { return s.fc }
+func (s *Source) FrameRate() astiav.Rational          { return s.rate }
+func (s *Source) Decoder() *astiav.CodecContext       { return s.dec }
+
+// PixFmt is the source's pixel format as decoded (before any swscale conversion).
+func (s *Source) PixFmt() string { return s.pf.Name }
+
+// Live reports whether the input is a capture device or a network stream, which cannot
+// be paused: the pipeline then runs in live mode.
+func (s *Source) Live() bool {
+	if s.fc.InputFormat() != nil {
+		switch s.fc.InputFormat().Name() {
+		case "video4linux2,v4l2", "x11grab", "kmsgrab", "fbdev", "lavfi", "alsa", "pulse", "avfoundation", "dshow", "gdigrab":
+			return true
+		}
+	}
+	for _, p := range []string{"rtsp://", "rtmp://", "udp://", "rtp://", "srt://", "tcp://"} {
+		if strings.HasPrefix(s.opts.Input, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// OnPacket sets where the packets of the other streams go. Packets read before it is set
+// are kept and handed over on the next read.
+func (s *Source) OnPacket(h PacketHandler) { s.onPacket = h }
+
+// Next returns the next frame in presentation order, or io.EOF after the last.
+func (s *Source) Next(ctx context.Context) (*frame.Frame, error) {
+	if f := s.first; f != nil {
+		s.first = nil
+		return f, nil
+	}
+	return s.decode(ctx)
+}
+
+func (s *Source) decode(ctx context.Context) (*frame.Frame, error) {
+	for {
+		err := s.dec.ReceiveFrame(s.avf)
+		switch {
+		case err == nil:
+			f, cerr := s.convert()
+			s.avf.Unref()
+			return f, cerr
+		case errors.Is(err, astiav.ErrEof):
+			return nil, io.EOF
+		case !errors.Is(err, astiav.ErrEagain):
+			return nil, fmt.Errorf("decoding frame %d: %w", s.index, describe(err))
+		}
+		if s.eof {
+			if s.flushed {
+				return nil, io.EOF
+			}
+			s.flushed = true
+			if err := s.dec.SendPacket(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
+				return nil, fmt.Errorf("flushing decoder: %w", describe(err))
+			}
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := s.readPacket(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// readPacket reads one packet: video goes to the decoder, other streams to the handler.
+func (s *Source) readPacket() error {
+	if err := s.fc.ReadFrame(s.pkt); err != nil {
+		if errors.Is(err, astiav.ErrEof) {
+			s.eof = true
+			return nil
+		}
+		return fmt.Errorf("reading packet: %w", describe(err))
+	}
+	defer s.pkt.Unref()
+	if s.pkt.StreamIndex() == s.video.Index() {
+		if err := s.dec.SendPacket(s.pkt); err != nil {
+			return fmt.Errorf("decoding packet at %s: %w", s.timeString(s.pkt.Pts()), describe(err))
+		}
+		return nil
+	}
+	in := s.fc.Streams()[s.pkt.StreamIndex()]
+	if s.onPacket == nil {
+		s.pending = append(s.pending, s.pkt.Clone())
+		return nil
+	}
+	for _, p := range s.pending {
+		err := s.onPacket(p, s.fc.Streams()[p.StreamIndex()])
+		p.Free()
+		if err != nil {
+			return err
+		}
+	}
+	s.pending = nil
+	return s.onPacket(s.pkt, in)
+}
+
+func (s *Source) timeString(pts int64) string {
+	if pts == av.NoPTS {
+		return "an unknown time"
+	}
+	tb := s.video.TimeBase()
+	return fmt.Sprintf("%.3fs", float64(pts)*tb.Float64())
+}
+
+// convert turns the decoded AVFrame into a pooled working-format frame.
+func (s *Source) convert() (*frame.Frame, error) {
+	src := s.avf
+	if s.reader == nil {
+		if err := s.configure(src); err != nil {
+			return nil, err
+		}
+	}
+	if src.Width() != s.geom.W || src.Height() != s.geom.H || int(src.PixelFormat()) != s.pf.ID {
+		return nil, fmt.Errorf("frame %d changes size or pixel format (%dx%d %s, was %s): not supported",
+			s.index, src.Width(), src.Height(), src.PixelFormat().Name(), s.geom)
+	}
+	if s.sws != nil {
+		if err := s.sws.ScaleFrame(src, s.conv); err != nil {
+			return nil, fmt.Errorf("converting %s: %w", s.pf.Name, err)
+		}
+		src = s.conv
+	}
+	f := s.pool.Get(s.geom)
+	s.reader.Read(src.UnsafePointer(), f)
+	pts, dur := av.Timing(s.avf.UnsafePointer())
+	if pts == av.NoPTS {
+		pts = s.synthPTS()
+	}
+	if dur <= 0 {
+		dur = s.frameDuration()
+	}
+	f.PTS, f.Duration, f.Index = pts, dur, s.index
+	tb := s.video.TimeBase()
+	f.TimeBase = frame.Rational{Num: tb.Num(), Den: tb.Den()}
+	s.lastPTS = pts
+	s.index++
+	return f, nil
+}
+
+func (s *Source) frameDuration() int64 {
+	tb := s.video.TimeBase()
+	if s.rate.Num() <= 0 || tb.Num() <= 0 {
+		return 1
+	}
+	d := int64(tb.Den()) * int64(s.rate.Den()) / (int64(tb.Num()) * int64(s.rate.Num()))
+	return max(d, 1)
+}
+
+func (s *Source) synthPTS() int64 {
+	if s.lastPTS == av.NoPTS {
+		return 0
+	}
+	return s.lastPTS + s.frameDuration()
+}
+
+// configure learns the pixel format from the first frame and sets up conversion.
+func (s *Source) configure(src *astiav.Frame) error {
+	id := int(src.PixelFormat())
+	pf, err := av.Describe(id)
+	if err != nil {
+		// Not holdable directly: let swscale convert to the nearest format we hold.
+		target := fallbackFormat(id)
+		if pf, err = av.Describe(target); err != nil {
+			return fmt.Errorf("pixel format %s: %w", av.PixFmtName(id), err)
+		}
+		s.sws, err = astiav.CreateSoftwareScaleContext(src.Width(), src.Height(), src.PixelFormat(),
+			src.Width(), src.Height(), astiav.PixelFormat(target),
+			astiav.NewSoftwareScaleContextFlags(astiav.SoftwareScaleContextFlagPoint))
+		if err != nil {
+			return fmt.Errorf("pixel format %s is not supported (no conversion to %s): %w", av.PixFmtName(id), pf.Name, err)
+		}
+		s.closer = append(s.closer, s.sws.Free)
+		s.conv = astiav.AllocFrame()
+		s.closer = append(s.closer, s.conv.Free)
+		s.conv.SetWidth(src.Width())
+		s.conv.SetHeight(src.Height())
+		s.conv.SetPixelFormat(astiav.PixelFormat(target))
+		if err := s.conv.AllocBuffer(0); err != nil {
+			return err
+		}
+		s.opts.Logger.Info("converting pixel format", "from", av.PixFmtName(id), "to", pf.Name)
+	}
+	s.pf = pf
+	s.pf.ID = id
+	f := pf.Format
+	av.Colour(src.UnsafePointer(), &f)
+	if s.sws == nil {
+		f.PixFmt = pf.Name
+	}
+	s.geom = frame.Geometry{Format: f, W: src.Width(), H: src.Height()}
+	s.reader = av.NewReader(pf)
+	return nil
+}
+
+// fallbackFormat is the working-format-friendly pixel format that swscale converts id to.
+func fallbackFormat(id int) int {
+	name := av.PixFmtName(id)
+	switch {
+	case strings.HasPrefix(name, "gray") || strings.HasPrefix(name, "mono"):
+		if strings.Contains(name, "f32") || strings.Contains(name, "16") {
+			return av.PixFmtID("gray16le")
+		}
+		return av.PixFmtID("gray")
+	case strings.HasPrefix(name, "pal8"):
+		return av.PixFmtID("rgba")
+	case strings.Contains(name, "f32") || strings.Contains(name, "f16") || strings.Contains(name, "bayer"):
+		return av.PixFmtID("rgb48le")
+	default:
+		return av.PixFmtID("rgb24")
+	}
+}
+
+// Close releases everything FFmpeg allocated, in reverse order.
+func (s *Source) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
+	if s.first != nil {
+		s.first.Release()
+		s.first = nil
+	}
+	for _, p := range s.pending {
+		p.Free()
+	}
+	for i := len(s.closer) - 1; i >= 0; i-- {
+		s.closer[i]()
+	}
+}
