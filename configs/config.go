@@ -1,0 +1,75 @@
+package configs
+
+// Config is everything a run needs. YAML keys are the mapstructure tags; environment
+// variables are DENOISE_ plus the key in upper case with dots as underscores
+// (DENOISE_NLM_SEARCH=15).
+type Config struct {
+	Input          string            `mapstructure:"input"`
+	InputFormat    string            `mapstructure:"input_format"`
+	InputOptions   map[string]string `mapstructure:"input_options"`
+	Output         string            `mapstructure:"output"`
+	OutputFormat   string            `mapstructure:"output_format"`
+	Overwrite      bool              `mapstructure:"overwrite"`
+	Codec          string            `mapstructure:"codec"`
+	CRF            int               `mapstructure:"crf"`
+	PixFmt         string            `mapstructure:"pix_fmt"`
+	EncoderOptions map[string]string `mapstructure:"encoder_options"`
+	MuxerOptions   map[string]string `mapstructure:"muxer_options"`
+
+	Mode string `mapstructure:"mode"`
+	// Sigma is the noise level on the 0–255 scale for every bit depth; 0 estimates it.
+	Sigma    float64  `mapstructure:"sigma"`
+	NLM      NLM      `mapstructure:"nlm"`
+	Impulse  Impulse  `mapstructure:"impulse"`
+	Temporal Temporal `mapstructure:"temporal"`
+
+	Pipeline Pipeline `mapstructure:"pipeline"`
+
+	MetricsAddr string `mapstructure:"metrics_addr"`
+	Progress    string `mapstructure:"progress"`
+	LogLevel    string `mapstructure:"log_level"`
+}
+
+// NLM parameters; zero means "chosen from the noise level".
+type NLM struct {
+	Patch  int     `mapstructure:"patch"`  // patch side, odd
+	Search int     `mapstructure:"search"` // search window side, odd
+	H      float64 `mapstructure:"h"`      // filtering strength relative to sigma
+}
+
+// Impulse detection settings.
+type Impulse struct {
+	Kind string `mapstructure:"kind"` // auto, sp (salt-and-pepper), rv (random-valued)
+}
+
+// Temporal settings.
+type Temporal struct {
+	Frames int `mapstructure:"frames"` // frames averaged by --mode average (odd)
+}
+
+// Pipeline settings.
+type Pipeline struct {
+	Workers int  `mapstructure:"workers"` // per-frame filter workers; 0: one per core
+	Queue   int  `mapstructure:"queue"`   // frames buffered between stages
+	Live    bool `mapstructure:"live"`    // drop frames instead of blocking when behind
+	Threads int  `mapstructure:"threads"` // FFmpeg decoder/encoder threads; 0: FFmpeg chooses
+}
+
+// Modes are the values "mode" accepts, in the order --help lists them.
+var Modes = []string{"copy", "average", "median", "nlm", "impulse", "impulse+nlm"}
+
+// Defaults is the built-in layer under every other.
+func Defaults() map[string]any {
+	return map[string]any{
+		"input": "", "input_format": "", "input_options": map[string]string{},
+		"output": "", "output_format": "", "overwrite": false,
+		"codec": "", "crf": 18, "pix_fmt": "",
+		"encoder_options": map[string]string{}, "muxer_options": map[string]string{},
+		"mode": "copy", "sigma": 0.0,
+		"nlm.patch": 0, "nlm.search": 0, "nlm.h": 0.0,
+		"impulse.kind":     "auto",
+		"temporal.frames":  5,
+		"pipeline.workers": 0, "pipeline.queue": 4, "pipeline.live": false, "pipeline.threads": 0,
+		"metrics_addr": "", "progress": "auto", "log_level": "info",
+	}
+}
