@@ -408,3 +408,15 @@ func (s *Source) Close() {
 		s.closer[i]()
 	}
 }
+
+// EstimatedFrames is the number of frames the input is expected to hold, or 0 when unknown
+// (live inputs, pipes).
+func (s *Source) EstimatedFrames() int64 {
+	if n := s.video.NbFrames(); n > 0 {
+		return n
+	}
+	if d := s.fc.Duration(); d > 0 && s.rate.Num() > 0 {
+		return int64(float64(d)/1e6*s.rate.Float64() + 0.5)
+	}
+	return 0
+}

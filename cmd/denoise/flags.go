@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/denoise-go/denoise/configs"
+)
+
+const usageHead = `denoise removes noise from videos, image sequences, single images and live streams.
+
+Usage:
+  denoise -i INPUT -o OUTPUT [-y] [--mode MODE] [--preset NAME] [options]
+  denoise eval --help          measure modes and other tools on clean images (PSNR/SSIM)
+
+Examples:
+  denoise -i noisy.mp4 -o clean.mp4 --mode impulse+nlm      H.264 out, audio copied
+  denoise -i scan_%%04d.tif -o clean_%%04d.tif --mode nlm     16-bit TIFF sequence in and out
+  denoise -i in.y4m -o - --mode nlm | ffplay -                Y4M through a pipe
+  denoise -f v4l2 -i /dev/video0 -o cam.mkv --preset live   camera, live mode
+  denoise -f rawvideo -s 640x480 -pix_fmt gray16le -i raw.bin -o out.mkv
+
+Inputs: any file FFmpeg reads, image sequences (img_%%04d.png), "-" for standard input,
+devices (-f v4l2) and URLs (rtsp://, udp://, http://). Outputs: the container and codec
+follow the name (.mp4/.mkv: H.264, or FFV1 when H.264 would lose bit depth; .png/.tif:
+images; "-": Y4M to standard output), or -f and -c:v.
+
+Modes: %s
+Presets: %s
+
+Configuration layers, later wins: built-in defaults, --preset, --config FILE, DENOISE_*
+environment variables (DENOISE_MODE=nlm, DENOISE_NLM_SEARCH=15), then flags.
+
+Options:
+`
+
+// runFlags declares the run command's flags. Names map to config keys by replacing '-'
+// with '_', except where flagKeys says otherwise.
+func runFlags() *pflag.FlagSet {
+	fs := pflag.NewFlagSet("denoise", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.StringP("input", "i", "", "input file, pattern, URL, device, or - for standard input")
+	fs.StringP("output", "o", "", "output file or pattern, or - for Y4M on standard output")
+	fs.BoolP("overwrite", "y", false, "overwrite the output if it exists")
+	fs.StringP("mode", "m", "copy", "denoising mode: "+strings.Join(configs.Modes, ", "))
+	fs.String("preset", "", "built-in preset ("+strings.Join(configs.Presets(), ", ")+") or a YAML file")
+	fs.String("config", "", "YAML configuration file")
+	fs.Float64("sigma", 0, "noise level on the 0-255 scale (0: estimate it)")
+	fs.Int("nlm-patch", 0, "NLM patch side, odd (0: from the noise level)")
+	fs.Int("nlm-search", 0, "NLM search window side, odd (0: from the noise level)")
+	fs.Float64("nlm-h", 0, "NLM strength relative to sigma (0: from the noise level)")
+	fs.String("impulse-kind", "auto", "impulse noise kind: auto, sp (salt-and-pepper), rv (random-valued)")
+	fs.Int("frames", 5, "frames averaged by --mode average (odd)")
+	fs.StringP("codec", "c", "", "video encoder (libx264, libx265, ffv1, png, tiff; -c:v works too)")
+	fs.Int("crf", 18, "constant rate factor for libx264/libx265")
+	fs.String("pix-fmt", "", "output pixel format (default: the source's, where the codec allows)")
+	fs.String("input-format", "", "force the input format or device (-f before -i)")
+	fs.String("output-format", "", "force the output format (-f after -i)")
+	fs.StringArray("input-option", nil, "FFmpeg demuxer/protocol option key=value (repeatable)")
+	fs.StringArray("encoder-option", nil, "FFmpeg encoder option key=value, e.g. preset=slow (repeatable)")
+	fs.StringArray("muxer-option", nil, "FFmpeg muxer option key=value (repeatable)")
+	fs.Bool("live", false, "live mode: never block the source, drop (and count) frames when behind")
+	fs.Int("workers", 0, "per-frame filter workers (0: one per core)")
+	fs.Int("queue", 4, "frames buffered between stages")
+	fs.Int("threads", 0, "FFmpeg decoder/encoder threads (0: automatic)")
+	fs.String("metrics-addr", "", "serve Prometheus /metrics and /healthz on this address, e.g. :9090")
+	fs.String("progress", "auto", "progress display: auto (on a terminal), on, off")
+	fs.String("log-level", "info", "log level: debug, info, warn, error")
+	fs.BoolP("help", "h", false, "show this help")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), usageHead, strings.Join(configs.Modes, ", "), strings.Join(configs.Presets(), ", "))
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+var flagKeys = map[string]string{
+	"nlm-patch": "nlm.patch", "nlm-search": "nlm.search", "nlm-h": "nlm.h",
+	"impulse-kind": "impulse.kind", "frames": "temporal.frames",
+	"input-option": "input_options", "encoder-option": "encoder_options", "muxer-option": "muxer_options",
+	"live": "pipeline.live", "workers": "pipeline.workers", "queue": "pipeline.queue", "threads": "pipeline.threads",
+}

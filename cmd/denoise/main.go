@@ -1,0 +1,60 @@
+// Command denoise removes noise from videos, image sequences and live streams:
+//
+//	denoise -i noisy.mp4 -o clean.mp4 --mode impulse+nlm
+//
+// `denoise --help` lists every option; `denoise eval --help` the evaluation tool.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// usageError marks mistakes in the command line, which exit with exitUsage.
+type usageError struct{ error }
+
+func main() {
+	os.Exit(realMain(os.Args[1:]))
+}
+
+func realMain(args []string) int {
+	var err error
+	if len(args) > 0 {
+		switch args[0] {
+		case "eval":
+			err = evalMain(args[1:])
+			return report(err)
+		case "run":
+			args = args[1:]
+		}
+	}
+	err = runMain(args)
+	return report(err)
+}
+
+// report prints err as one line and returns the exit code.
+func report(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ie *interruptedError
+	if errors.As(err, &ie) {
+		fmt.Fprintln(os.Stderr, "denoise:", err)
+		return exitInterrupted
+	}
+	fmt.Fprintln(os.Stderr, "denoise:", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitError
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/denoise-go/denoise/configs"
+	"github.com/denoise-go/denoise/decode"
+	"github.com/denoise-go/denoise/encode"
+	"github.com/denoise-go/denoise/modes"
+	"github.com/denoise-go/denoise/pipeline"
+)
+
+// interruptedError is a job stopped by a signal after its output was finalised.
+type interruptedError struct {
+	sig    os.Signal
+	frames int64
+	output string
+}
+
+func (e *interruptedError) Error() string {
+	return fmt.Sprintf("interrupted by %v: %d frames written to %s (finalised, playable)", e.sig, e.frames, e.output)
+}
+
+// loadConfig parses the command line and builds the layered configuration.
+func loadConfig(args []string) (*configs.Config, *pflag.FlagSet, error) {
+	fs := runFlags()
+	fs.SetOutput(os.Stderr)
+	if err := fs.Parse(ffmpegArgs(args)); err != nil {
+		return nil, fs, usageError{err}
+	}
+	if h, _ := fs.GetBool("help"); h {
+		fs.SetOutput(os.Stdout)
+		fs.Usage()
+		return nil, fs, nil
+	}
+	if fs.NArg() > 0 {
+		return nil, fs, usageError{fmt.Errorf("unexpected argument %q (inputs take -i, outputs -o)", fs.Arg(0))}
+	}
+	preset, _ := fs.GetString("preset")
+	cfgFile, _ := fs.GetString("config")
+	cfg, err := configs.Load(configs.Sources{Preset: preset, ConfigFile: cfgFile, Environ: os.Environ(), Flags: fs, FlagKeys: flagKeys})
+	if err != nil {
+		return nil, fs, usageError{err}
+	}
+	return cfg, fs, nil
+}
+
+func newLogger(level string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+}
+
+func runMain(args []string) error {
+	cfg, _, err := loadConfig(args)
+	if err != nil || cfg == nil {
+		return err
+	}
+	if cfg.Input == "" {
+		return usageError{errors.New("no input given (-i FILE; see denoise --help)")}
+	}
+	log := newLogger(cfg.LogLevel)
+	decode.RouteFFmpegLogs(log, cfg.LogLevel == "debug")
+
+	encOpts := encode.Options{
+		Output: cfg.Output, Format: cfg.OutputFormat, Codec: cfg.Codec, CRF: cfg.CRF, PixFmt: cfg.PixFmt,
+		EncoderOptions: cfg.EncoderOptions, MuxerOptions: cfg.MuxerOptions, Overwrite: cfg.Overwrite,
+		Threads: cfg.Pipeline.Threads, Logger: log,
+	}
+	if err := encode.Preflight(encOpts); err != nil {
+		return err
+	}
+	stages, err := modes.Build(cfg)
+	if err != nil {
+		return err
+	}
+	src, err := decode.Open(decode.Options{Input: cfg.Input, Format: cfg.InputFormat, InputOptions: cfg.InputOptions,
+		Threads: cfg.Pipeline.Threads, Logger: log})
+	if err != nil {
+		return fmt.Errorf("decode: %w", err)
+	}
+	defer src.Close()
+	sink, err := encode.Open(encOpts, src)
+	if err != nil {
+		return fmt.Errorf("encode: %s: %w", cfg.Output, err)
+	}
+	src.OnPacket(sink.Passthrough)
+	live := cfg.Pipeline.Live || src.Live()
+	log.Debug("job", "input", cfg.Input, "format", src.Geometry().String(), "mode", cfg.Mode, "live", live)
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
+	var gotSig os.Signal
+	go func() {
+		select {
+		case s := <-sigc:
+			gotSig = s
+			signal.Stop(sigc) // a second signal ends the process at once
+			log.Info("stopping: finishing the frames in flight and finalising the output", "signal", s.String())
+			stop()
+		case <-ctx.Done():
+		}
+	}()
+
+	var metrics *pipeline.Metrics
+	if cfg.MetricsAddr != "" {
+		metrics = pipeline.NewMetrics()
+		ln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = sink.Close()
+			return fmt.Errorf("metrics: listen %s: %w", cfg.MetricsAddr, err)
+		}
+		srv := &http.Server{Handler: metrics.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+		log.Info("serving metrics", "addr", ln.Addr().String())
+	}
+
+	prog := newProgress(cfg.Progress, live, src.EstimatedFrames(), src.FrameRate().Float64())
+	stats, err := pipeline.Run(ctx, pipeline.Config{
+		Source: src, Stages: stages, Sink: sink, QueueDepth: cfg.Pipeline.Queue, Live: live,
+		Metrics: metrics, Logger: log, OnFrame: prog.update,
+	})
+	prog.done(stats)
+	if err != nil {
+		if errors.Is(err, context.Canceled) && gotSig != nil {
+			return &interruptedError{gotSig, stats.FramesOut, cfg.Output}
+		}
+		return err
+	}
+	if stats.Dropped > 0 {
+		log.Warn("live mode dropped frames", "dropped", stats.Dropped, "written", stats.FramesOut)
+	}
+	log.Debug("done", "frames", stats.FramesOut, "elapsed", stats.Elapsed)
+	return nil
+}
