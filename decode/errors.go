@@ -15,6 +15,8 @@ func describe(err error) error {
 	switch {
 	case errors.Is(err, astiav.ErrInvaliddata):
 		return errors.New("invalid or corrupt data (not a media file FFmpeg can read, or damaged)")
+	case errors.Is(err, astiav.ErrEof):
+		return errors.New("no frames (the input ends before its first video frame)")
 	case errors.Is(err, astiav.ErrEio):
 		return errors.New("input/output error")
 	}

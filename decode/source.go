@@ -58,21 +58,21 @@ type Source struct {
 	eof      bool
 	flushed  bool
 	lastPTS  int64
+	lastEnd  int64 // end time of the last frame, stream time base
 	mu       sync.Mutex
 	closed   bool
 }
 
 // Open opens the input, finds its video stream, opens the decoder and decodes the first
 // frame, so that Geometry is known before any output is created.
-func Open(opts Options) (s *Source, err error) {
+func Open(opts Options) (_ *Source, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s = &Source{opts: opts, pool: frame.NewPool(64), lastPTS: av.NoPTS}
+	s := &Source{opts: opts, pool: frame.NewPool(64), lastPTS: av.NoPTS}
 	defer func() {
 		if err != nil {
 			s.Close()
-			s = nil
 		}
 	}()
 	url, name := opts.Input, opts.Input
@@ -218,6 +218,9 @@ func (s *Source) decode(ctx context.Context) (*frame.Frame, error) {
 			s.avf.Unref()
 			return f, cerr
 		case errors.Is(err, astiav.ErrEof):
+			if err := s.checkComplete(); err != nil {
+				return nil, err
+			}
 			return nil, io.EOF
 		case !errors.Is(err, astiav.ErrEagain):
 			return nil, fmt.Errorf("decoding frame %d: %w", s.index, describe(err))
@@ -252,6 +255,9 @@ func (s *Source) readPacket() error {
 	}
 	defer s.pkt.Unref()
 	if s.pkt.StreamIndex() == s.video.Index() {
+		if s.pkt.Flags().Has(astiav.PacketFlagCorrupt) {
+			return fmt.Errorf("the input is truncated or damaged: corrupt video packet at %s", s.timeString(s.pkt.Pts()))
+		}
 		if err := s.dec.SendPacket(s.pkt); err != nil {
 			return fmt.Errorf("decoding packet at %s: %w", s.timeString(s.pkt.Pts()), describe(err))
 		}
@@ -312,6 +318,7 @@ func (s *Source) convert() (*frame.Frame, error) {
 	tb := s.video.TimeBase()
 	f.TimeBase = frame.Rational{Num: tb.Num(), Den: tb.Den()}
 	s.lastPTS = pts
+	s.lastEnd = pts + dur
 	s.index++
 	return f, nil
 }
@@ -419,4 +426,30 @@ func (s *Source) EstimatedFrames() int64 {
 		return int64(float64(d)/1e6*s.rate.Float64() + 0.5)
 	}
 	return 0
+}
+
+// checkComplete compares where the video ended with the duration the container declares,
+// so that a truncated file is reported instead of passing for a short one.
+func (s *Source) checkComplete() error {
+	if s.index == 0 || s.Live() || s.opts.Input == "-" {
+		return nil
+	}
+	tb := s.video.TimeBase().Float64()
+	declared := float64(s.video.Duration()) * tb
+	start := float64(s.video.StartTime()) * tb
+	if s.video.Duration() <= 0 {
+		declared = float64(s.fc.Duration()) / 1e6
+		start = float64(s.fc.StartTime()) / 1e6
+	}
+	if s.video.StartTime() == av.NoPTS || s.fc.StartTime() == av.NoPTS {
+		start = 0
+	}
+	if declared <= 0 {
+		return nil
+	}
+	got := float64(s.lastEnd)*tb - start
+	if got < 0.9*declared-float64(s.frameDuration())*tb {
+		return fmt.Errorf("the input is truncated or damaged: its video ends at %.2fs but the file declares %.2fs", got, declared)
+	}
+	return nil
 }
