@@ -171,10 +171,10 @@ func unwrapPathErr(err error) error {
 func (s *Source) Geometry() frame.Geometry { return s.geom }
 
 // Stream facts the encoder needs.
-func (s *Source) VideoStream() *astiav.Stream         { return s.video }
+func (s *Source) VideoStream() *astiav.Stream          { return s.video }
 func (s *Source) FormatContext() *astiav.FormatContext { return s.fc }
-func (s *Source) FrameRate() astiav.Rational          { return s.rate }
-func (s *Source) Decoder() *astiav.CodecContext       { return s.dec }
+func (s *Source) FrameRate() astiav.Rational           { return s.rate }
+func (s *Source) Decoder() *astiav.CodecContext        { return s.dec }
 
 // PixFmt is the source's pixel format as decoded (before any swscale conversion).
 func (s *Source) PixFmt() string { return s.pf.Name }

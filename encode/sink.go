@@ -39,18 +39,17 @@ type Sink struct {
 }
 
 // Open creates the output for src's video (and its other streams). Call Preflight first.
-func Open(opts Options, src *decode.Source) (s *Sink, err error) {
+func Open(opts Options, src *decode.Source) (_ *Sink, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
 	if opts.CRF < 0 {
 		opts.CRF = DefaultCRF
 	}
-	s = &Sink{opts: opts, log: opts.Logger, geom: src.Geometry(), srcTB: src.VideoStream().TimeBase(), copied: map[int]*astiav.Stream{}}
+	s := &Sink{opts: opts, log: opts.Logger, geom: src.Geometry(), srcTB: src.VideoStream().TimeBase(), copied: map[int]*astiav.Stream{}}
 	defer func() {
 		if err != nil {
 			s.free()
-			s = nil
 		}
 	}()
 	url, format := opts.Output, opts.Format
@@ -61,6 +60,7 @@ func Open(opts Options, src *decode.Source) (s *Sink, err error) {
 		}
 	}
 	if s.fc, err = astiav.AllocOutputFormatContext(nil, format, url); err != nil || s.fc == nil {
+		s.fc = nil
 		if format != "" {
 			return nil, fmt.Errorf("output format %q is not known to FFmpeg", format)
 		}

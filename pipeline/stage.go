@@ -24,7 +24,8 @@ type Sink interface {
 
 // Filter transforms one frame at a time. One Filter value serves one worker goroutine, so it
 // may keep scratch buffers; Process takes ownership of in and returns the output frame
-// (in itself, or a frame from in.Pool() after releasing in).
+// (in itself, or a frame from in.Pool() after releasing in). On error it has disposed of in
+// all the same. A Filter that holds resources may implement io.Closer; Run closes it.
 type Filter interface {
 	Name() string
 	Process(in *frame.Frame) (*frame.Frame, error)
@@ -35,7 +36,10 @@ type FilterFactory func() (Filter, error)
 
 // Temporal is a stage that sees frames in order and may hold a window of them. Push takes
 // ownership of in and calls emit for every output frame that is complete, in order; Flush
-// emits the rest at end of stream. Frames out == frames in.
+// emits the rest at end of stream. Frames out == frames in. emit takes ownership of the frame
+// even when it returns an error (the run was aborted); after Flush returns, error or not, the
+// stage holds no frames, and Flush of an empty stage emits nothing. Run aborts a stage by
+// flushing it into an emit that releases, so no window frame is left behind.
 type Temporal interface {
 	Name() string
 	Push(in *frame.Frame, emit func(*frame.Frame) error) error
