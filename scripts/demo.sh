@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# demo.sh — set everything up, build denoise, and denoise the bundled sample clip
+# (testdata/sample_noisy.mkv: 320x240 H.264 with grain, and an AAC audio track).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+go build -o bin/denoise ./cmd/denoise
+mkdir -p out
+mode=${1:-impulse+nlm}
+./bin/denoise -i testdata/sample_noisy.mkv -o out/sample_denoised.mkv -y --mode "$mode" --progress on
+ffprobe -v error -count_frames -show_entries stream=codec_name,width,height,pix_fmt,nb_read_frames \
+  -of compact out/sample_denoised.mkv
+echo "wrote out/sample_denoised.mkv"
