@@ -158,10 +158,15 @@ func TestRoundTrip(t *testing.T) {
 		lossless bool   // output must decode bit-identical to the input
 		pixFmt   string // expected output pixel format
 		audio    bool
+		colour   string // expected color_range,color_space,color_transfer,color_primaries
 	}{
 		{name: "mkv h264 + flac", make: func() {
 			ffmpeg(t, "-f", "lavfi", "-i", src, "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-c:a", "flac", "-shortest", in("a.mkv"))
 		}, input: in("a.mkv"), output: in("a_out.mkv"), pixFmt: "yuv420p", audio: true},
+		{name: "colour metadata kept", make: func() {
+			ffmpeg(t, "-f", "lavfi", "-i", src, "-c:v", "libx264", "-color_primaries", "bt2020", "-color_trc", "smpte2084",
+				"-colorspace", "bt2020nc", "-color_range", "pc", in("hdr.mkv"))
+		}, input: in("hdr.mkv"), output: in("hdr_out.mp4"), pixFmt: "yuvj420p", colour: "color_range=pc\ncolor_space=bt2020nc\ncolor_transfer=smpte2084\ncolor_primaries=bt2020"},
 		{name: "mp4 h264 + aac", make: func() {
 			ffmpeg(t, "-f", "lavfi", "-i", src, "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-c:a", "aac", "-shortest", in("b.mp4"))
 		}, input: in("b.mp4"), output: in("b_out.mp4"), pixFmt: "yuv420p", audio: true},
@@ -225,6 +230,11 @@ func TestRoundTrip(t *testing.T) {
 			}
 			if got, want := probe(t, first, "v", "width,height,pix_fmt"), fmt.Sprintf("width=96\nheight=64\npix_fmt=%s", c.pixFmt); got != want {
 				t.Errorf("video stream:\n%s\nwant\n%s", got, want)
+			}
+			if c.colour != "" {
+				if got := probe(t, c.output, "v", "color_range,color_space,color_transfer,color_primaries"); got != c.colour {
+					t.Errorf("colour metadata:\n%s\nwant\n%s", got, c.colour)
+				}
 			}
 			if c.audio {
 				equalLists(t, "audio packets (md5)", packetHashes(t, c.output), packetHashes(t, c.input))
