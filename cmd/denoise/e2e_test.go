@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -423,4 +424,51 @@ func scrape(t *testing.T, url, want string) string {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// TestLiveNetwork streams MPEG-TS over loopback TCP into denoise, which treats a network
+// input as live: every frame the sender produced is written or counted as dropped.
+func TestLiveNetwork(t *testing.T) {
+	need(t, "ffmpeg", "ffprobe")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "live.mkv")
+	port := freePort(t)
+	url := fmt.Sprintf("tcp://127.0.0.1:%d", port)
+	cmd := exec.Command(denoiseBin(t), "-f", "mpegts", "-i", url+"?listen=1", "-o", out, "--mode", "average", "--frames", "3", "--log-level", "info")
+	var se bytes.Buffer
+	cmd.Stderr = &se
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // let it listen
+	ffmpeg(t, "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=2", "-c:v", "mpeg2video", "-f", "mpegts", url)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("denoise: %v\n%s", err, se.String())
+	}
+	log := se.String()
+	i := strings.Index(log, "live job ended")
+	if i < 0 {
+		t.Fatalf("no live summary in:\n%s", log)
+	}
+	var written, dropped int
+	if _, err := fmt.Sscanf(log[i:], "live job ended\" written=%d dropped=%d", &written, &dropped); err != nil {
+		t.Fatalf("cannot read the summary %q: %v", log[i:], err)
+	}
+	if written+dropped != 50 {
+		t.Fatalf("written %d + dropped %d != 50 frames sent", written, dropped)
+	}
+	got := probe(t, out, "v", "nb_read_packets")
+	if got != fmt.Sprintf("nb_read_packets=%d", written) {
+		t.Fatalf("output holds %s, the job reported %d written", got, written)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

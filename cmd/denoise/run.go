@@ -141,8 +141,8 @@ func runMain(args []string) error {
 		}
 		return err
 	}
-	if stats.Dropped > 0 {
-		log.Warn("live mode dropped frames", "dropped", stats.Dropped, "written", stats.FramesOut)
+	if live {
+		log.Info("live job ended", "written", stats.FramesOut, "dropped", stats.Dropped)
 	}
 	log.Debug("done", "frames", stats.FramesOut, "elapsed", stats.Elapsed)
 	return nil
