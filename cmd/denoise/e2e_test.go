@@ -118,10 +118,14 @@ func probe(t *testing.T, file, kind, entries string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// packetHashes returns the md5 of every packet of the first audio stream.
-func packetHashes(t *testing.T, file string) []string {
+// packetHashes returns the md5 of every packet of the first audio stream (or the one named).
+func packetHashes(t *testing.T, file string, stream ...string) []string {
 	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "a:0", "-show_data_hash", "md5",
+	sel := "a:0"
+	if len(stream) > 0 {
+		sel = stream[0]
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", sel, "-show_data_hash", "md5",
 		"-show_entries", "packet=data_hash", "-of", "csv=p=0", file).Output()
 	if err != nil {
 		t.Fatalf("ffprobe packets %s: %v", file, err)
@@ -149,17 +153,18 @@ func TestRoundTrip(t *testing.T) {
 	in := func(name string) string { return filepath.Join(dir, name) }
 	src := "testsrc2=size=96x64:rate=25:duration=1"
 	cases := []struct {
-		name     string
-		make     func()
-		input    string
-		inArgs   []string // ffmpeg's options to read the input (raw video)
-		args     []string // denoise options before -i
-		output   string
-		outArgs  []string
-		lossless bool   // output must decode bit-identical to the input
-		pixFmt   string // expected output pixel format
-		audio    bool
-		colour   string // expected color_range,color_space,color_transfer,color_primaries
+		name      string
+		make      func()
+		input     string
+		inArgs    []string // ffmpeg's options to read the input (raw video)
+		args      []string // denoise options before -i
+		output    string
+		outArgs   []string
+		lossless  bool   // output must decode bit-identical to the input
+		pixFmt    string // expected output pixel format
+		audio     bool
+		subtitles bool
+		colour    string // expected color_range,color_space,color_transfer,color_primaries
 	}{
 		{name: "mkv h264 + flac", make: func() {
 			ffmpeg(t, "-f", "lavfi", "-i", src, "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-c:a", "flac", "-shortest", in("a.mkv"))
@@ -171,6 +176,13 @@ func TestRoundTrip(t *testing.T) {
 		{name: "mp4 h264 + aac", make: func() {
 			ffmpeg(t, "-f", "lavfi", "-i", src, "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-c:a", "aac", "-shortest", in("b.mp4"))
 		}, input: in("b.mp4"), output: in("b_out.mp4"), pixFmt: "yuv420p", audio: true},
+		{name: "mkv with subtitles to h265", make: func() {
+			srt := "1\n00:00:00,000 --> 00:00:00,500\nhello\n\n2\n00:00:00,500 --> 00:00:01,000\nworld\n"
+			if err := os.WriteFile(in("s.srt"), []byte(srt), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ffmpeg(t, "-f", "lavfi", "-i", src, "-i", in("s.srt"), "-c:v", "libx264", "-c:s", "subrip", in("s.mkv"))
+		}, input: in("s.mkv"), output: in("s_out.mkv"), outArgs: []string{"-c:v", "libx265"}, pixFmt: "yuv420p", subtitles: true},
 		{name: "png gray8 sequence", make: func() {
 			ffmpeg(t, "-f", "lavfi", "-i", src, "-pix_fmt", "gray", in("g8_%03d.png"))
 		}, input: in("g8_%03d.png"), output: in("g8o_%03d.png"), lossless: true, pixFmt: "gray"},
@@ -235,6 +247,12 @@ func TestRoundTrip(t *testing.T) {
 			if c.colour != "" {
 				if got := probe(t, c.output, "v", "color_range,color_space,color_transfer,color_primaries"); got != c.colour {
 					t.Errorf("colour metadata:\n%s\nwant\n%s", got, c.colour)
+				}
+			}
+			if c.subtitles {
+				equalLists(t, "subtitle packets (md5)", packetHashes(t, c.output, "s:0"), packetHashes(t, c.input, "s:0"))
+				if codec := probe(t, c.output, "v", "codec_name"); !strings.Contains(codec, "hevc") {
+					t.Errorf("video codec %s, want hevc", codec)
 				}
 			}
 			if c.audio {
