@@ -126,14 +126,14 @@ func TestLZWNoise(t *testing.T) {
 
 // Reference SHA-256 of each page's little-endian samples, from tifffile.
 var shared = map[string][]string{
-	"/work/shared/datasets/fluorescence/membrane_2d_timelapse/membrane_2d_timelapse.tif": {
+	sharedRoot + "/datasets/fluorescence/membrane_2d_timelapse/membrane_2d_timelapse.tif": {
 		"efeedf0d0c5128fc545af209e8d2d3b89d5fba7469aad1c18b0293091b8ada52",
 		"3ded043a93c9878b69f976f27cf0f45fb0ca4786d709f49508b7be6b9f171fec",
 		"7646cf46ad4350753df6f9791852b5e978fd1cff22fc0f57582bbec69cf38b73",
 		"831f8524187604136e4be612623cfafafe1f6bb9be6bc07064a976e88e4b31ce",
 		"34fb0b0bd7278f969cf8d28c7695039e5c57cbe8d09848408891ffe9758f5b37",
 	},
-	"/work/shared/datasets/fluorescence/hela_cells/hela-cells.tif": {
+	sharedRoot + "/datasets/fluorescence/hela_cells/hela-cells.tif": {
 		"c590ac3b04a972411a8ed5614dd04fc4341540143bc7ebfaa5bb2a58b8ccb36c",
 	},
 }

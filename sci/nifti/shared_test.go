@@ -1,0 +1,5 @@
+package nifti
+
+import "github.com/denoise-go/denoise/internal/testenv"
+
+var sharedRoot = testenv.SharedDir()
