@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 ORT_VERSION=1.30.0
 ORT_DIR=third_party/onnxruntime
 DEB_PACKAGES=(pkg-config gcc libavcodec-dev libavformat-dev libavfilter-dev libavdevice-dev
-  libswscale-dev libswresample-dev libavutil-dev ffmpeg python3-skimage python3-numpy)
+  libswscale-dev libswresample-dev libavutil-dev ffmpeg python3-skimage python3-numpy chromium)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 

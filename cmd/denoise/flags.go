@@ -14,6 +14,7 @@ const usageHead = `denoise removes noise from videos, image sequences, single im
 Usage:
   denoise -i INPUT -o OUTPUT [-y] [--mode MODE] [--preset NAME] [options]
   denoise eval --help          measure modes and other tools on clean images (PSNR/SSIM)
+  denoise serve --help         the web page: upload an image or a clip, pick a mode, compare
 
 Examples:
   denoise -i noisy.mp4 -o clean.mp4 --mode impulse+nlm      H.264 out, audio copied
@@ -68,6 +69,7 @@ func runFlags() *pflag.FlagSet {
 	fs.String("metrics-addr", "", "serve Prometheus /metrics and /healthz on this address, e.g. :9090")
 	fs.String("progress", "auto", "progress display: auto (on a terminal), on, off")
 	fs.String("log-level", "info", "log level: debug, info, warn, error")
+	addPreviewFlag(fs)
 	fs.BoolP("help", "h", false, "show this help")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), usageHead, strings.Join(configs.Modes, ", "), strings.Join(configs.Presets(), ", "))

@@ -33,6 +33,8 @@ func realMain(args []string) int {
 		case "eval":
 			err = evalMain(args[1:])
 			return report(err)
+		case "serve":
+			return report(serveMain(args[1:]))
 		case "run":
 			args = args[1:]
 		}

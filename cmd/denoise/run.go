@@ -63,7 +63,7 @@ func newLogger(level string) *slog.Logger {
 }
 
 func runMain(args []string) error {
-	cfg, _, err := loadConfig(args)
+	cfg, fs, err := loadConfig(args)
 	if err != nil || cfg == nil {
 		return err
 	}
@@ -129,10 +129,18 @@ func runMain(args []string) error {
 		log.Info("serving metrics", "addr", ln.Addr().String())
 	}
 
+	previewAddr, _ := fs.GetString("preview")
+	pv, err := startPreview(previewAddr, log) // nil without --preview: its methods do nothing
+	if err != nil {
+		_ = sink.Close()
+		return err
+	}
+	defer pv.Close()
+
 	prog := newProgress(cfg.Progress, live, src.EstimatedFrames(), src.FrameRate().Float64())
 	stats, err := pipeline.Run(ctx, pipeline.Config{
-		Source: src, Stages: stages, Sink: sink, QueueDepth: cfg.Pipeline.Queue, Live: live,
-		Metrics: metrics, Logger: log, OnFrame: prog.update,
+		Source: src, Stages: pv.Stages(stages), Sink: sink, QueueDepth: cfg.Pipeline.Queue, Live: live,
+		Metrics: metrics, Logger: log, OnFrame: pv.OnFrame(prog.update),
 	})
 	prog.done(stats)
 	if err != nil {

@@ -1,0 +1,54 @@
+package web
+
+import (
+	"github.com/denoise-go/denoise/configs"
+	"github.com/denoise-go/denoise/modes"
+)
+
+// modeInfo is one entry of GET /api/modes.
+type modeInfo struct {
+	Name string `json:"name"`
+	// Available is false for a mode the CLI knows but this build has no filter for.
+	Available bool   `json:"available"`
+	Note      string `json:"note,omitempty"`
+	// Params are the form fields the mode reads: sigma, strength, frames, impulse_kind.
+	Params      []string `json:"params"`
+	Description string   `json:"description"`
+}
+
+// modeDocs says what each known mode reads and does; a mode added to configs.Modes later
+// shows every parameter until it is described here.
+var modeDocs = map[string]struct {
+	params []string
+	desc   string
+}{
+	"copy":        {[]string{}, "no filtering: the pipeline alone (a baseline)"},
+	"average":     {[]string{"frames"}, "temporal average of N frames (video; a still image is returned as it is)"},
+	"median":      {[]string{"sigma"}, "median filter: removes impulses and some fine noise"},
+	"nlm":         {[]string{"sigma", "strength"}, "non-local means: Gaussian-like noise"},
+	"impulse":     {[]string{"sigma", "impulse_kind"}, "impulse (salt-and-pepper, random-valued) detection and repair"},
+	"impulse+nlm": {[]string{"sigma", "strength", "impulse_kind"}, "impulse repair, then non-local means: mixed noise"},
+}
+
+var allParams = []string{"sigma", "strength", "frames", "impulse_kind"}
+
+// listModes returns every mode of configs.Modes, in its order, marking those modes.Build
+// cannot build with base's settings (not registered in this build).
+func listModes(base *configs.Config) []modeInfo {
+	out := make([]modeInfo, 0, len(configs.Modes))
+	for _, m := range configs.Modes {
+		info := modeInfo{Name: m, Params: allParams}
+		if d, ok := modeDocs[m]; ok {
+			info.Params, info.Description = d.params, d.desc
+		}
+		cfg := *base
+		cfg.Mode = m
+		if _, err := modes.Build(&cfg); err != nil {
+			info.Note = "not available in this build: " + err.Error()
+		} else {
+			info.Available = true
+		}
+		out = append(out, info)
+	}
+	return out
+}
