@@ -1,0 +1,382 @@
+package temporal
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/denoise-go/denoise/frame"
+)
+
+// CompensateConfig tunes how far a Compensator trusts warped pixels. Zero fields take the
+// defaults in brackets.
+type CompensateConfig struct {
+	// Radius of the square over which the warped luma's squared error is averaged [2]. One
+	// pixel's error is mostly noise; 5×5 of them say whether the match is off.
+	Radius int
+	// Knee is the ratio of that local mean error to the noise level 2σ² below which a pixel
+	// is fully trusted [1.5]. A perfect match reads about 1 (less where interpolation
+	// averaged the neighbour's noise).
+	Knee float32
+	// Slope sets how fast trust falls past the knee: reliability = 1/(1+Slope·(q−Knee)²) [1];
+	// at q = Knee+1 a pixel counts half.
+	Slope float32
+	// ConsistencyTol and ConsistencyMax grade the forward-backward check when a backward
+	// field is given. A block's round-trip miss (pixels) times its detail (RMS gradient)
+	// is the error the miss would cause; measured in noise σ, up to Tol is trusted, Max or
+	// more not at all [2, 5].
+	ConsistencyTol, ConsistencyMax float32
+}
+
+func (c CompensateConfig) withDefaults() (CompensateConfig, error) {
+	if c.Radius == 0 {
+		c.Radius = 2
+	}
+	if c.Knee == 0 {
+		c.Knee = 1.5
+	}
+	if c.Slope == 0 {
+		c.Slope = 1
+	}
+	if c.ConsistencyTol == 0 {
+		c.ConsistencyTol = 2
+	}
+	if c.ConsistencyMax == 0 {
+		c.ConsistencyMax = 5
+	}
+	switch {
+	case c.Radius < 0 || c.Radius > 16:
+		return c, fmt.Errorf("compensate: radius %d: want 0 to 16", c.Radius)
+	case c.Knee < 0 || c.Slope < 0:
+		return c, fmt.Errorf("compensate: knee %g and slope %g: want ≥ 0", c.Knee, c.Slope)
+	case c.ConsistencyTol < 0 || c.ConsistencyMax <= c.ConsistencyTol:
+		return c, fmt.Errorf("compensate: consistency %g..%g σ: want 0 ≤ tol < max", c.ConsistencyTol, c.ConsistencyMax)
+	}
+	return c, nil
+}
+
+// Compensator warps neighbour frames onto the current one along a MotionField and rates how
+// far each warped pixel can be trusted. Its interpolation tables and scratch are built once
+// per geometry. Not safe for concurrent use.
+type Compensator struct {
+	cfg    CompensateConfig
+	tabs   [4]gridTable // luma and chroma sizes seen last, reused in turn
+	nextT  int
+	rowV   []Vec
+	hsum   []float32
+	colSum []float32
+	sq     []float32
+	fb     []float32
+}
+
+// NewCompensator checks cfg and returns a compensator.
+func NewCompensator(cfg CompensateConfig) (*Compensator, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &Compensator{cfg: c}, nil
+}
+
+// gridTable maps the columns and rows of a plane onto the block grid of a field: for each, the
+// two block centres around it and the weight of the second.
+type gridTable struct {
+	pw, ph, sw, sh, bs, bw, bh int
+	cols, rows                 []gridTap
+}
+
+type gridTap struct {
+	i0, i1 int32
+	w      float32
+}
+
+func (c *Compensator) table(pw, ph, sw, sh int, f *MotionField) *gridTable {
+	for i := range c.tabs {
+		t := &c.tabs[i]
+		if t.pw == pw && t.ph == ph && t.sw == sw && t.sh == sh && t.bs == f.BlockSize && t.bw == f.BW && t.bh == f.BH {
+			return t
+		}
+	}
+	t := &c.tabs[c.nextT]
+	c.nextT = (c.nextT + 1) % len(c.tabs)
+	*t = gridTable{pw: pw, ph: ph, sw: sw, sh: sh, bs: f.BlockSize, bw: f.BW, bh: f.BH,
+		cols: t.cols[:0], rows: t.rows[:0]}
+	t.cols = fillTaps(t.cols, pw, sw, f.BlockSize, f.BW)
+	t.rows = fillTaps(t.rows, ph, sh, f.BlockSize, f.BH)
+	return t
+}
+
+// fillTaps places sample i of a plane subsampled by 2^shift at luma position
+// (i+0.5)·2^shift − 0.5, the centre of the luma samples it covers.
+func fillTaps(dst []gridTap, n, shift, bs, nb int) []gridTap {
+	k := float32(int(1) << shift)
+	for i := range n {
+		i0, i1, w := gridPos((float32(i)+0.5)*k/float32(bs)-0.5, nb)
+		dst = append(dst, gridTap{int32(i0), int32(i1), w})
+	}
+	return dst
+}
+
+// Warp writes into dst, plane by plane, ref moved onto the current frame along f (estimated
+// from the current frame to ref): dst(p) = ref(p + v(p)). Chroma planes follow the luma
+// vectors scaled by the chroma subsampling. dst and ref share a geometry whose luma size is
+// f's; dst takes no metadata.
+func (c *Compensator) Warp(dst, ref *frame.Frame, f *MotionField) {
+	if dst.Geometry() != ref.Geometry() {
+		panic(fmt.Sprintf("compensate: warp %v into %v", ref.Geometry(), dst.Geometry()))
+	}
+	for i := range dst.Planes {
+		sw, sh := 0, 0
+		if ref.Format.Layout == frame.YUV && (i == 1 || i == 2) {
+			sw, sh = ref.Format.ChromaShiftW, ref.Format.ChromaShiftH
+		}
+		c.WarpPlane(&dst.Planes[i], &ref.Planes[i], f, sw, sh)
+	}
+}
+
+// WarpPlane is Warp for one plane subsampled by (2^shiftW, 2^shiftH) from f's luma size.
+func (c *Compensator) WarpPlane(dst, ref *frame.Plane, f *MotionField, shiftW, shiftH int) {
+	if dst.W != ref.W || dst.H != ref.H || ref.W != ceilShift(f.W, shiftW) || ref.H != ceilShift(f.H, shiftH) {
+		panic(fmt.Sprintf("compensate: plane %dx%d into %dx%d with a field of %dx%d and shifts %d,%d",
+			ref.W, ref.H, dst.W, dst.H, f.W, f.H, shiftW, shiftH))
+	}
+	t := c.table(ref.W, ref.H, shiftW, shiftH, f)
+	if cap(c.rowV) < f.BW {
+		c.rowV = make([]Vec, f.BW)
+	}
+	rowV := c.rowV[:f.BW]
+	kx, ky := 1/float32(int(1)<<shiftW), 1/float32(int(1)<<shiftH)
+	maxX, maxY := float32(ref.W-1), float32(ref.H-1)
+	for y := 0; y < dst.H; y++ {
+		ty := t.rows[y]
+		r0, r1 := f.Vectors[int(ty.i0)*f.BW:][:f.BW], f.Vectors[int(ty.i1)*f.BW:][:f.BW]
+		for i := range rowV {
+			v := lerpVec(r0[i], r1[i], ty.w)
+			rowV[i] = Vec{v.X * kx, v.Y * ky}
+		}
+		d := dst.Row(y)
+		cols := t.cols[:len(d)]
+		fy := float32(y)
+		pix, stride := ref.Pix, ref.Stride
+		for x := range d {
+			tx := cols[x]
+			a, b := rowV[tx.i0], rowV[tx.i1]
+			sx := float32(x) + a.X + (b.X-a.X)*tx.w
+			sy := fy + a.Y + (b.Y-a.Y)*tx.w
+			if !(sx >= 0 && sy >= 0 && sx < maxX && sy < maxY) {
+				d[x] = sampleClamped(ref, sx, sy, maxX, maxY)
+				continue
+			}
+			// Inside, all four taps exist: no clamping.
+			x0, y0 := int(sx), int(sy)
+			ax, ay := sx-float32(x0), sy-float32(y0)
+			o := y0*stride + x0
+			r0 := pix[o : o+2 : o+2]
+			r1 := pix[o+stride : o+stride+2 : o+stride+2]
+			top := r0[0] + (r0[1]-r0[0])*ax
+			bot := r1[0] + (r1[1]-r1[0])*ax
+			d[x] = top + (bot-top)*ay
+		}
+	}
+}
+
+// sampleClamped is the bilinear sample of p at (x, y), positions outside the plane moved to
+// its edge: what lies beyond the frame is unknown, and the nearest edge is the best guess.
+func sampleClamped(p *frame.Plane, x, y, maxX, maxY float32) float32 {
+	x = min(max(x, 0), maxX) // also maps NaN to 0
+	y = min(max(y, 0), maxY)
+	x0, y0 := int(x), int(y)
+	ax, ay := x-float32(x0), y-float32(y0)
+	o := y0*p.Stride + x0
+	dx, dy := 1, p.Stride
+	if x0 >= p.W-1 {
+		dx = 0
+	}
+	if y0 >= p.H-1 {
+		dy = 0
+	}
+	pix := p.Pix
+	a, b := pix[o], pix[o+dx]
+	cc, d := pix[o+dy], pix[o+dy+dx]
+	top := a + (b-a)*ax
+	bot := cc + (d-cc)*ax
+	return top + (bot-top)*ay
+}
+
+// Reliability writes into dst (luma-sized) how far each pixel of warped, the luma of a
+// neighbour warped along fwd, can stand in for cur's: 1 where the local mean squared error is
+// what noise of level sigma explains, falling towards 0 where it is not (occlusions, wrong
+// vectors, changed content). sigma ≤ 0 takes fwd's. With bwd, the field estimated the other
+// way (neighbour to current), blocks whose vectors do not lead back home are trusted less:
+// the check catches wrong matches that happen to fit. cur is the luma the field was
+// estimated on (possibly impulse-cleaned); warped must come from the same kind of plane.
+func (c *Compensator) Reliability(dst, cur, warped *frame.Plane, fwd, bwd *MotionField, sigma float32) {
+	w, h := cur.W, cur.H
+	if dst.W != w || dst.H != h || warped.W != w || warped.H != h || fwd.W != w || fwd.H != h {
+		panic(fmt.Sprintf("compensate: reliability of %dx%d against %dx%d into %dx%d with a field of %dx%d",
+			warped.W, warped.H, w, h, dst.W, dst.H, fwd.W, fwd.H))
+	}
+	if sigma <= 0 {
+		sigma = fwd.Sigma
+	}
+	sigma = max(sigma, sigmaFloor)
+	c.localError(dst, cur, warped)
+
+	inv := 1 / (2 * sigma * sigma)
+	knee, slope := c.cfg.Knee, c.cfg.Slope
+	var t *gridTable
+	var fb []float32
+	if bwd != nil {
+		t = c.table(w, h, 0, 0, fwd)
+		fb = c.consistency(cur, fwd, bwd, sigma)
+	}
+	for y := 0; y < h; y++ {
+		d := dst.Row(y)
+		for x, e := range d {
+			q := max(e*inv-knee, 0)
+			d[x] = 1 / (1 + slope*q*q)
+		}
+		if fb == nil {
+			continue
+		}
+		ty := t.rows[y]
+		f0, f1 := fb[int(ty.i0)*fwd.BW:][:fwd.BW], fb[int(ty.i1)*fwd.BW:][:fwd.BW]
+		cols := t.cols[:len(d)]
+		for x := range d {
+			tx := cols[x]
+			a := f0[tx.i0] + (f1[tx.i0]-f0[tx.i0])*ty.w
+			b := f0[tx.i1] + (f1[tx.i1]-f0[tx.i1])*ty.w
+			d[x] *= a + (b-a)*tx.w
+		}
+	}
+}
+
+// localError writes into dst the mean of (warped−cur)² over the (2R+1)² square around each
+// pixel, the square cut by the frame edges.
+func (c *Compensator) localError(dst, cur, warped *frame.Plane) {
+	w, h, r := cur.W, cur.H, c.cfg.Radius
+	if cap(c.hsum) < w*h {
+		c.hsum = make([]float32, w*h)
+	}
+	if cap(c.colSum) < w {
+		c.colSum = make([]float32, w)
+	}
+	if cap(c.sq) < w {
+		c.sq = make([]float32, w)
+	}
+	hs, col, sq := c.hsum[:w*h], c.colSum[:w], c.sq[:w]
+	for y := 0; y < h; y++ {
+		a, b := cur.Row(y), warped.Row(y)
+		b = b[:len(a)]
+		for x := range a {
+			d := a[x] - b[x]
+			sq[x] = d * d
+		}
+		out := hs[y*w:][:w]
+		var s float32
+		for x := 0; x < min(r, w); x++ {
+			s += sq[x]
+		}
+		for x := range out {
+			if x+r < w {
+				s += sq[x+r]
+			}
+			if x-r-1 >= 0 {
+				s -= sq[x-r-1]
+			}
+			n := min(x+r, w-1) - max(x-r, 0) + 1
+			out[x] = s / float32(n)
+		}
+	}
+	clear(col)
+	for y := 0; y < min(r, h); y++ {
+		addRow(col, hs[y*w:][:w])
+	}
+	for y := 0; y < h; y++ {
+		if y+r < h {
+			addRow(col, hs[(y+r)*w:][:w])
+		}
+		if y-r-1 >= 0 {
+			subRow(col, hs[(y-r-1)*w:][:w])
+		}
+		n := float32(min(y+r, h-1) - max(y-r, 0) + 1)
+		d := dst.Row(y)
+		inv := 1 / n
+		for x, v := range col[:len(d)] {
+			d[x] = max(v, 0) * inv // running sums can dip a hair below 0
+		}
+	}
+}
+
+func subRow(d, s []float32) {
+	s = s[:len(d)]
+	for x := range d {
+		d[x] -= s[x]
+	}
+}
+
+// consistency returns per block of fwd a weight in [0,1] from the forward-backward round
+// trip: a block centre carried by its forward vector and back by the backward field
+// interpolated there should land where it started. A miss matters in proportion to the
+// block's detail: in a flat area a vector a few pixels off warps the same flat values (and
+// noise makes such vectors wander), on texture it smears. So the miss is graded as the
+// error it would cause, miss × gradient, in units of σ.
+func (c *Compensator) consistency(cur *frame.Plane, fwd, bwd *MotionField, sigma float32) []float32 {
+	n := fwd.BW * fwd.BH
+	if cap(c.fb) < n {
+		c.fb = make([]float32, n)
+	}
+	fb := c.fb[:n]
+	c.blockGradients(fb, cur, fwd, sigma)
+	tol, span := c.cfg.ConsistencyTol, c.cfg.ConsistencyMax-c.cfg.ConsistencyTol
+	b := float32(fwd.BlockSize)
+	for by := 0; by < fwd.BH; by++ {
+		cy := (float32(by)+0.5)*b - 0.5
+		for bx := 0; bx < fwd.BW; bx++ {
+			cx := (float32(bx)+0.5)*b - 0.5
+			i := by*fwd.BW + bx
+			v := fwd.Vectors[i]
+			u := bwd.Interpolate(cx+v.X, cy+v.Y)
+			ex, ey := v.X+u.X, v.Y+u.Y
+			miss := float32(math.Sqrt(float64(ex*ex+ey*ey))) * fb[i] / sigma
+			fb[i] = min(max((tol+span-miss)/span, 0), 1)
+		}
+	}
+	return fb
+}
+
+// blockGradients writes into g, per block of f, the RMS of the signal's gradient along one
+// axis: the mean squared forward difference less the 2σ² that noise adds to it.
+func (c *Compensator) blockGradients(g []float32, p *frame.Plane, f *MotionField, sigma float32) {
+	clear(g)
+	bs := f.BlockSize
+	for y := 0; y < p.H; y++ {
+		row := p.Row(y)
+		var next []float32
+		if y+1 < p.H {
+			next = p.Row(y + 1)[:len(row)]
+		}
+		gr := g[(y/bs)*f.BW:][:f.BW]
+		for x := range row {
+			var s float32
+			if x+1 < len(row) {
+				d := row[x+1] - row[x]
+				s += d * d
+			}
+			if next != nil {
+				d := next[x] - row[x]
+				s += d * d
+			}
+			gr[x/bs] += s
+		}
+	}
+	noise := 2 * sigma * sigma
+	for by := 0; by < f.BH; by++ {
+		for bx := 0; bx < f.BW; bx++ {
+			// Differences per block: about 2 per pixel, fewer at the frame's edges.
+			nw, nh := min(bs, p.W-bx*bs), min(bs, p.H-by*bs)
+			n := float32(2 * nw * nh)
+			i := by*f.BW + bx
+			g[i] = float32(math.Sqrt(float64(max(g[i]/n-noise, 0))))
+		}
+	}
+}

@@ -1,0 +1,838 @@
+package temporal
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/denoise-go/denoise/frame"
+)
+
+// Vec is a displacement in luma pixels: the current frame's content at p is found in the
+// neighbour at p+Vec.
+type Vec struct{ X, Y float32 }
+
+// MotionField is the motion of one current frame towards one neighbour, one vector per block
+// of BlockSize×BlockSize luma pixels (the last row and column of blocks may be cut by the
+// frame edge). It is meant to be reused frame after frame: Reset only allocates when the
+// geometry grows.
+type MotionField struct {
+	W, H      int // luma size the field was estimated on
+	BlockSize int
+	BW, BH    int       // blocks across and down
+	Vectors   []Vec     // BW·BH, row-major
+	Cost      []float32 // mean squared difference per pixel at the chosen vector, before any noise correction
+	// Sigma is the noise standard deviation (sample units) the estimator worked with: the
+	// configured one, or the one it read off the block costs.
+	Sigma float32
+}
+
+// Reset sizes f for a w×h luma plane cut into blocks of blockSize.
+func (f *MotionField) Reset(w, h, blockSize int) {
+	f.W, f.H, f.BlockSize = w, h, blockSize
+	f.BW, f.BH = ceilDiv(w, blockSize), ceilDiv(h, blockSize)
+	n := f.BW * f.BH
+	if cap(f.Vectors) < n {
+		f.Vectors = make([]Vec, n)
+	}
+	if cap(f.Cost) < n {
+		f.Cost = make([]float32, n)
+	}
+	f.Vectors, f.Cost = f.Vectors[:n], f.Cost[:n]
+	f.Sigma = 0
+}
+
+// At returns the vector of block (bx, by).
+func (f *MotionField) At(bx, by int) Vec { return f.Vectors[by*f.BW+bx] }
+
+// Interpolate returns the vector at luma position (x, y), bilinear between block centres and
+// constant beyond the outer centres. Blocks are treated as points so that the warped picture
+// has no seams at block edges.
+func (f *MotionField) Interpolate(x, y float32) Vec {
+	b := float32(f.BlockSize)
+	i0, i1, wx := gridPos((x+0.5)/b-0.5, f.BW)
+	j0, j1, wy := gridPos((y+0.5)/b-0.5, f.BH)
+	r0, r1 := f.Vectors[j0*f.BW:], f.Vectors[j1*f.BW:]
+	top := lerpVec(r0[i0], r0[i1], wx)
+	bot := lerpVec(r1[i0], r1[i1], wx)
+	return lerpVec(top, bot, wy)
+}
+
+// gridPos splits a position t on a grid of n nodes into the two nodes around it and the
+// weight of the second, clamping outside [0, n−1].
+func gridPos(t float32, n int) (int, int, float32) {
+	if !(t > 0) { // also catches NaN
+		return 0, 0, 0
+	}
+	if t >= float32(n-1) {
+		return n - 1, n - 1, 0
+	}
+	i := int(t)
+	return i, i + 1, t - float32(i)
+}
+
+func lerpVec(a, b Vec, w float32) Vec {
+	return Vec{a.X + (b.X-a.X)*w, a.Y + (b.Y-a.Y)*w}
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// MotionConfig tunes a MotionEstimator. Zero fields take the defaults in brackets.
+type MotionConfig struct {
+	// BlockSize is the side of the blocks the field has one vector for [8].
+	BlockSize int
+	// Overlap widens every matching window by this many pixels on each side (at every
+	// level), so that neighbouring windows share pixels [0]. Larger windows average more
+	// noise out of the cost at the price of (B+2·Overlap)²/B² more work.
+	Overlap int
+	// Levels is the number of pyramid levels, full resolution included [3]. Fewer are used
+	// when the coarsest level would hold less than two blocks across or down.
+	Levels int
+	// Range is the largest displacement, in full-resolution pixels, searched exhaustively at
+	// the coarsest level [24]. Predictors from neighbouring blocks can reach a little further.
+	Range int
+	// SubPel is the precision of the final vectors: 1, 2 or 4 steps per pixel [4].
+	SubPel int
+	// Penalty weighs a vector's distance (L1, in pixels of the level) from the median of its
+	// neighbours' vectors, as a fraction of the noise energy of the matching window [0.25].
+	// In flat areas every vector matches equally well up to noise; the penalty makes them
+	// follow their neighbours instead of the noise. Negative disables it.
+	Penalty float32
+	// Sigma is the noise standard deviation of the frames in sample units ([0,1] scale) when
+	// known; 0 estimates it from the block costs of the current and previous estimates.
+	Sigma float32
+}
+
+func (c MotionConfig) withDefaults() (MotionConfig, error) {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&c.BlockSize, 8)
+	def(&c.Levels, 3)
+	def(&c.Range, 24)
+	def(&c.SubPel, 4)
+	if c.Penalty == 0 {
+		c.Penalty = 0.25
+	}
+	if c.Penalty < 0 {
+		c.Penalty = 0
+	}
+	switch {
+	case c.BlockSize < 2 || c.BlockSize > 64:
+		return c, fmt.Errorf("motion: block size %d: want 2 to 64", c.BlockSize)
+	case c.Overlap < 0 || c.Overlap > c.BlockSize:
+		return c, fmt.Errorf("motion: overlap %d: want 0 to the block size %d", c.Overlap, c.BlockSize)
+	case c.Levels < 1 || c.Levels > 5:
+		return c, fmt.Errorf("motion: %d pyramid levels: want 1 to 5", c.Levels)
+	case c.Range < 1 || c.Range > 512:
+		return c, fmt.Errorf("motion: range %d: want 1 to 512 pixels", c.Range)
+	case c.SubPel != 1 && c.SubPel != 2 && c.SubPel != 4:
+		return c, fmt.Errorf("motion: sub-pixel precision 1/%d: want 1, 2 or 4", c.SubPel)
+	case c.Sigma < 0 || c.Sigma > 1:
+		return c, fmt.Errorf("motion: sigma %g: want 0 (estimate) to 1", c.Sigma)
+	}
+	return c, nil
+}
+
+// smoothTolerance is how much worse than its own vector, as a fraction of the noise energy of
+// its window, the neighbourhood median may match a block and still replace the vector.
+const smoothTolerance = 0.1
+
+// sigmaFloor keeps the penalty and the noise-relative thresholds meaningful on clean input,
+// where an estimated σ of 0 would make every comparison a comparison against rounding.
+const sigmaFloor = 1.0 / 255
+
+// Pyramid is one luma plane prepared for matching: box-downsampled levels, each copied into a
+// buffer padded by edge replication so that candidate blocks never need bounds tests. A
+// temporal window builds one per frame and reuses it for every pair the frame is part of.
+type Pyramid struct {
+	W, H   int
+	levels []pyrLevel
+}
+
+type pyrLevel struct {
+	w, h, pad, stride int
+	pix               []float32
+}
+
+// off is the index of sample (x, y) of the level; x and y may reach into the padding.
+func (l *pyrLevel) off(x, y int) int { return (y+l.pad)*l.stride + x + l.pad }
+
+// MotionEstimator finds block motion between two luma planes by hierarchical block matching:
+// an exhaustive search at the coarsest pyramid level, candidates from the parent level and
+// from spatial neighbours refined by ±1 at each finer level, then bilinear sub-pixel
+// refinement. It keeps its scratch between calls, so that once it has seen a geometry it
+// does not allocate. Not safe for concurrent use.
+type MotionEstimator struct {
+	cfg MotionConfig
+
+	w, h   int
+	levels []levelState
+	pad    []int // padding of each level, what BuildPyramid allocates
+
+	curPyr, refPyr Pyramid // for Estimate
+	quant          []float32
+	vtmp           []Vec
+	prevSigma2     float32 // noise variance read off the previous estimate, for auto mode
+}
+
+type ivec struct{ x, y int32 }
+
+type levelState struct {
+	w, h, bw, bh int
+	maxV         int32 // vectors at this level stay within ±maxV
+	vec          []ivec
+	ssd          []float32 // raw SSD of the chosen vector
+	cc           []float32 // level 0: noise-corrected SSD of the final vector
+	cost         []float32 // SSD plus penalty of the chosen vector
+	pred         []ivec    // the predictor its penalty was measured from
+}
+
+// NewMotionEstimator checks cfg and returns an estimator.
+func NewMotionEstimator(cfg MotionConfig) (*MotionEstimator, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &MotionEstimator{cfg: c}, nil
+}
+
+// Config returns the configuration in effect, defaults filled in.
+func (e *MotionEstimator) Config() MotionConfig { return e.cfg }
+
+// configure lays out the levels for a w×h plane; it allocates only on a geometry change.
+func (e *MotionEstimator) configure(w, h int) {
+	if w == e.w && h == e.h && e.levels != nil {
+		return
+	}
+	if w < 1 || h < 1 {
+		panic(fmt.Sprintf("motion: empty plane %dx%d", w, h))
+	}
+	e.w, e.h = w, h
+	b := e.cfg.BlockSize
+	n := 1
+	for n < e.cfg.Levels && (w>>n) >= 2*b && (h>>n) >= 2*b {
+		n++
+	}
+	e.levels = make([]levelState, n)
+	e.pad = make([]int, n)
+	lw, lh := w, h
+	for l := range e.levels {
+		st := &e.levels[l]
+		st.w, st.h = lw, lh
+		st.bw, st.bh = ceilDiv(lw, b), ceilDiv(lh, b)
+		st.maxV = int32(ceilShift(e.cfg.Range, l) + 2)
+		st.vec = make([]ivec, st.bw*st.bh)
+		st.ssd = make([]float32, st.bw*st.bh)
+		st.cc = make([]float32, st.bw*st.bh)
+		st.cost = make([]float32, st.bw*st.bh)
+		st.pred = make([]ivec, st.bw*st.bh)
+		e.pad[l] = int(st.maxV) + 2 // sub-pixel steps and the bilinear tap reach maxV+2
+		lw, lh = (lw+1)/2, (lh+1)/2
+	}
+}
+
+func ceilShift(v, s int) int { return (v + (1 << s) - 1) >> s }
+
+// BuildPyramid prepares src (a luma plane, possibly impulse-cleaned) for EstimatePyramids.
+func (e *MotionEstimator) BuildPyramid(dst *Pyramid, src *frame.Plane) {
+	e.configure(src.W, src.H)
+	dst.W, dst.H = src.W, src.H
+	if len(dst.levels) != len(e.levels) {
+		dst.levels = make([]pyrLevel, len(e.levels))
+	}
+	for l := range e.levels {
+		st, pl := &e.levels[l], &dst.levels[l]
+		pl.w, pl.h, pl.pad = st.w, st.h, e.pad[l]
+		pl.stride = pl.w + 2*pl.pad
+		if n := pl.stride * (pl.h + 2*pl.pad); cap(pl.pix) < n {
+			pl.pix = make([]float32, n)
+		} else {
+			pl.pix = pl.pix[:n]
+		}
+		if l == 0 {
+			for y := 0; y < pl.h; y++ {
+				o := pl.off(0, y)
+				copy(pl.pix[o:o+pl.w], src.Row(y))
+			}
+		} else {
+			downsample(pl, &dst.levels[l-1])
+		}
+		padEdges(pl)
+	}
+}
+
+// downsample fills d's interior with 2×2 box means of s; an odd last row or column of s is
+// averaged with its replicated copy.
+func downsample(d, s *pyrLevel) {
+	for y := 0; y < d.h; y++ {
+		y0, y1 := 2*y, min(2*y+1, s.h-1)
+		r0 := s.pix[s.off(0, y0):][:s.w]
+		r1 := s.pix[s.off(0, y1):][:s.w]
+		dr := d.pix[d.off(0, y):][:d.w]
+		x := 0
+		for ; 2*x+1 < s.w && x < len(dr); x++ {
+			dr[x] = 0.25 * (r0[2*x] + r0[2*x+1] + r1[2*x] + r1[2*x+1])
+		}
+		if x < len(dr) { // odd width
+			dr[x] = 0.5 * (r0[2*x] + r1[2*x])
+		}
+	}
+}
+
+// padEdges replicates the interior's outer samples into the padding.
+func padEdges(l *pyrLevel) {
+	for y := 0; y < l.h; y++ {
+		row := l.pix[(y+l.pad)*l.stride:][:l.stride]
+		lv, rv := row[l.pad], row[l.pad+l.w-1]
+		for i := 0; i < l.pad; i++ {
+			row[i] = lv
+			row[l.pad+l.w+i] = rv
+		}
+	}
+	first := l.pix[l.pad*l.stride:][:l.stride]
+	last := l.pix[(l.pad+l.h-1)*l.stride:][:l.stride]
+	for i := 0; i < l.pad; i++ {
+		copy(l.pix[i*l.stride:][:l.stride], first)
+		copy(l.pix[(l.pad+l.h+i)*l.stride:][:l.stride], last)
+	}
+}
+
+// Estimate writes into dst the motion from cur to ref, two luma planes of one size.
+func (e *MotionEstimator) Estimate(dst *MotionField, cur, ref *frame.Plane) {
+	if cur.W != ref.W || cur.H != ref.H {
+		panic(fmt.Sprintf("motion: planes of %dx%d and %dx%d", cur.W, cur.H, ref.W, ref.H))
+	}
+	e.BuildPyramid(&e.curPyr, cur)
+	e.BuildPyramid(&e.refPyr, ref)
+	e.EstimatePyramids(dst, &e.curPyr, &e.refPyr)
+}
+
+// EstimatePyramids is Estimate on planes already prepared by BuildPyramid of this estimator.
+func (e *MotionEstimator) EstimatePyramids(dst *MotionField, cur, ref *Pyramid) {
+	if cur.W != ref.W || cur.H != ref.H {
+		panic(fmt.Sprintf("motion: pyramids of %dx%d and %dx%d", cur.W, cur.H, ref.W, ref.H))
+	}
+	e.configure(cur.W, cur.H)
+	for _, p := range [2]*Pyramid{cur, ref} {
+		if len(p.levels) != len(e.levels) || p.levels[len(p.levels)-1].pad != e.pad[len(e.pad)-1] {
+			panic("motion: pyramid built by an estimator of another configuration")
+		}
+	}
+	b := e.cfg.BlockSize
+	dst.Reset(cur.W, cur.H, b)
+
+	sigma2 := e.cfg.Sigma * e.cfg.Sigma
+	auto := sigma2 == 0
+	if auto {
+		sigma2 = e.prevSigma2
+	}
+	sigma2 = max(sigma2, sigmaFloor*sigmaFloor)
+
+	top := len(e.levels) - 1
+	for l := top; l >= 0; l-- {
+		// 2×2 box means of white noise have a quarter of its variance.
+		s2 := sigma2 / float32(int(1)<<(2*l))
+		var parent *levelState
+		if l < top {
+			parent = &e.levels[l+1]
+		}
+		e.searchLevel(&e.levels[l], parent, &cur.levels[l], &ref.levels[l], e.cfg.Penalty*2*s2, l == top)
+	}
+
+	st := &e.levels[0]
+	npix := float32((b + 2*e.cfg.Overlap) * (b + 2*e.cfg.Overlap))
+	if auto {
+		// At whole-pixel vectors the residual of a good match is the difference of two
+		// noises: 2σ² per pixel. Textured blocks that move by a fraction of a pixel add to
+		// it, so a low quantile reads σ² from the flattest, best matched blocks.
+		est := e.lowQuantile(st, npix, nil) / 2
+		if e.prevSigma2 > 0 {
+			est = min(est, e.prevSigma2)
+		}
+		sigma2 = max(est, sigmaFloor*sigmaFloor)
+	}
+	e.subPel(dst, st, &cur.levels[0], &ref.levels[0], sigma2, e.cfg.Penalty*2*sigma2)
+	if e.cfg.SubPel > 1 {
+		e.smooth(dst, st, &cur.levels[0], &ref.levels[0], sigma2, smoothTolerance*2*sigma2)
+	}
+	if auto {
+		// Reread σ² from the final costs, each divided by the noise gain of its own
+		// interpolation, so that the next estimate starts from a sharper value.
+		est := e.lowQuantile(st, npix, dst) / 2
+		if est > 0 {
+			e.prevSigma2 = est
+		}
+		dst.Sigma = float32(math.Sqrt(float64(est)))
+	} else {
+		dst.Sigma = e.cfg.Sigma
+	}
+}
+
+// lowQuantile returns the 25th percentile of the per-pixel costs of level st's blocks,
+// scaled so that it reads as the mean cost of a pure-noise block. With f, the costs are f's,
+// each normalised by its vector's interpolation noise gain (1+Σw²)/2.
+func (e *MotionEstimator) lowQuantile(st *levelState, npix float32, f *MotionField) float32 {
+	n := len(st.ssd)
+	if cap(e.quant) < n {
+		e.quant = make([]float32, n)
+	}
+	q := e.quant[:n]
+	b, ov := e.cfg.BlockSize, e.cfg.Overlap
+	for i := range q {
+		if f == nil {
+			x0, x1, y0, y1 := st.window(i%st.bw, i/st.bw, b, ov)
+			q[i] = st.ssd[i] / float32((x1-x0)*(y1-y0))
+		} else {
+			v := f.Vectors[i]
+			q[i] = f.Cost[i] * 2 / (1 + interpGain(v.X)*interpGain(v.Y))
+		}
+	}
+	// For a block of n pure-noise pixels the cost is σ²·χ²_n/n: its 25th percentile lies
+	// 0.674 standard deviations, 0.674·√(2/n), below its mean.
+	k := 1 - 0.674*float32(math.Sqrt(2/float64(npix)))
+	return selectK(q, n/4) / max(k, 0.5)
+}
+
+// interpGain is the sum of the squared weights of linear interpolation at v: the factor by
+// which it scales the variance of white noise.
+func interpGain(v float32) float32 {
+	f := v - float32(math.Floor(float64(v)))
+	return f*f + (1-f)*(1-f)
+}
+
+// blockSearch carries the state of one block's search at one level.
+type blockSearch struct {
+	cur, ref *pyrLevel
+	co, ro   int // offsets of the window's top-left in cur and ref (vector 0)
+	w, h     int
+	lamN     float32 // penalty per pixel of deviation, times the window's pixel count
+	pred     ivec
+	maxV     int32
+	best     ivec
+	bestCost float32 // SSD + penalty
+	bestSSD  float32
+	tried    [48]ivec
+	nTried   int
+}
+
+func (s *blockSearch) reset() {
+	s.bestCost = float32(math.Inf(1))
+	s.bestSSD = s.bestCost
+	s.nTried = 0
+}
+
+// penalty grows with the distance from the predictor up to penaltyCap pixels and stays
+// flat beyond: it is there to settle ties in flat areas, and an unbounded one would keep a
+// block from a genuinely different motion (an object's edge) whose predictor is the
+// background's.
+func (s *blockSearch) penalty(v ivec) float32 {
+	return s.lamN * float32(min(abs32(v.x-s.pred.x)+abs32(v.y-s.pred.y), penaltyCap))
+}
+
+const penaltyCap = 2
+
+// try evaluates candidate v unless it has been evaluated already (dedupe matters: the
+// predictors of a smooth field are mostly equal).
+func (s *blockSearch) try(v ivec) {
+	v.x = min(max(v.x, -s.maxV), s.maxV)
+	v.y = min(max(v.y, -s.maxV), s.maxV)
+	for _, t := range s.tried[:s.nTried] {
+		if t == v {
+			return
+		}
+	}
+	if s.nTried < len(s.tried) {
+		s.tried[s.nTried] = v
+		s.nTried++
+	}
+	s.eval(v)
+}
+
+func (s *blockSearch) eval(v ivec) {
+	pen := s.penalty(v)
+	lim := s.bestCost - pen
+	if lim <= 0 {
+		return
+	}
+	ro := s.ro + int(v.y)*s.ref.stride + int(v.x)
+	d := ssd(s.cur.pix, s.co, s.cur.stride, s.ref.pix, ro, s.ref.stride, s.w, s.h, lim)
+	if c := d + pen; d < lim && c < s.bestCost { // d ≥ lim: stopped early, a partial sum
+		s.best, s.bestCost, s.bestSSD = v, c, d
+	}
+}
+
+// refine walks from the best vector to the best of its 8 neighbours until none is better or
+// steps run out.
+func (s *blockSearch) refine(steps int) {
+	for range steps {
+		c := s.best
+		for dy := int32(-1); dy <= 1; dy++ {
+			for dx := int32(-1); dx <= 1; dx++ {
+				if dx != 0 || dy != 0 {
+					s.try(ivec{c.x + dx, c.y + dy})
+				}
+			}
+		}
+		if s.best == c {
+			return
+		}
+	}
+}
+
+func abs32(v int32) int32 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func median3(a, b, c int32) int32 {
+	if a > b {
+		a, b = b, a
+	}
+	if b > c {
+		b = c
+	}
+	return max(a, b)
+}
+
+// predictor is the median of the left, top and top-right vectors, the usual predictor of
+// block codecs; where some are missing it falls back on the parent level.
+func predictor(st *levelState, bx, by int, parent ivec, hasParent bool) ivec {
+	var c [3]ivec
+	n := 0
+	if bx > 0 {
+		c[n] = st.vec[by*st.bw+bx-1]
+		n++
+	}
+	if by > 0 {
+		c[n] = st.vec[(by-1)*st.bw+bx]
+		n++
+		if bx+1 < st.bw {
+			c[n] = st.vec[(by-1)*st.bw+bx+1]
+			n++
+		}
+	}
+	if n < 3 && hasParent {
+		c[n] = parent
+		n++
+	}
+	switch n {
+	case 0:
+		return ivec{}
+	case 3:
+		return ivec{median3(c[0].x, c[1].x, c[2].x), median3(c[0].y, c[1].y, c[2].y)}
+	}
+	return c[0]
+}
+
+// window is the matching window of block (bx, by): the block widened by ov, cut by the edges.
+func (st *levelState) window(bx, by, b, ov int) (x0, x1, y0, y1 int) {
+	return max(bx*b-ov, 0), min(bx*b+b+ov, st.w), max(by*b-ov, 0), min(by*b+b+ov, st.h)
+}
+
+func (e *MotionEstimator) searchLevel(st, parent *levelState, cur, ref *pyrLevel, lam float32, top bool) {
+	s := blockSearch{cur: cur, ref: ref, maxV: st.maxV}
+	rc := int32(0)
+	if top {
+		rc = min(int32(ceilShift(e.cfg.Range, len(e.levels)-1)), st.maxV)
+	}
+	for by := 0; by < st.bh; by++ {
+		for bx := 0; bx < st.bw; bx++ {
+			e.startBlock(&s, st, bx, by, lam)
+			var pv ivec
+			if parent != nil {
+				p := parent.vec[(by/2)*parent.bw+bx/2]
+				pv = ivec{2 * p.x, 2 * p.y}
+			}
+			s.pred = predictor(st, bx, by, pv, parent != nil)
+			s.try(s.pred)
+			if parent != nil {
+				// The parent and its neighbours: where the parent straddles two motions
+				// the right one is often next door, and a small object's motion reaches the
+				// blocks at its top-left only this way.
+				px, py := bx/2, by/2
+				s.try(pv)
+				for j := max(py-1, 0); j <= min(py+1, parent.bh-1); j++ {
+					for k := max(px-1, 0); k <= min(px+1, parent.bw-1); k++ {
+						p := parent.vec[j*parent.bw+k]
+						s.try(ivec{2 * p.x, 2 * p.y})
+					}
+				}
+			}
+			if bx > 0 {
+				s.try(st.vec[by*st.bw+bx-1])
+			}
+			if by > 0 {
+				s.try(st.vec[(by-1)*st.bw+bx])
+			}
+			s.try(ivec{})
+			if top {
+				for dy := -rc; dy <= rc; dy++ {
+					for dx := -rc; dx <= rc; dx++ {
+						s.eval(ivec{dx, dy}) // exhaustive: no dedupe needed
+					}
+				}
+			}
+			s.refine(2)
+			e.endBlock(&s, st, bx, by)
+		}
+	}
+	// A second pass in reverse order offers each block the vectors of its right and lower
+	// neighbours: the first pass only propagates motion rightwards and down, so the upper
+	// left of a moving object would otherwise keep the background's vector.
+	for by := st.bh - 1; by >= 0; by-- {
+		for bx := st.bw - 1; bx >= 0; bx-- {
+			i := by*st.bw + bx
+			e.startBlock(&s, st, bx, by, lam)
+			s.pred = st.pred[i]
+			s.best, s.bestCost, s.bestSSD = st.vec[i], st.cost[i], st.ssd[i]
+			s.tried[0], s.nTried = s.best, 1
+			if bx+1 < st.bw {
+				s.try(st.vec[i+1])
+			}
+			if by+1 < st.bh {
+				s.try(st.vec[i+st.bw])
+				if bx > 0 {
+					s.try(st.vec[i+st.bw-1])
+				}
+				if bx+1 < st.bw {
+					s.try(st.vec[i+st.bw+1])
+				}
+			}
+			if s.best != st.vec[i] {
+				s.refine(1)
+				e.endBlock(&s, st, bx, by)
+			}
+		}
+	}
+}
+
+// startBlock points s at block (bx, by) of level st and clears its search.
+func (e *MotionEstimator) startBlock(s *blockSearch, st *levelState, bx, by int, lam float32) {
+	x0, x1, y0, y1 := st.window(bx, by, e.cfg.BlockSize, e.cfg.Overlap)
+	s.co, s.ro = s.cur.off(x0, y0), s.ref.off(x0, y0)
+	s.w, s.h = x1-x0, y1-y0
+	s.lamN = lam * float32(s.w*s.h)
+	s.reset()
+}
+
+func (e *MotionEstimator) endBlock(s *blockSearch, st *levelState, bx, by int) {
+	i := by*st.bw + bx
+	st.vec[i], st.ssd[i], st.cost[i], st.pred[i] = s.best, s.bestSSD, s.bestCost, s.pred
+}
+
+// subPel refines level 0's whole-pixel vectors by halving steps down to 1/SubPel, matching
+// against the bilinearly interpolated neighbour, and writes the final field.
+func (e *MotionEstimator) subPel(dst *MotionField, st *levelState, cur, ref *pyrLevel, sigma2, lam float32) {
+	b, ov := e.cfg.BlockSize, e.cfg.Overlap
+	for by := 0; by < st.bh; by++ {
+		for bx := 0; bx < st.bw; bx++ {
+			x0, x1, y0, y1 := st.window(bx, by, b, ov)
+			i := by*st.bw + bx
+			iv := st.vec[i]
+			v := Vec{float32(iv.x), float32(iv.y)}
+			npix := float32((x1 - x0) * (y1 - y0))
+			if e.cfg.SubPel == 1 {
+				dst.Vectors[i] = v
+				dst.Cost[i] = st.ssd[i] / npix
+				st.cc[i] = st.ssd[i]
+				continue
+			}
+			sb := subBlock{cur: cur, ref: ref, co: cur.off(x0, y0), ro: ref.off(x0, y0), w: x1 - x0, h: y1 - y0, noise: npix * sigma2}
+			pred := floatPredictor(dst, bx, by, v)
+			lamN := lam * npix
+			pen := func(c Vec) float32 {
+				return lamN * min(abs(c.X-pred.X)+abs(c.Y-pred.Y), penaltyCap)
+			}
+			best, bestSSD, bestCC := v, st.ssd[i], st.ssd[i]
+			bestCost := bestSSD + pen(v)
+			// try returns the candidate's cost, or a lower bound of it when the evaluation
+			// stopped early, which is enough to rank the sides.
+			try := func(c Vec) float32 {
+				p := pen(c)
+				lim := bestCost - p
+				d, cc := sb.cost(c, lim)
+				if cc < lim {
+					best, bestCost, bestSSD, bestCC = c, cc+p, d, cc
+				}
+				return cc + p
+			}
+			for step := float32(0.5); step >= 1/float32(e.cfg.SubPel); step /= 2 {
+				// The cross first, then only the diagonal between the better horizontal and
+				// the better vertical side: near its minimum the cost surface is close to a
+				// bowl, and 5 evaluations find what 8 would.
+				c0 := best
+				l := try(Vec{c0.X - step, c0.Y})
+				r := try(Vec{c0.X + step, c0.Y})
+				u := try(Vec{c0.X, c0.Y - step})
+				d := try(Vec{c0.X, c0.Y + step})
+				sx, sy := step, step
+				if l < r {
+					sx = -step
+				}
+				if u < d {
+					sy = -step
+				}
+				try(Vec{c0.X + sx, c0.Y + sy})
+			}
+			dst.Vectors[i] = best
+			dst.Cost[i] = bestSSD / npix
+			st.cc[i] = bestCC
+		}
+	}
+}
+
+// subBlock evaluates fractional vectors for one block.
+type subBlock struct {
+	cur, ref *pyrLevel
+	co, ro   int
+	w, h     int
+	noise    float32 // σ² times the window's pixel count
+}
+
+// cost returns the raw SSD of vector v and the SSD corrected for the noise interpolation
+// removes. Once the corrected cost reaches limit it stops early: both are then lower
+// bounds, at least limit.
+func (b *subBlock) cost(v Vec, limit float32) (raw, corrected float32) {
+	fx, fy := float32(math.Floor(float64(v.X))), float32(math.Floor(float64(v.Y)))
+	// Interpolation averages the neighbour's noise, which lowers the cost of fractional
+	// vectors by σ²(1−Σw²) per pixel whatever the content; adding it back keeps noise from
+	// pulling vectors to half-pixel positions.
+	corr := b.noise * (1 - interpGain(v.X)*interpGain(v.Y))
+	if limit-corr <= 0 {
+		return max(limit, 0), limit
+	}
+	o := b.ro + int(fy)*b.ref.stride + int(fx)
+	d := ssdBilinear(b.cur.pix, b.co, b.cur.stride, b.ref.pix, o, b.ref.stride, b.w, b.h, v.X-fx, v.Y-fy, limit-corr)
+	if d >= limit-corr {
+		return d, max(d+corr, limit) // keep rounding from passing a partial sum off as a win
+	}
+	return d, d + corr
+}
+
+// smooth replaces each vector by the median of its 3×3 neighbourhood where that costs less
+// than tol more than the vector found. Block by block, noise leaves sub-pixel vectors
+// scattered by a fraction of a pixel; the median pulls them to their neighbours' consensus
+// without blurring motion edges, and the cost test keeps it off blocks that truly differ.
+func (e *MotionEstimator) smooth(dst *MotionField, st *levelState, cur, ref *pyrLevel, sigma2, tol float32) {
+	b, ov := e.cfg.BlockSize, e.cfg.Overlap
+	if cap(e.vtmp) < len(dst.Vectors) {
+		e.vtmp = make([]Vec, len(dst.Vectors))
+	}
+	src := e.vtmp[:len(dst.Vectors)]
+	copy(src, dst.Vectors)
+	var xs, ys [9]float32
+	for by := 0; by < st.bh; by++ {
+		for bx := 0; bx < st.bw; bx++ {
+			n := 0
+			for j := max(by-1, 0); j <= min(by+1, st.bh-1); j++ {
+				for k := max(bx-1, 0); k <= min(bx+1, st.bw-1); k++ {
+					v := src[j*st.bw+k]
+					xs[n], ys[n] = v.X, v.Y
+					n++
+				}
+			}
+			i := by*st.bw + bx
+			m := Vec{median(xs[:n]), median(ys[:n])}
+			if m == src[i] {
+				continue
+			}
+			x0, x1, y0, y1 := st.window(bx, by, b, ov)
+			npix := float32((x1 - x0) * (y1 - y0))
+			sb := subBlock{cur: cur, ref: ref, co: cur.off(x0, y0), ro: ref.off(x0, y0), w: x1 - x0, h: y1 - y0, noise: npix * sigma2}
+			lim := st.cc[i] + tol*npix
+			d, cc := sb.cost(m, lim)
+			if cc < lim {
+				dst.Vectors[i] = m
+				dst.Cost[i] = d / npix
+			}
+		}
+	}
+}
+
+// median returns the median of v (the upper one of an even count), reordering v.
+func median(v []float32) float32 {
+	for i := 1; i < len(v); i++ { // insertion sort: at most 9 values
+		for j := i; j > 0 && v[j] < v[j-1]; j-- {
+			v[j], v[j-1] = v[j-1], v[j]
+		}
+	}
+	return v[len(v)/2]
+}
+
+func floatPredictor(f *MotionField, bx, by int, own Vec) Vec {
+	var c [3]Vec
+	n := 0
+	if bx > 0 {
+		c[n] = f.Vectors[by*f.BW+bx-1]
+		n++
+	}
+	if by > 0 {
+		c[n] = f.Vectors[(by-1)*f.BW+bx]
+		n++
+		if bx+1 < f.BW {
+			c[n] = f.Vectors[(by-1)*f.BW+bx+1]
+			n++
+		}
+	}
+	switch n {
+	case 3:
+		return Vec{median3f(c[0].X, c[1].X, c[2].X), median3f(c[0].Y, c[1].Y, c[2].Y)}
+	case 2:
+		return Vec{median3f(c[0].X, c[1].X, own.X), median3f(c[0].Y, c[1].Y, own.Y)}
+	case 1:
+		return c[0]
+	}
+	return own
+}
+
+func median3f(a, b, c float32) float32 {
+	if a > b {
+		a, b = b, a
+	}
+	if b > c {
+		b = c
+	}
+	return max(a, b)
+}
+
+func abs(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
+
+// selectK returns the k-th smallest of v (0-based), reordering v.
+func selectK(v []float32, k int) float32 {
+	lo, hi := 0, len(v)-1
+	for lo < hi {
+		m := lo + (hi-lo)/2
+		// median of three as the pivot, moved to hi
+		if v[m] < v[lo] {
+			v[m], v[lo] = v[lo], v[m]
+		}
+		if v[hi] < v[lo] {
+			v[hi], v[lo] = v[lo], v[hi]
+		}
+		if v[m] < v[hi] {
+			v[m], v[hi] = v[hi], v[m]
+		}
+		p := v[hi]
+		i := lo
+		for j := lo; j < hi; j++ {
+			if v[j] < p {
+				v[i], v[j] = v[j], v[i]
+				i++
+			}
+		}
+		v[i], v[hi] = v[hi], v[i]
+		switch {
+		case k == i:
+			return v[i]
+		case k < i:
+			hi = i - 1
+		default:
+			lo = i + 1
+		}
+	}
+	return v[k]
+}
