@@ -44,7 +44,9 @@ type Impulse struct {
 
 // Temporal settings.
 type Temporal struct {
-	Frames int `mapstructure:"frames"` // frames averaged by --mode average (odd)
+	Frames int  `mapstructure:"frames"` // frames averaged by --mode average (odd)
+	Align  bool `mapstructure:"align"`  // motion-compensate neighbours before combining them
+	Causal bool `mapstructure:"causal"` // past frames only: no lookahead, for live use
 }
 
 // Pipeline settings.
@@ -68,7 +70,7 @@ func Defaults() map[string]any {
 		"mode": "copy", "sigma": 0.0,
 		"nlm.patch": 0, "nlm.search": 0, "nlm.h": 0.0,
 		"impulse.kind":     "auto",
-		"temporal.frames":  5,
+		"temporal.frames":  5, "temporal.align": true, "temporal.causal": false,
 		"pipeline.workers": 0, "pipeline.queue": 4, "pipeline.live": false, "pipeline.threads": 0,
 		"metrics_addr": "", "progress": "auto", "log_level": "info",
 	}

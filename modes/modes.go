@@ -18,7 +18,16 @@ func Build(cfg *configs.Config) ([]pipeline.Stage, error) {
 	case "copy":
 		return []pipeline.Stage{{Name: "copy", Filter: pipeline.Copy, Workers: 1}}, nil
 	case "average":
-		avg, err := temporal.NewAverage(cfg.Temporal.Frames)
+		if !cfg.Temporal.Align {
+			avg, err := temporal.NewAverage(cfg.Temporal.Frames)
+			if err != nil {
+				return nil, err
+			}
+			return []pipeline.Stage{{Name: "average", Temporal: avg}}, nil
+		}
+		avg, err := temporal.NewAlignedAverage(temporal.WindowConfig{
+			Radius: cfg.Temporal.Frames / 2, Causal: cfg.Temporal.Causal || cfg.Pipeline.Live, Sigma: float32(cfg.Sigma / 255),
+		})
 		if err != nil {
 			return nil, err
 		}

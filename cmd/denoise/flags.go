@@ -54,6 +54,8 @@ func runFlags() *pflag.FlagSet {
 	fs.Float64("nlm-h", 0, "NLM strength relative to sigma (0: from the noise level)")
 	fs.String("impulse-kind", "auto", "impulse noise kind: auto, sp (salt-and-pepper), rv (random-valued)")
 	fs.Int("frames", 5, "frames averaged by --mode average (odd)")
+	fs.Bool("align", true, "motion-compensate neighbouring frames before combining them")
+	fs.Bool("causal", false, "use past frames only (no lookahead; on in live mode)")
 	fs.StringP("codec", "c", "", "video encoder (libx264, libx265, ffv1, png, tiff; -c:v works too)")
 	fs.Int("crf", 18, "constant rate factor for libx264/libx265")
 	fs.String("pix-fmt", "", "output pixel format (default: the source's, where the codec allows)")
@@ -80,7 +82,7 @@ func runFlags() *pflag.FlagSet {
 
 var flagKeys = map[string]string{
 	"nlm-patch": "nlm.patch", "nlm-search": "nlm.search", "nlm-h": "nlm.h",
-	"impulse-kind": "impulse.kind", "frames": "temporal.frames",
+	"impulse-kind": "impulse.kind", "frames": "temporal.frames", "align": "temporal.align", "causal": "temporal.causal",
 	"input-option": "input_options", "encoder-option": "encoder_options", "muxer-option": "muxer_options",
 	"live": "pipeline.live", "workers": "pipeline.workers", "queue": "pipeline.queue", "threads": "pipeline.threads",
 }
