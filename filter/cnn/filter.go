@@ -1,0 +1,181 @@
+// Package cnn is the neural stage of denoise: a DnCNN-style residual network (trained and
+// exported by train/train.py, or any compatible ONNX file) run through ONNX Runtime, one
+// session per worker with tensors reused across frames, over tiles that overlap by at least
+// the receptive field so memory stays bounded on large frames. It is the only package that
+// imports onnxruntime_go.
+package cnn
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/denoise-go/denoise/filter/noise"
+	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/pipeline"
+)
+
+// Options configure the cnn filter. Zero values pick the defaults.
+type Options struct {
+	// Model is an ONNX file path or the name of a built-in model ("full", "light"); "" is
+	// the default built-in model (see models.Default).
+	Model string
+	// ModelData, when not nil, is the ONNX model itself (Model then only names it).
+	ModelData []byte
+	// Library is the ONNX Runtime shared library; "" looks for $DENOISE_ORT_LIBRARY, then
+	// third_party/onnxruntime/libonnxruntime.so of the repository, then the system's.
+	Library string
+	// Threads is ONNX Runtime's intra-op thread count per worker (0: 1). Video pipelines
+	// get their parallelism from several workers; for a single picture use the core count.
+	Threads int
+	// Provider is the execution provider: "cpu" (default) or "cuda".
+	Provider string
+	// Device is the CUDA device number.
+	Device int
+	// Tile is the largest tile core side in pixels (0: 512); tiles add Overlap on each side.
+	Tile int
+	// Overlap is the tile margin in pixels (0: the model's receptive-field radius, or
+	// DefaultOverlap when the model does not say). Smaller than the radius gives seams.
+	Overlap int
+	// Sigma is the noise level (0–255 scale) fed to a model with a noise-level map; 0
+	// estimates it on each plane the model sees (filter/noise, Laplacian MAD).
+	Sigma float64
+}
+
+// DefaultTile is the largest tile core side when Options.Tile is 0: a 640×480 frame is two
+// tiles, a 1080p frame eight, and a 17×64 network holds about 0.3 GB per worker.
+const DefaultTile = 512
+
+func (o Options) withDefaults() Options {
+	if o.Threads <= 0 {
+		o.Threads = 1
+	}
+	o.Provider = strings.ToLower(strings.TrimSpace(o.Provider))
+	if o.Provider == "" {
+		o.Provider = "cpu"
+	}
+	if o.Tile <= 0 {
+		o.Tile = DefaultTile
+	}
+	return o
+}
+
+func (o Options) validate() error {
+	switch o.Provider {
+	case "cpu", "cuda":
+	default:
+		return fmt.Errorf("cnn: execution provider %q is not one of cpu, cuda", o.Provider)
+	}
+	if o.Overlap < 0 || o.Sigma < 0 || o.Device < 0 {
+		return fmt.Errorf("cnn: negative overlap, sigma or device in the options")
+	}
+	if o.Tile < 16 {
+		return fmt.Errorf("cnn: tile %d is smaller than 16 pixels", o.Tile)
+	}
+	return nil
+}
+
+// NewFilterFactory loads the model (see Load) and returns a factory of cnn filters, one
+// ONNX Runtime session per worker. Every error is one line.
+func NewFilterFactory(opt Options) (pipeline.FilterFactory, error) {
+	m, err := Load(opt)
+	if err != nil {
+		return nil, err
+	}
+	return m.FilterFactory(), nil
+}
+
+// FilterFactory returns a factory of filters running m, one session per worker.
+func (m *Model) FilterFactory() pipeline.FilterFactory {
+	return func() (pipeline.Filter, error) { return m.NewFilter() }
+}
+
+// Filter is the pipeline filter of the cnn stage: it denoises the gray plane, the luma of a
+// YUV frame (chroma passes through, or as the preceding stage left it) or, with a one-channel
+// model, each of R, G and B; a three-channel model takes R, G, B together. Alpha passes
+// through. It owns one session: one Filter per worker.
+type Filter struct {
+	m   *Model
+	s   *Session
+	est noise.Estimator
+}
+
+// NewFilter returns a filter with its own session.
+func (m *Model) NewFilter() (*Filter, error) {
+	s, err := m.NewSession()
+	if err != nil {
+		return nil, err
+	}
+	return &Filter{m: m, s: s}, nil
+}
+
+// Name is the stage name.
+func (*Filter) Name() string { return "cnn" }
+
+// Close frees the ONNX Runtime session.
+func (f *Filter) Close() error { return f.s.Close() }
+
+// Process denoises in in place and returns it.
+func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
+	groups, err := f.m.planeGroups(in)
+	if err == nil {
+		for _, g := range groups {
+			if err = f.s.Denoise(g, f.sigma(g)); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		in.Release()
+		return nil, fmt.Errorf("cnn: frame %d (%dx%d %s): %w", in.Index, in.W, in.H, in.Format, trimPrefix(err))
+	}
+	return in, nil
+}
+
+// trimPrefix drops a leading "cnn: " so wrapped errors say it once.
+func trimPrefix(err error) error {
+	if s := err.Error(); strings.HasPrefix(s, "cnn: ") {
+		return fmt.Errorf("%s", s[len("cnn: "):])
+	}
+	return err
+}
+
+// planeGroups says which planes of a frame the model runs on, and how many at a time.
+func (m *Model) planeGroups(in *frame.Frame) ([][]*frame.Plane, error) {
+	p := func(i int) *frame.Plane { return &in.Planes[i] }
+	switch in.Format.Layout {
+	case frame.Gray, frame.YUV:
+		if m.ImageChannels != 1 {
+			return nil, fmt.Errorf("model %s takes RGB; the frame is %s (convert it to RGB)", m.Name, in.Format.Layout)
+		}
+		return [][]*frame.Plane{{p(0)}}, nil
+	case frame.RGB:
+		if m.ImageChannels == 3 {
+			return [][]*frame.Plane{{p(0), p(1), p(2)}}, nil
+		}
+		return [][]*frame.Plane{{p(0)}, {p(1)}, {p(2)}}, nil
+	}
+	return nil, fmt.Errorf("layout %s not supported", in.Format.Layout)
+}
+
+// sigma returns the noise level fed to a noise-level map: the configured one, else the
+// estimate of EstimateSigma.
+func (f *Filter) sigma(planes []*frame.Plane) float64 {
+	if !f.m.SigmaMap {
+		return 0
+	}
+	if f.m.opt.Sigma > 0 {
+		return f.m.opt.Sigma
+	}
+	return EstimateSigma(planes, &f.est)
+}
+
+// EstimateSigma is the noise level (0–255 scale) a noise-level map gets when none is
+// configured: the mean of est's estimates over the planes the model sees. train/prepare
+// uses it too, so that training inputs are what inference sees.
+func EstimateSigma(planes []*frame.Plane, est *noise.Estimator) float64 {
+	var s float64
+	for _, p := range planes {
+		s += est.Estimate(p, nil)
+	}
+	return s / float64(len(planes))
+}

@@ -1,0 +1,289 @@
+package cnn
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/denoise-go/denoise/frame"
+)
+
+// Model is a loaded, checked ONNX model: the bytes, what they take and give, and the
+// options sessions are made with. It is safe for concurrent use; sessions are not.
+type Model struct {
+	Spec
+	data    []byte
+	opt     Options
+	library string
+	margin  int
+}
+
+// Load finds the ONNX Runtime library, initialises it once for the process, reads the model
+// the options name and checks that it fits a denoising filter. Errors are one line.
+func Load(opt Options) (*Model, error) {
+	opt = opt.withDefaults()
+	if err := opt.validate(); err != nil {
+		return nil, err
+	}
+	// read the model first: a missing model file is reported even without the library
+	data, name, err := readModel(opt)
+	if err != nil {
+		return nil, err
+	}
+	lib, err := initLibrary(opt.Library)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := inspect(data, name)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{Spec: *spec, data: data, opt: opt, library: lib}
+	switch {
+	case opt.Overlap > 0:
+		m.margin = opt.Overlap
+	case spec.Radius > 0:
+		m.margin = spec.Radius
+	default:
+		m.margin = DefaultOverlap
+	}
+	if spec.FixedW > 0 {
+		if _, err := newLayout(1, 1, opt.Tile, m.margin, spec.FixedW, spec.FixedH); err != nil {
+			return nil, modelError(name, "%v", err)
+		}
+	}
+	// a first session proves that the library can run the model with these options, so a
+	// misfit fails when the pipeline is built rather than on its first frame
+	s, err := m.NewSession()
+	if err != nil {
+		return nil, err
+	}
+	s.Close()
+	return m, nil
+}
+
+// Margin is the overlap of tiles in pixels (≥ the receptive-field radius when it is known).
+func (m *Model) Margin() int { return m.margin }
+
+// Library is the path of the ONNX Runtime library in use.
+func (m *Model) Library() string { return m.library }
+
+// Session runs a model on tiles. It owns its ONNX Runtime session and the input and output
+// tensors of the current tile size, reused across frames; it is not safe for concurrent use.
+type Session struct {
+	m       *Model
+	s       *ort.DynamicAdvancedSession
+	in, out *ort.Tensor[float32]
+	th, tw  int
+	// scratch of the current plane geometry: the output before it replaces the input
+	lay layout
+	dst []float32
+}
+
+// NewSession makes an ONNX Runtime session for one worker.
+func (m *Model) NewSession() (*Session, error) {
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, fmt.Errorf("cnn: session options: %s", firstLine(err.Error()))
+	}
+	defer so.Destroy()
+	if err := so.SetIntraOpNumThreads(m.opt.Threads); err != nil {
+		return nil, fmt.Errorf("cnn: threads %d: %s", m.opt.Threads, firstLine(err.Error()))
+	}
+	if err := so.SetInterOpNumThreads(1); err != nil {
+		return nil, fmt.Errorf("cnn: inter-op threads: %s", firstLine(err.Error()))
+	}
+	// idle ORT threads must not spin: other pipeline stages share the cores
+	if err := so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); err != nil {
+		return nil, fmt.Errorf("cnn: session config: %s", firstLine(err.Error()))
+	}
+	switch m.opt.Provider {
+	case "cuda":
+		if err := appendCUDA(so, m.opt.Device); err != nil {
+			return nil, fmt.Errorf("cnn: execution provider cuda is not available in the ONNX Runtime at %s (it needs a CUDA build of the library and a GPU; choose provider cpu): %s", m.library, ortMessage(err))
+		}
+	}
+	s, err := ort.NewDynamicAdvancedSessionWithONNXData(m.data, []string{m.Input}, []string{m.Output}, so)
+	if err != nil {
+		return nil, modelError(m.Name, "ONNX Runtime cannot run it: %s", firstLine(strings.TrimPrefix(err.Error(), "Error creating C session: ")))
+	}
+	return &Session{m: m, s: s}, nil
+}
+
+// ortMessage is the first line of an ONNX Runtime error without its source location.
+func ortMessage(err error) string {
+	msg := firstLine(err.Error())
+	if i := strings.LastIndex(msg, " : FAIL : "); i >= 0 {
+		msg = msg[i+len(" : FAIL : "):]
+	}
+	return msg
+}
+
+func appendCUDA(so *ort.SessionOptions, device int) error {
+	co, err := ort.NewCUDAProviderOptions()
+	if err != nil {
+		return err
+	}
+	defer co.Destroy()
+	if err := co.Update(map[string]string{"device_id": strconv.Itoa(device)}); err != nil {
+		return err
+	}
+	return so.AppendExecutionProviderCUDA(co)
+}
+
+// Close frees the session and its tensors.
+func (s *Session) Close() error {
+	s.freeTensors()
+	if s.s != nil {
+		s.s.Destroy()
+		s.s = nil
+	}
+	return nil
+}
+
+func (s *Session) freeTensors() {
+	if s.in != nil {
+		s.in.Destroy()
+		s.out.Destroy()
+		s.in, s.out = nil, nil
+	}
+	s.th, s.tw = 0, 0
+}
+
+// ensureTensors (re)allocates the bound tensors for h×w tiles.
+func (s *Session) ensureTensors(h, w int) error {
+	if s.in != nil && s.th == h && s.tw == w {
+		return nil
+	}
+	s.freeTensors()
+	in, err := ort.NewEmptyTensor[float32](ort.NewShape(1, int64(s.m.InChannels), int64(h), int64(w)))
+	if err != nil {
+		return fmt.Errorf("cnn: input tensor %dx%d: %s", w, h, firstLine(err.Error()))
+	}
+	out, err := ort.NewEmptyTensor[float32](ort.NewShape(1, int64(s.m.OutChannels), int64(h), int64(w)))
+	if err != nil {
+		in.Destroy()
+		return fmt.Errorf("cnn: output tensor %dx%d: %s", w, h, firstLine(err.Error()))
+	}
+	s.in, s.out, s.th, s.tw = in, out, h, w
+	return nil
+}
+
+func (s *Session) run() error {
+	if err := s.s.Run([]ort.Value{s.in}, []ort.Value{s.out}); err != nil {
+		return fmt.Errorf("cnn: run %s on a %dx%d tile: %s", s.m.Name, s.tw, s.th, firstLine(err.Error()))
+	}
+	return nil
+}
+
+// RunRaw runs the network once on a whole 1×InChannels×h×w tensor (no tiling, no residual,
+// no clamping) and returns its 1×OutChannels×h×w output. It is for checks and tools.
+func (s *Session) RunRaw(in []float32, h, w int) ([]float32, error) {
+	if len(in) != s.m.InChannels*h*w {
+		return nil, fmt.Errorf("cnn: raw input has %d values; want %d×%d×%d", len(in), s.m.InChannels, h, w)
+	}
+	if s.m.FixedW > 0 && (h != s.m.FixedH || w != s.m.FixedW) {
+		return nil, modelError(s.m.Name, "input is fixed at %dx%d", s.m.FixedW, s.m.FixedH)
+	}
+	if err := s.ensureTensors(h, w); err != nil {
+		return nil, err
+	}
+	copy(s.in.GetData(), in)
+	if err := s.run(); err != nil {
+		return nil, err
+	}
+	return append([]float32(nil), s.out.GetData()...), nil
+}
+
+// Denoise replaces the image channels planes (one, or three for an RGB model; all of one
+// size) by the network's estimate of the clean image, clamped to [0,1]. sigma is the noise
+// level on the 0–255 scale for a model with a noise-level map (ignored otherwise).
+func (s *Session) Denoise(planes []*frame.Plane, sigma float64) error {
+	if len(planes) != s.m.ImageChannels {
+		return fmt.Errorf("cnn: %d planes given to a model of %d image channels", len(planes), s.m.ImageChannels)
+	}
+	w, h := planes[0].W, planes[0].H
+	for _, p := range planes[1:] {
+		if p.W != w || p.H != h {
+			return fmt.Errorf("cnn: planes of different sizes (%dx%d and %dx%d)", w, h, p.W, p.H)
+		}
+	}
+	if s.lay.w != w || s.lay.h != h || s.dst == nil {
+		lay, err := newLayout(w, h, s.m.opt.Tile, s.m.margin, s.m.FixedW, s.m.FixedH)
+		if err != nil {
+			return modelError(s.m.Name, "%v", err)
+		}
+		s.lay = lay
+		s.dst = make([]float32, len(planes)*w*h)
+	}
+	lay := s.lay
+	if err := s.ensureTensors(lay.tileH(), lay.tileW()); err != nil {
+		return err
+	}
+	tw, th := lay.tileW(), lay.tileH()
+	in, out := s.in.GetData(), s.out.GetData()
+	if s.m.SigmaMap {
+		v := SigmaMapValue(sigma)
+		sm := in[len(planes)*tw*th:]
+		for i := range sm {
+			sm[i] = v
+		}
+	}
+	for ty := 0; ty < lay.ny; ty++ {
+		for tx := 0; tx < lay.nx; tx++ {
+			x0, y0, x1, y1 := lay.core(tx, ty)
+			for c, p := range planes {
+				ch := in[c*tw*th : (c+1)*tw*th]
+				for j := 0; j < th; j++ {
+					fillRow(ch[j*tw:(j+1)*tw], p.Row(mirror(y0-lay.m+j, h)), x0-lay.m)
+				}
+			}
+			if err := s.run(); err != nil {
+				return err
+			}
+			for c := range planes {
+				o := out[c*tw*th : (c+1)*tw*th]
+				src := in[c*tw*th : (c+1)*tw*th]
+				d := s.dst[c*w*h : (c+1)*w*h]
+				for y := y0; y < y1; y++ {
+					r := (y-y0+lay.m)*tw + lay.m
+					orow := o[r : r+x1-x0]
+					irow := src[r : r+x1-x0]
+					drow := d[y*w+x0 : y*w+x1]
+					if s.m.Residual {
+						for i := range drow {
+							drow[i] = clamp01(irow[i] - orow[i])
+						}
+					} else {
+						for i := range drow {
+							drow[i] = clamp01(orow[i])
+						}
+					}
+				}
+			}
+		}
+	}
+	for c, p := range planes {
+		d := s.dst[c*w*h : (c+1)*w*h]
+		for y := 0; y < h; y++ {
+			copy(p.Row(y), d[y*w:(y+1)*w])
+		}
+	}
+	return nil
+}
+
+func clamp01(v float32) float32 {
+	if v < 0 {
+		return 0
+	}
+	if v > 1 {
+		return 1
+	}
+	return v
+}
+
+// SigmaMapValue is the value of a noise-level map channel for noise σ on the 0–255 scale
+// (σ/255, the working units of samples), as train/train.py feeds it.
+func SigmaMapValue(sigma float64) float32 { return float32(sigma / 255) }

@@ -1,0 +1,76 @@
+// Package models holds the ONNX denoising networks built into denoise (go:embed), each with
+// its model card; filter/cnn loads them by name ("full", "light"), and --model FILE loads any
+// other compatible ONNX file. train/README.md says how to train and add one.
+package models
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+)
+
+// builtin holds NAME.onnx and its card NAME.md for every shipped model, plus a README.
+//
+//go:embed builtin
+var builtin embed.FS
+
+// Preference is the order in which a default model is chosen among those built in: the
+// full model for quality, the light one when the full one is not in this build.
+var Preference = []string{"full", "light"}
+
+// Names lists the built-in models, sorted.
+func Names() []string {
+	ents, _ := fs.ReadDir(builtin, "builtin")
+	var names []string
+	for _, e := range ents {
+		if n, ok := strings.CutSuffix(e.Name(), ".onnx"); ok && !e.IsDir() {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Default returns the name of the default built-in model, or "" when none is built in.
+func Default() string {
+	have := Names()
+	for _, p := range Preference {
+		for _, n := range have {
+			if n == p {
+				return n
+			}
+		}
+	}
+	if len(have) > 0 {
+		return have[0]
+	}
+	return ""
+}
+
+// ONNX returns the bytes of built-in model name.
+func ONNX(name string) ([]byte, error) {
+	b, err := builtin.ReadFile(path.Join("builtin", name+".onnx"))
+	if err != nil {
+		return nil, fmt.Errorf("no built-in model %q (built in: %s)", name, list(Names()))
+	}
+	return b, nil
+}
+
+// Card returns the model card (Markdown) of built-in model name.
+func Card(name string) (string, error) {
+	b, err := builtin.ReadFile(path.Join("builtin", name+".md"))
+	if err != nil {
+		return "", fmt.Errorf("no card for built-in model %q", name)
+	}
+	return string(b), nil
+}
+
+func list(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
