@@ -1,0 +1,37 @@
+package impulse
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/denoise-go/denoise/filter/nlm"
+	"github.com/denoise-go/denoise/frame"
+)
+
+// BenchmarkFilters runs the modes over a 1280×720 gray frame with σ=10 and impulses.
+func BenchmarkFilters(b *testing.B) {
+	for _, c := range []struct {
+		name   string
+		sp, rv float64
+	}{{"sp20", 0.2, 0}, {"rv10", 0, 0.1}} {
+		p, _, _ := synthetic(1280, 720, 8, 10, c.sp, c.rv, 1)
+		for _, threads := range []int{1, 2} {
+			for _, withNLM := range []bool{false, true} {
+				f, _ := New(Options{Threads: threads})
+				if withNLM {
+					f, _ = NewWithNLM(Options{Threads: threads}, nlm.Options{})
+				}
+				fr := frame.New(frame.Format{Layout: frame.Gray, BitDepth: 8}, 1280, 720)
+				b.Run(fmt.Sprintf("%s/%s/threads%d", f.Name(), c.name, threads), func(b *testing.B) {
+					for b.Loop() {
+						fr.Planes[0].CopyFrom(p)
+						if _, err := f.Process(fr); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+				})
+			}
+		}
+	}
+}

@@ -1,0 +1,214 @@
+package impulse
+
+import (
+	"github.com/denoise-go/denoise/filter/median"
+	"github.com/denoise-go/denoise/filter/noise"
+	"github.com/denoise-go/denoise/frame"
+)
+
+// detector finds the impulses Δ of one plane and builds m(y): the plane with every pixel of
+// Δ replaced by a median of its neighbourhood, every other pixel kept. Its buffers are sized
+// once per plane size.
+type detector struct {
+	mask   []bool      // Δ
+	sp     []bool      // the salt and pepper of Δ
+	rv     []int32     // indices flagged by randomValued
+	med    frame.Plane // m(y)
+	med3   frame.Plane // plain 3×3 median
+	window []float32
+}
+
+// reset sizes the buffers for p, clears Δ and sets m(y) = y.
+func (d *detector) reset(p *frame.Plane, maxRadius int) {
+	w, h := p.W, p.H
+	n := w * h
+	if cap(d.mask) < n {
+		d.mask = make([]bool, n)
+		d.sp = make([]bool, n)
+	}
+	d.mask, d.sp = d.mask[:n], d.sp[:n]
+	if k := (2*maxRadius + 1) * (2*maxRadius + 1); cap(d.window) < k {
+		d.window = make([]float32, 0, k)
+	}
+	resizePlane(&d.med, w, h)
+	resizePlane(&d.med3, w, h)
+	clear(d.mask)
+	clear(d.sp)
+	d.rv = d.rv[:0]
+	d.med.CopyFrom(p)
+}
+
+func resizePlane(p *frame.Plane, w, h int) {
+	p.W, p.H, p.Stride = w, h, w
+	if cap(p.Pix) < w*h {
+		p.Pix = make([]float32, w*h)
+	}
+	p.Pix = p.Pix[:w*h]
+}
+
+// extremes returns the working-unit bounds at or beyond which a sample counts as salt or
+// pepper: codes within tol (in 8-bit code units) of 0 or of the maximum.
+func extremes(tol float64) (lo, hi float32) {
+	t := float32(tol / 255)
+	return t, 1 - t
+}
+
+// markExtremes flags every sample at an extreme in mask (to leave them out of a first noise
+// estimate) and returns how many there are.
+func (d *detector) markExtremes(p *frame.Plane, lo, hi float32) int {
+	n := 0
+	for y := 0; y < p.H; y++ {
+		m := d.mask[y*p.W : (y+1)*p.W]
+		for x, v := range p.Row(y) {
+			if v <= lo || v >= hi {
+				m[x] = true
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// saltPepper flags the pixels at an extreme that an adaptive median confirms (Hwang–Haddad:
+// the window grows from 3×3 up to (2·maxRadius+1)² until its median is not an extreme; a
+// pixel whose every window has an extreme median sits in a saturated area and is kept) and
+// whose distance to the median m of the window's non-extreme samples exceeds minDist: in a
+// dark or bright area, Gaussian noise clipped at the range's end is no impulse, and
+// replacing it would only risk pulling in the other side of an edge. m becomes the pixel's
+// m(y). It returns the number flagged.
+func (d *detector) saltPepper(p *frame.Plane, lo, hi, minDist float32, maxRadius int) int {
+	count := 0
+	w, h := p.W, p.H
+	for y := 0; y < h; y++ {
+		for x, v := range p.Row(y) {
+			if v > lo && v < hi {
+				continue
+			}
+			for r := 1; r <= maxRadius; r++ {
+				win := d.window[:0]
+				for j := y - r; j <= y+r; j++ {
+					src := p.Row(mirror(j, h))
+					for i := x - r; i <= x+r; i++ {
+						win = append(win, src[mirror(i, w)])
+					}
+				}
+				if med := noise.Median(win); med <= lo || med >= hi {
+					continue
+				}
+				k := 0 // the non-extreme samples, compacted
+				for _, s := range win {
+					if s > lo && s < hi {
+						win[k] = s
+						k++
+					}
+				}
+				if m := noise.Median(win[:k]); abs(m-v) > minDist {
+					d.mask[y*w+x] = true
+					d.sp[y*w+x] = true
+					d.med.Pix[y*w+x] = m
+					count++
+				}
+				break
+			}
+		}
+	}
+	return count
+}
+
+// randomValued flags the pixels not yet flagged whose distance to the 3×3 median exceeds
+// medT and whose ROAD_m statistic (the sum of the m smallest absolute differences to the 8
+// neighbours, Garnett et al. 2005) exceeds roadT, both in working units. It reads m(y), so
+// that salt and pepper found before does not make neighbours stand out. m(y) of each is
+// then the median of its unflagged 3×3 neighbours (the 3×3 median if all are flagged). It
+// returns the number flagged.
+func (d *detector) randomValued(medT, roadT float32, m int) int {
+	p := &d.med
+	w, h := p.W, p.H
+	median.Median3(&d.med3, p)
+	count := 0
+	for y := 0; y < h; y++ {
+		a, b, c := p.Row(mirror(y-1, h)), p.Row(y), p.Row(mirror(y+1, h))
+		m3 := d.med3.Row(y)
+		for x, v := range b {
+			if d.mask[y*w+x] || abs(v-m3[x]) <= medT {
+				continue
+			}
+			xl, xr := mirror(x-1, w), mirror(x+1, w)
+			diffs := [8]float32{a[xl], a[x], a[xr], b[xl], b[xr], c[xl], c[x], c[xr]}
+			for k := range diffs {
+				diffs[k] = abs(diffs[k] - v)
+			}
+			if road(&diffs, m) > roadT {
+				d.mask[y*w+x] = true
+				d.rv = append(d.rv, int32(y*w+x))
+				count++
+			}
+		}
+	}
+	for _, k := range d.rv {
+		y, x := int(k)/w, int(k)%w
+		win := d.window[:0]
+		for j := y - 1; j <= y+1; j++ {
+			jj := mirror(j, h)
+			src := p.Row(jj)
+			for i := x - 1; i <= x+1; i++ {
+				if ii := mirror(i, w); !d.mask[jj*w+ii] {
+					win = append(win, src[ii])
+				}
+			}
+		}
+		if len(win) == 0 {
+			d.med.Pix[k] = d.med3.Pix[k]
+		} else {
+			d.med.Pix[k] = noise.Median(win)
+		}
+	}
+	return count
+}
+
+// clearRandomValued takes the pixels randomValued flagged out of Δ and restores their m(y).
+func (d *detector) clearRandomValued(p *frame.Plane) {
+	for _, k := range d.rv {
+		d.mask[k] = false
+		d.med.Pix[k] = p.Pix[int(k)/p.W*p.Stride+int(k)%p.W]
+	}
+	d.rv = d.rv[:0]
+}
+
+// road returns the sum of the m smallest of d, partially sorting it.
+func road(d *[8]float32, m int) float32 {
+	var s float32
+	for i := 0; i < m; i++ {
+		k := i
+		for j := i + 1; j < 8; j++ {
+			if d[j] < d[k] {
+				k = j
+			}
+		}
+		d[i], d[k] = d[k], d[i]
+		s += d[i]
+	}
+	return s
+}
+
+func abs(v float32) float32 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// mirror reflects i into [0, n) repeating the edge sample (…1 0 | 0 1 … n−1 | n−1 n−2 …):
+// a one-sample line along the border (a black frame edge) then reads as a two-sample band
+// rather than an isolated outlier.
+func mirror(i, n int) int {
+	period := 2 * n
+	i %= period
+	if i < 0 {
+		i += period
+	}
+	if i >= n {
+		i = period - 1 - i
+	}
+	return i
+}

@@ -1,0 +1,90 @@
+package impulse
+
+import (
+	"fmt"
+
+	"github.com/denoise-go/denoise/filter/nlm"
+	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/pipeline"
+)
+
+// Filter is the pipeline filter of modes "impulse" (detection and replacement) and
+// "impulse+nlm" (then NLM of the cleaned frame). It owns its scratch: one per worker.
+type Filter struct {
+	c   *Cleaner
+	nl  *nlm.Filter // nil for mode "impulse"
+	opt Options
+}
+
+// New returns the "impulse" filter.
+func New(opt Options) (*Filter, error) {
+	c, err := NewCleaner(opt)
+	if err != nil {
+		return nil, err
+	}
+	return &Filter{c: c, opt: opt}, nil
+}
+
+// NewWithNLM returns the "impulse+nlm" filter: impulses replaced, then NLM with nlmOpt.
+// When nlmOpt.Sigma is 0 the NLM estimates σ on the cleaned planes; Threads and Estimator
+// default to opt's.
+func NewWithNLM(opt Options, nlmOpt nlm.Options) (*Filter, error) {
+	f, err := New(opt)
+	if err != nil {
+		return nil, err
+	}
+	if nlmOpt.Threads == 0 {
+		nlmOpt.Threads = opt.Threads
+	}
+	if nlmOpt.Estimator == 0 {
+		nlmOpt.Estimator = opt.Estimator
+	}
+	if f.nl, err = nlm.New(nlmOpt); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// NewFilterFactory returns a factory of "impulse" filters for pipeline stages.
+func NewFilterFactory(opt Options) pipeline.FilterFactory {
+	return func() (pipeline.Filter, error) { return New(opt) }
+}
+
+// NewNLMFilterFactory returns a factory of "impulse+nlm" filters for pipeline stages.
+func NewNLMFilterFactory(opt Options, nlmOpt nlm.Options) pipeline.FilterFactory {
+	return func() (pipeline.Filter, error) { return NewWithNLM(opt, nlmOpt) }
+}
+
+// Name is the mode name.
+func (f *Filter) Name() string {
+	if f.nl != nil {
+		return "impulse+nlm"
+	}
+	return "impulse"
+}
+
+// Cleaner returns the filter's cleaner (its Mask and counts describe the last plane).
+func (f *Filter) Cleaner() *Cleaner { return f.c }
+
+// Process cleans every colour plane of in in place (an alpha plane passes through) and
+// returns in.
+func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
+	n := in.Format.NumPlanes()
+	if in.Format.Alpha {
+		n--
+	}
+	for i := 0; i < n; i++ {
+		p := &in.Planes[i]
+		sigma, err := f.c.Clean(p)
+		if err != nil {
+			return nil, fmt.Errorf("impulse: frame %d plane %d (%dx%d): %w", in.Index, i, p.W, p.H, err)
+		}
+		if i == 0 && f.opt.OnSigma != nil {
+			f.opt.OnSigma(in.Index, sigma)
+		}
+	}
+	if f.nl != nil {
+		return f.nl.Process(in)
+	}
+	return in, nil
+}

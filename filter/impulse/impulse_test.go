@@ -1,0 +1,235 @@
+package impulse
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/denoise-go/denoise/filter/nlm"
+	"github.com/denoise-go/denoise/frame"
+)
+
+// synthetic returns a w×h plane (smooth shading with a few edges) at the given bit depth with
+// AWGN of sigma (0–255 scale), then a share sp of salt and pepper or rv of random values,
+// quantised to the depth, and which pixels got an impulse with their clean values.
+func synthetic(w, h, depth int, sigma, sp, rv float64, seed uint64) (p *frame.Plane, imp []bool, clean []float32) {
+	rng := rand.New(rand.NewPCG(seed, 5))
+	mc := float64(int(1)<<depth - 1)
+	p = &frame.Plane{W: w, H: h, Stride: w, Pix: make([]float32, w*h)}
+	imp = make([]bool, w*h)
+	clean = make([]float32, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			c := 0.45 + 0.25*math.Sin(float64(x)/23)*math.Cos(float64(y)/31)
+			if (x/40+y/40)%2 == 0 {
+				c += 0.15
+			}
+			v := c + sigma/255*rng.NormFloat64()
+			switch u := rng.Float64(); {
+			case u < sp:
+				v = float64(rng.IntN(2))
+				imp[y*w+x] = true
+			case u < sp+rv:
+				v = rng.Float64()
+				imp[y*w+x] = true
+			}
+			v = math.Round(min(1, max(0, v))*mc) / mc
+			p.Pix[y*w+x], clean[y*w+x] = float32(v), float32(c)
+		}
+	}
+	return p, imp, clean
+}
+
+// rates returns the share of impulses more than minErr (8-bit codes) off that mask flags and
+// the share of pixels without impulse that it flags.
+func rates(mask, imp []bool, p *frame.Plane, clean []float32, minErr float64) (recall, falseAlarms float64) {
+	var hit, n, fa, m int
+	for i, flagged := range mask {
+		if !imp[i] {
+			m++
+			if flagged {
+				fa++
+			}
+			continue
+		}
+		if math.Abs(float64(p.Pix[i]-clean[i]))*255 > minErr {
+			n++
+			if flagged {
+				hit++
+			}
+		}
+	}
+	return float64(hit) / float64(n), float64(fa) / float64(m)
+}
+
+func TestSaltPepperDetection(t *testing.T) {
+	for _, depth := range []int{8, 10, 16} {
+		p, imp, clean := synthetic(301, 203, depth, 10, 0.2, 0, uint64(depth))
+		c, _ := NewCleaner(Options{Kind: SaltPepper})
+		orig := append([]float32(nil), p.Pix...)
+		c.Detect(p)
+		recall, fa := rates(c.Mask(), imp, &frame.Plane{W: p.W, H: p.H, Stride: p.W, Pix: orig}, clean, 30)
+		t.Logf("%d-bit, σ=10 + 20%% salt and pepper: recall %.4f, false alarms %.4f", depth, recall, fa)
+		if recall < 0.995 || fa > 0.005 {
+			t.Errorf("%d-bit: recall %.4f, false alarms %.4f", depth, recall, fa)
+		}
+	}
+}
+
+func TestRandomValuedDetection(t *testing.T) {
+	p, imp, clean := synthetic(320, 240, 8, 10, 0, 0.1, 3)
+	orig := &frame.Plane{W: p.W, H: p.H, Stride: p.W, Pix: append([]float32(nil), p.Pix...)}
+	c, _ := NewCleaner(Options{Kind: RandomValued, Threads: 2})
+	c.Detect(p)
+	r1, fa1 := rates(c.Mask(), imp, orig, clean, 40)
+	if _, err := c.Clean(p); err != nil {
+		t.Fatal(err)
+	}
+	r2, fa2 := rates(c.Mask(), imp, orig, clean, 40)
+	t.Logf("σ=10 + 10%% random-valued, impulses > 40 codes off: median-type detector recall %.4f false alarms %.4f; refined recall %.4f false alarms %.4f", r1, fa1, r2, fa2)
+	if r2 < 0.95 || fa2 > 0.01 || r2 < r1 {
+		t.Errorf("refined recall %.4f, false alarms %.4f (first pass %.4f, %.4f)", r2, fa2, r1, fa1)
+	}
+}
+
+// TestCleanRestoresImpulses checks the replacement: after cleaning, the pixels that had an
+// impulse are close to the clean image, the others untouched.
+func TestCleanRestoresImpulses(t *testing.T) {
+	p, imp, clean := synthetic(256, 256, 8, 5, 0.2, 0, 11)
+	orig := append([]float32(nil), p.Pix...)
+	c, _ := NewCleaner(Options{})
+	if _, err := c.Clean(p); err != nil {
+		t.Fatal(err)
+	}
+	var se float64
+	var n int
+	for i, v := range p.Pix {
+		if c.Mask()[i] {
+			continue
+		}
+		if v != orig[i] {
+			t.Fatalf("pixel %d outside Δ changed", i)
+		}
+	}
+	for i := range imp {
+		if imp[i] {
+			d := float64(p.Pix[i]-clean[i]) * 255
+			se += d * d
+			n++
+		}
+	}
+	if rmse := math.Sqrt(se / float64(n)); rmse > 8 {
+		t.Errorf("impulse pixels restored with RMSE %.2f codes, want ≤ 8", rmse)
+	}
+}
+
+func TestFiltersOnYUV420(t *testing.T) {
+	fr := frame.New(frame.Format{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: 10}, 97, 63)
+	for i := range fr.Planes {
+		p, _, _ := synthetic(fr.Planes[i].W, fr.Planes[i].H, 10, 8, 0.1, 0, uint64(i))
+		fr.Planes[i].CopyFrom(p)
+	}
+	for _, mk := range []func() (*Filter, error){
+		func() (*Filter, error) { return New(Options{}) },
+		func() (*Filter, error) { return NewWithNLM(Options{Threads: 2}, nlm.Options{}) },
+	} {
+		f, err := mk()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sig []float64
+		f.opt.OnSigma = func(_ int64, s float64) { sig = append(sig, s) }
+		in := frame.New(fr.Format, fr.W, fr.H)
+		in.CopyFrom(fr)
+		out, err := f.Process(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range out.Planes {
+			ext := 0
+			for _, v := range out.Planes[i].Pix {
+				if v == 0 || v == 1 {
+					ext++
+				}
+			}
+			if ext > len(out.Planes[i].Pix)/200 {
+				t.Errorf("%s: plane %d keeps %d extreme samples", f.Name(), i, ext)
+			}
+		}
+		if len(sig) != 1 || math.Abs(sig[0]-8) > 2 {
+			t.Errorf("%s: OnSigma reported %v, want one σ ≈ 8", f.Name(), sig)
+		}
+	}
+}
+
+func TestProcessSteadyStateDoesNotAllocate(t *testing.T) {
+	fr := frame.New(frame.Format{Layout: frame.Gray, BitDepth: 8}, 120, 90)
+	p, _, _ := synthetic(120, 90, 8, 10, 0, 0.1, 1)
+	for _, threads := range []int{1, 2} {
+		f, _ := NewWithNLM(Options{Threads: threads}, nlm.Options{})
+		run := func() {
+			fr.Planes[0].CopyFrom(p)
+			f.Process(fr)
+		}
+		run()
+		run()
+		if a := testing.AllocsPerRun(3, run); a != 0 {
+			t.Errorf("threads %d: Process allocates %v times per frame", threads, a)
+		}
+	}
+}
+
+func TestNames(t *testing.T) {
+	a, _ := NewFilterFactory(Options{})()
+	b, _ := NewNLMFilterFactory(Options{}, nlm.Options{})()
+	if a.Name() != "impulse" || b.Name() != "impulse+nlm" {
+		t.Errorf("names %q, %q", a.Name(), b.Name())
+	}
+	if _, err := NewFilterFactory(Options{Kind: 7})(); err == nil {
+		t.Error("unknown kind accepted")
+	}
+}
+
+// TestStrideAndTinyPlanes: a plane with padding after each row cleans exactly like a packed
+// one, and planes down to 1×1 go through every mode.
+func TestStrideAndTinyPlanes(t *testing.T) {
+	p, _, _ := synthetic(67, 45, 8, 10, 0.05, 0.05, 2)
+	q := &frame.Plane{W: p.W, H: p.H, Stride: p.W + 7, Pix: make([]float32, (p.W+7)*p.H)}
+	q.CopyFrom(p)
+	for _, kind := range []Kind{Auto, SaltPepper, RandomValued} {
+		a, _ := NewCleaner(Options{Kind: kind, Threads: 2})
+		b, _ := NewCleaner(Options{Kind: kind})
+		pa := &frame.Plane{W: p.W, H: p.H, Stride: p.W, Pix: append([]float32(nil), p.Pix...)}
+		qb := &frame.Plane{W: q.W, H: q.H, Stride: q.Stride, Pix: append([]float32(nil), q.Pix...)}
+		sa, _ := a.Clean(pa)
+		sb, _ := b.Clean(qb)
+		if sa != sb {
+			t.Errorf("%v: σ %v with stride %d, %v with stride %d", kind, sa, pa.Stride, sb, qb.Stride)
+		}
+		for y := 0; y < p.H; y++ {
+			ra, rb := pa.Row(y), qb.Row(y)
+			for x := range ra {
+				if ra[x] != rb[x] {
+					t.Fatalf("%v: (%d,%d) %v with stride %d, %v with stride %d", kind, x, y, ra[x], pa.Stride, rb[x], qb.Stride)
+				}
+			}
+		}
+	}
+	for _, sz := range [][2]int{{1, 1}, {2, 3}, {5, 1}, {3, 7}} {
+		fr := frame.New(frame.Format{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: 8}, sz[0], sz[1])
+		for i := range fr.Planes {
+			for j := range fr.Planes[i].Pix {
+				fr.Planes[i].Pix[j] = float32(j%3) / 2
+			}
+		}
+		for _, f := range []func() (*Filter, error){
+			func() (*Filter, error) { return New(Options{}) },
+			func() (*Filter, error) { return NewWithNLM(Options{Threads: 2}, nlm.Options{}) },
+		} {
+			g, _ := f()
+			if _, err := g.Process(fr); err != nil {
+				t.Errorf("%dx%d %s: %v", sz[0], sz[1], g.Name(), err)
+			}
+		}
+	}
+}

@@ -1,0 +1,162 @@
+package nlm
+
+import "github.com/denoise-go/denoise/frame"
+
+// padded is a plane copied with a mirrored border of pad samples on each side, so that every
+// patch of every candidate is in bounds.
+type padded struct {
+	w, h, pad, stride int
+	pix               []float32
+}
+
+// row returns the padded samples of row y (−pad ≤ y < h+pad) starting at column x0 (≥ −pad).
+func (p *padded) row(y, x0 int) []float32 {
+	o := (y+p.pad)*p.stride + p.pad + x0
+	return p.pix[o : (y+p.pad+1)*p.stride]
+}
+
+func (p *padded) resize(w, h, pad int) {
+	p.w, p.h, p.pad, p.stride = w, h, pad, w+2*pad
+	n := p.stride * (h + 2*pad)
+	if cap(p.pix) < n {
+		p.pix = make([]float32, n)
+	}
+	p.pix = p.pix[:n]
+}
+
+// mirror reflects i into [0, n) without repeating the edge sample (…2 1 | 0 1 2 … n−1 | n−2 …).
+func mirror(i, n int) int {
+	if n == 1 {
+		return 0
+	}
+	period := 2 * (n - 1)
+	i %= period
+	if i < 0 {
+		i += period
+	}
+	if i >= n {
+		i = period - i
+	}
+	return i
+}
+
+// fill copies src (p.w×p.h) into p with the mirrored border.
+func (p *padded) fill(s *frame.Plane) {
+	for y := -p.pad; y < p.h+p.pad; y++ {
+		src := s.Row(mirror(y, p.h))
+		dst := p.row(y, -p.pad)[:p.stride]
+		copy(dst[p.pad:p.pad+p.w], src)
+		for x := 0; x < p.pad; x++ {
+			dst[x] = src[mirror(x-p.pad, p.w)]
+			dst[p.pad+p.w+x] = src[mirror(p.w+x, p.w)]
+		}
+	}
+}
+
+// band is the scratch of one horizontal band of output rows: the accumulators and the
+// running-sum buffers. It is sized once per geometry.
+type band struct {
+	y0, y1 int
+	aw     int       // accumulator row length: w + 2R (reverse targets may land in the margin)
+	acc    []float32 // 2 planes (weight sum, weighted value sum), rows y0..y1
+	dummy  []float32 // 2 rows that absorb accumulation for rows outside the band
+	col    []float64 // vertical patch sums of squared differences, exact enough not to drift
+	ring   []float64
+}
+
+func (b *band) resize(y0, y1, w, r, f int) {
+	b.y0, b.y1 = y0, y1
+	b.aw = w + 2*r
+	b.acc = grow(b.acc, 2*(y1-y0)*b.aw)
+	b.dummy = grow(b.dummy, 2*b.aw)
+	cw := w + 2*r + 2*f + 1
+	b.col = grow(b.col, cw)
+	b.ring = grow(b.ring, (2*f+1)*cw)
+}
+
+func grow[T float32 | float64](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// accRows returns the weight and value rows of output row y starting at column x0 (≥ −R),
+// or the dummy rows when y is outside the band.
+func (b *band) accRows(y, x0, r int) (w, v []float32) {
+	if y < b.y0 || y >= b.y1 {
+		o := x0 + r
+		return b.dummy[o:b.aw], b.dummy[b.aw+o : 2*b.aw]
+	}
+	plane := (b.y1 - b.y0) * b.aw
+	o := (y-b.y0)*b.aw + x0 + r
+	e := (y - b.y0 + 1) * b.aw
+	return b.acc[o:e], b.acc[plane+o : plane+e]
+}
+
+// run accumulates every search offset of the band. Patches are compared in the guide g and
+// the values of v averaged (v may be g); both are padded by at least r+f.
+func (b *band) run(g, v *padded, lut *weightLUT, r, f int) {
+	clear(b.acc)
+	w := g.w
+	box := 2*f + 1
+	cw := w + 2*r + 2*f + 1
+	for dy := 0; dy <= r; dy++ {
+		for dx := -r; dx <= r; dx++ {
+			if dy == 0 && dx <= 0 {
+				continue
+			}
+			// p runs over the columns whose own patch or partner p+o is an output pixel.
+			xa, xb := min(0, -dx), w+max(0, -dx)
+			n := xb - xa
+			cn := n + 2*f // column sums for x in [xa−f, xb+f)
+			col := b.col[:cn+1]
+			clear(col)
+			ys := b.y0 - dy
+			// Prime the vertical sums with rows ys−f … ys+f−1 and keep a zero slot for the
+			// row that leaves first.
+			slot := 0
+			for y := ys - f; y < ys+f; y++ {
+				addCols(col[:cn], b.ring[slot*cw:slot*cw+cn], g.row(y, xa-f), g.row(y+dy, xa-f+dx))
+				slot++
+			}
+			clear(b.ring[slot*cw : slot*cw+cn])
+			for y := ys; y < b.y1; y++ {
+				// Row y+f enters; row y−f−1 (in the same ring slot) leaves.
+				updateCols(col[:cn], b.ring[slot*cw:slot*cw+cn], g.row(y+f, xa-f), g.row(y+f+dy, xa-f+dx))
+				if slot++; slot == box {
+					slot = 0
+				}
+				dw, dv := b.accRows(y, xa, r)
+				rw, rv := b.accRows(y+dy, xa+dx, r)
+				accumRow(lut, col, box, v.row(y, xa)[:n], v.row(y+dy, xa+dx), dw, dv, rw, rv)
+			}
+		}
+	}
+}
+
+// finish writes the band's output rows: each pixel's weighted mean, the pixel itself
+// included with the weight a zero patch distance gets, 1. (IPOL gives it the largest weight
+// of the other candidates instead; with the 2σ² offset that is 1 wherever any candidate is
+// closer than 2σ², and where none is, keeping weight 1 preserved detail better: Set12 mean
+// PSNR +0.1 dB at σ=15, +0.03 at σ=25, equal at σ=50.)
+func (b *band) finish(dst *frame.Plane, v *padded, r int, leaveOut bool) {
+	var c float32 = 1
+	if leaveOut {
+		c = 0
+	}
+	for y := b.y0; y < b.y1; y++ {
+		aw, av := b.accRows(y, 0, r)
+		out := dst.Row(y)
+		n := len(out)
+		aw, av = aw[:n], av[:n]
+		u := v.row(y, 0)[:n]
+		for x := range out {
+			if aw[x] == 0 { // only when leaving out: no candidate got any weight
+				out[x] = u[x]
+				continue
+			}
+			out[x] = (av[x] + c*u[x]) / (aw[x] + c)
+		}
+	}
+}

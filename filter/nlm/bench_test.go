@@ -1,0 +1,66 @@
+package nlm
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/denoise-go/denoise/frame"
+)
+
+// benchPlanes runs the plane denoiser over a 1280×720 4:2:0 frame (Y 1280×720, U and V
+// 640×360) and reports pixel·offsets per second over all three planes, counting the full
+// (2R+1)² window per pixel as FFmpeg's nlmeans figure does.
+func benchPlanes(b *testing.B, r, threads int) {
+	sizes := [][2]int{{1280, 720}, {640, 360}, {640, 360}}
+	var src, dst []*frame.Plane
+	var pix float64
+	for i, s := range sizes {
+		src = append(src, randomPlane(s[0], s[1], s[0], uint64(i+1)))
+		dst = append(dst, &frame.Plane{W: s[0], H: s[1], Stride: s[0], Pix: make([]float32, s[0]*s[1])})
+		pix += float64(s[0] * s[1])
+	}
+	p := Params{PatchRadius: 3, SearchRadius: r, H: 10, Sigma: 10}
+	d := PlaneDenoiser{Threads: threads}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range src {
+			if err := d.Denoise(dst[j], src[j], p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	offsets := float64((2*r + 1) * (2*r + 1))
+	b.ReportMetric(pix*offsets*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mpixoff/s")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+}
+
+func BenchmarkKernel(b *testing.B) {
+	for _, r := range []int{7, 10} {
+		for _, th := range []int{1, 2} {
+			b.Run(fmt.Sprintf("720p420/search%d/threads%d", 2*r+1, th), func(b *testing.B) { benchPlanes(b, r, th) })
+		}
+	}
+}
+
+// BenchmarkFilter runs the nlm filter with its defaults (σ estimated per plane) over a
+// 1280×720 4:2:0 frame whose samples carry σ≈25 noise.
+func BenchmarkFilter(b *testing.B) {
+	src := frame.New(frame.Format{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: 8}, 1280, 720)
+	fillFrame(src, 1)
+	fr := frame.New(src.Format, src.W, src.H)
+	for _, th := range []int{1, 2} {
+		f, err := New(Options{Threads: th})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("720p420/threads%d", th), func(b *testing.B) {
+			for b.Loop() {
+				fr.CopyFrom(src)
+				if _, err := f.Process(fr); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+		})
+	}
+}

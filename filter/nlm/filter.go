@@ -1,0 +1,110 @@
+// Package nlm is a fast non-local means denoiser for planar float32 frames: per search offset
+// the squared-difference image is box-summed over the patch with running sums (cost per pixel
+// and offset independent of the patch size), the patch distance becomes a weight through a
+// lookup table, and each offset serves both pixels of a pair (the distance is symmetric). The
+// weight is IPOL's exp(−max(d²−2σ², 0)/h²) with d² the mean squared patch difference.
+package nlm
+
+import (
+	"fmt"
+
+	"github.com/denoise-go/denoise/filter/noise"
+	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/pipeline"
+)
+
+// Options configure the nlm filter. Zero values pick the defaults. Every sigma and h is on
+// the 0–255 scale whatever the bit depth.
+type Options struct {
+	// Sigma is the noise standard deviation; 0 estimates it on every frame, per plane.
+	Sigma float64
+	// PatchRadius, SearchRadius and H override the values DefaultParams picks from σ
+	// (0 keeps the default). HScale multiplies the chosen h (0 means 1).
+	PatchRadius, SearchRadius int
+	H, HScale                 float64
+	// Threads is how many goroutines share one frame (horizontal bands). Video pipelines get
+	// their parallelism from several workers and leave it at 0 (= 1); for a single picture
+	// set it to the number of cores.
+	Threads int
+	// Estimator is the noise estimator used when Sigma is 0.
+	Estimator noise.Method
+	// OnSigma, when set, is called for every frame with its index and the σ used for its
+	// first plane (luma, gray or red), estimated or given.
+	OnSigma func(index int64, sigma float64)
+}
+
+// Params returns the plane parameters these options give for noise of σ.
+func (o Options) Params(sigma float64) Params {
+	p := DefaultParams(sigma)
+	if o.PatchRadius > 0 {
+		p.PatchRadius = o.PatchRadius
+	}
+	if o.SearchRadius > 0 {
+		p.SearchRadius = o.SearchRadius
+	}
+	if o.H > 0 {
+		p.H = o.H
+	}
+	if o.HScale > 0 {
+		p.H *= o.HScale
+	}
+	return p
+}
+
+func (o Options) validate() error {
+	if o.Sigma < 0 || o.H < 0 || o.HScale < 0 || o.PatchRadius < 0 || o.SearchRadius < 0 {
+		return fmt.Errorf("nlm: negative option in %+v", o)
+	}
+	return o.Params(max(o.Sigma, 1)).validate()
+}
+
+// Filter is the pipeline filter of mode "nlm". It owns its scratch: one per worker.
+type Filter struct {
+	opt Options
+	d   PlaneDenoiser
+	est noise.Estimator
+}
+
+// New returns a Filter with the given options.
+func New(opt Options) (*Filter, error) {
+	if err := opt.validate(); err != nil {
+		return nil, err
+	}
+	return &Filter{opt: opt, d: PlaneDenoiser{Threads: opt.Threads}, est: noise.Estimator{Method: opt.Estimator}}, nil
+}
+
+// NewFilterFactory returns a factory of nlm filters for pipeline stages.
+func NewFilterFactory(opt Options) pipeline.FilterFactory {
+	return func() (pipeline.Filter, error) { return New(opt) }
+}
+
+// Name is the mode name.
+func (*Filter) Name() string { return "nlm" }
+
+// Process denoises every colour plane of in, in place (an alpha plane passes through), and
+// returns in.
+func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
+	for i := range colourPlanes(in.Format) {
+		pl := &in.Planes[i]
+		sigma := f.opt.Sigma
+		if sigma == 0 {
+			sigma = f.est.Estimate(pl, nil)
+		}
+		if i == 0 && f.opt.OnSigma != nil {
+			f.opt.OnSigma(in.Index, sigma)
+		}
+		if err := f.d.Denoise(pl, pl, f.opt.Params(sigma)); err != nil {
+			return nil, fmt.Errorf("nlm: frame %d plane %d (%dx%d): %w", in.Index, i, pl.W, pl.H, err)
+		}
+	}
+	return in, nil
+}
+
+// colourPlanes is the number of planes to denoise: all but an alpha plane.
+func colourPlanes(f frame.Format) int {
+	n := f.NumPlanes()
+	if f.Alpha {
+		n--
+	}
+	return n
+}

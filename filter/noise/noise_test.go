@@ -1,0 +1,119 @@
+package noise
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/denoise-go/denoise/filter/internal/evalset"
+	"github.com/denoise-go/denoise/frame"
+)
+
+// synthetic returns a smooth w×h plane plus AWGN of sigma (0–255 scale), unclipped.
+func synthetic(w, h int, sigma float64, seed uint64) *frame.Plane {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	p := &frame.Plane{W: w, H: h, Stride: w + 3, Pix: make([]float32, (w+3)*h)}
+	for y := 0; y < h; y++ {
+		row := p.Row(y)
+		for x := range row {
+			clean := 0.5 + 0.3*math.Sin(float64(x)/37)*math.Cos(float64(y)/23)
+			row[x] = float32(clean + sigma/255*rng.NormFloat64())
+		}
+	}
+	return p
+}
+
+func TestEstimatorsSyntheticAWGN(t *testing.T) {
+	for _, m := range []Method{LaplacianMAD, Immerkaer, WaveletMAD} {
+		for _, sigma := range []float64{2, 5, 10, 25, 50} {
+			p := synthetic(301, 257, sigma, uint64(sigma))
+			got := Estimate(p, m, nil)
+			if math.Abs(got-sigma) > 0.1*sigma {
+				t.Errorf("%v σ=%g: estimated %.3f", m, sigma, got)
+			}
+		}
+	}
+}
+
+func TestEstimatorsIgnoreImpulses(t *testing.T) {
+	const sigma = 10
+	p := synthetic(320, 240, sigma, 7)
+	rng := rand.New(rand.NewPCG(3, 4))
+	skip := make([]bool, p.W*p.H)
+	for y := 0; y < p.H; y++ {
+		row := p.Row(y)
+		for x := range row {
+			if rng.Float64() < 0.2 {
+				row[x] = float32(rng.IntN(2))
+				skip[y*p.W+x] = true
+			}
+		}
+	}
+	for _, m := range []Method{LaplacianMAD, Immerkaer, WaveletMAD} {
+		got := Estimate(p, m, skip)
+		if math.Abs(got-sigma) > 0.1*sigma {
+			t.Errorf("%v with 20%% impulses masked: estimated %.3f, want %d", m, got, sigma)
+		}
+		if raw := Estimate(p, m, nil); raw < 2*sigma {
+			t.Logf("%v unmasked reads %.2f (expected to be far off)", m, raw)
+		}
+	}
+}
+
+func TestSelect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 1; n < 60; n++ {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.IntN(7))
+		}
+		for k := 0; k < n; k++ {
+			c := append([]float32(nil), v...)
+			got := Select(c, k)
+			less, eq := 0, 0
+			for _, x := range v {
+				if x < got {
+					less++
+				} else if x == got {
+					eq++
+				}
+			}
+			if !(less <= k && k < less+eq) {
+				t.Fatalf("Select(%v, %d) = %v", v, k, got)
+			}
+		}
+	}
+}
+
+func TestEstimateAllocsSteadyState(t *testing.T) {
+	p := synthetic(64, 48, 5, 1)
+	e := Estimator{Method: WaveletMAD}
+	e.Estimate(p, nil)
+	if a := testing.AllocsPerRun(5, func() { e.Estimate(p, nil) }); a != 0 {
+		t.Errorf("Estimate allocates %v times per call", a)
+	}
+}
+
+// TestSet12Estimates logs how each estimator reads the true σ on Set12 (protocol noise:
+// added to 8-bit codes, rounded, clipped).
+func TestSet12Estimates(t *testing.T) {
+	dir := evalset.SharedDir("../../../shared") + "/datasets/set12"
+	ims, err := evalset.LoadGrayDir(dir)
+	if err != nil {
+		t.Skip("Set12 not available:", err)
+	}
+	for _, sigma := range []float64{5, 15, 25, 50} {
+		nz := evalset.Noise{Sigma: sigma}
+		for _, m := range []Method{LaplacianMAD, Immerkaer, WaveletMAD} {
+			var sum, worst float64
+			for i, im := range ims {
+				codes, _ := nz.Apply(im, evalset.Seed(nz, i))
+				fr := evalset.Gray8(im.W, im.H, codes)
+				e := Estimate(&fr.Planes[0], m, nil)
+				sum += e
+				worst = math.Max(worst, math.Abs(e/sigma-1))
+			}
+			t.Logf("σ=%2g %-13v mean %.2f  worst rel err %.1f%%", sigma, m, sum/float64(len(ims)), 100*worst)
+		}
+	}
+}
