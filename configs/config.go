@@ -22,6 +22,7 @@ type Config struct {
 	NLM      NLM      `mapstructure:"nlm"`
 	Impulse  Impulse  `mapstructure:"impulse"`
 	Temporal Temporal `mapstructure:"temporal"`
+	CNN      CNN      `mapstructure:"cnn"`
 
 	Pipeline Pipeline `mapstructure:"pipeline"`
 
@@ -49,6 +50,15 @@ type Temporal struct {
 	Causal bool `mapstructure:"causal"` // past frames only: no lookahead, for live use
 }
 
+// CNN settings of the refinement stage.
+type CNN struct {
+	Model    string `mapstructure:"model"`    // ONNX file or built-in name; empty: the built-in default
+	Library  string `mapstructure:"library"`  // ONNX Runtime shared library; empty: DENOISE_ORT_LIBRARY, then setup's
+	Threads  int    `mapstructure:"threads"`  // ONNX Runtime threads per worker (0: 1)
+	Provider string `mapstructure:"provider"` // cpu or cuda
+	Tile     int    `mapstructure:"tile"`     // largest tile side (0: 512)
+}
+
 // Pipeline settings.
 type Pipeline struct {
 	Workers int  `mapstructure:"workers"` // per-frame filter workers; 0: one per core
@@ -58,7 +68,7 @@ type Pipeline struct {
 }
 
 // Modes are the values "mode" accepts, in the order --help lists them.
-var Modes = []string{"copy", "average", "median", "nlm", "impulse", "impulse+nlm"}
+var Modes = []string{"copy", "average", "median", "nlm", "impulse", "impulse+nlm", "cnn", "impulse+cnn", "nlm+cnn"}
 
 // Defaults is the built-in layer under every other.
 func Defaults() map[string]any {
@@ -69,8 +79,9 @@ func Defaults() map[string]any {
 		"encoder_options": map[string]string{}, "muxer_options": map[string]string{},
 		"mode": "copy", "sigma": 0.0,
 		"nlm.patch": 0, "nlm.search": 0, "nlm.h": 0.0,
-		"impulse.kind":     "auto",
-		"temporal.frames":  5, "temporal.align": true, "temporal.causal": false,
+		"impulse.kind":    "auto",
+		"temporal.frames": 5, "temporal.align": true, "temporal.causal": false,
+		"cnn.model": "", "cnn.library": "", "cnn.threads": 0, "cnn.provider": "cpu", "cnn.tile": 0,
 		"pipeline.workers": 0, "pipeline.queue": 4, "pipeline.live": false, "pipeline.threads": 0,
 		"metrics_addr": "", "progress": "auto", "log_level": "info",
 	}

@@ -41,6 +41,9 @@ func (c *Config) Validate() error {
 	checks := []error{
 		oneOf("mode", c.Mode, Modes),
 		oneOf("impulse.kind", c.Impulse.Kind, []string{"auto", "sp", "rv"}),
+		oneOf("cnn.provider", c.CNN.Provider, []string{"cpu", "cuda"}),
+		rangeInt("cnn.threads", c.CNN.Threads, 0, 256),
+		rangeInt("cnn.tile", c.CNN.Tile, 0, 8192),
 		oneOf("progress", c.Progress, []string{"auto", "on", "off"}),
 		oneOf("log_level", c.LogLevel, []string{"debug", "info", "warn", "error"}),
 		rangeInt("crf", c.CRF, 0, 51),

@@ -299,7 +299,8 @@ func (e *evaluation) prepare() error {
 func (e *evaluation) baseConfig() *configs.Config {
 	cfg := *e.opts.Config
 	cfg.Sigma = e.opts.Sigma
-	cfg.Pipeline.Workers = e.opts.Workers
+	// One frame at a time: a single worker whose filters split the frame over every core.
+	cfg.Pipeline.Workers = max(e.opts.Workers, 1)
 	return &cfg
 }
 

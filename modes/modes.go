@@ -1,47 +1,83 @@
 // Package modes turns a configured mode name ("copy", "impulse+nlm", …) into the pipeline
-// stages that implement it, so the CLI, eval and the web server build pipelines alike.
+// stages that implement it, so the CLI, eval, the web server and training data preparation
+// build pipelines alike.
 package modes
 
 import (
 	"fmt"
+	"runtime"
+	"sort"
 	"strings"
 
 	"github.com/denoise-go/denoise/configs"
 	"github.com/denoise-go/denoise/pipeline"
-	"github.com/denoise-go/denoise/temporal"
 )
 
-// Build returns the stages of cfg.Mode.
-func Build(cfg *configs.Config) ([]pipeline.Stage, error) {
-	w := cfg.Pipeline.Workers
-	switch cfg.Mode {
-	case "copy":
-		return []pipeline.Stage{{Name: "copy", Filter: pipeline.Copy, Workers: 1}}, nil
-	case "average":
-		if !cfg.Temporal.Align {
-			avg, err := temporal.NewAverage(cfg.Temporal.Frames)
-			if err != nil {
-				return nil, err
-			}
-			return []pipeline.Stage{{Name: "average", Temporal: avg}}, nil
-		}
-		avg, err := temporal.NewAlignedAverage(temporal.WindowConfig{
-			Radius: cfg.Temporal.Frames / 2, Causal: cfg.Temporal.Causal || cfg.Pipeline.Live, Sigma: float32(cfg.Sigma / 255),
-		})
-		if err != nil {
-			return nil, err
-		}
-		return []pipeline.Stage{{Name: "average", Temporal: avg}}, nil
-	}
-	if f, ok := spatial[cfg.Mode]; ok {
-		ff, err := f(cfg)
-		if err != nil {
-			return nil, err
-		}
-		return []pipeline.Stage{{Name: cfg.Mode, Filter: ff, Workers: w}}, nil
-	}
-	return nil, fmt.Errorf("mode %q is not one of %s", cfg.Mode, strings.Join(configs.Modes, ", "))
+// Hooks let a caller observe what stages decide per frame.
+type Hooks struct {
+	// OnSigma receives the noise level (0–255 scale) a stage used for a frame's first plane,
+	// estimated or given.
+	OnSigma func(stage string, index int64, sigma float64)
 }
 
-// spatial holds the per-frame modes; filter packages register there (see filters.go).
-var spatial = map[string]func(*configs.Config) (pipeline.FilterFactory, error){}
+type builder func(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error)
+
+// registry holds every mode; the files of this package register theirs in init.
+var registry = map[string]builder{}
+
+func register(name string, b builder) {
+	if _, dup := registry[name]; dup {
+		panic("modes: " + name + " registered twice")
+	}
+	registry[name] = b
+}
+
+// Build returns the stages of cfg.Mode.
+func Build(cfg *configs.Config) ([]pipeline.Stage, error) { return BuildWith(cfg, Hooks{}) }
+
+// BuildWith returns the stages of cfg.Mode, reporting through h.
+func BuildWith(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error) {
+	b, ok := registry[cfg.Mode]
+	if !ok {
+		return nil, fmt.Errorf("mode %q is not one of %s", cfg.Mode, strings.Join(Names(), ", "))
+	}
+	return b(cfg, h)
+}
+
+// Names lists the registered modes in configs.Modes order, then any others sorted.
+func Names() []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, m := range configs.Modes {
+		if _, ok := registry[m]; ok {
+			names = append(names, m)
+			seen[m] = true
+		}
+	}
+	var rest []string
+	for m := range registry {
+		if !seen[m] {
+			rest = append(rest, m)
+		}
+	}
+	sort.Strings(rest)
+	return append(names, rest...)
+}
+
+// frameThreads is how many goroutines one frame's filter may use: the cores left over by
+// the per-frame workers (a single image, with one worker, gets them all).
+func frameThreads(cfg *configs.Config) int {
+	n := runtime.GOMAXPROCS(0)
+	w := cfg.Pipeline.Workers
+	if w <= 0 {
+		w = n
+	}
+	return max(1, (n+w-1)/w)
+}
+
+func onSigma(h Hooks, stage string) func(int64, float64) {
+	if h.OnSigma == nil {
+		return nil
+	}
+	return func(i int64, s float64) { h.OnSigma(stage, i, s) }
+}

@@ -56,6 +56,9 @@ func runFlags() *pflag.FlagSet {
 	fs.Int("frames", 5, "frames averaged by --mode average (odd)")
 	fs.Bool("align", true, "motion-compensate neighbouring frames before combining them")
 	fs.Bool("causal", false, "use past frames only (no lookahead; on in live mode)")
+	fs.String("model", "", "CNN model: an ONNX file or a built-in name (default: the built-in full model)")
+	fs.String("cnn-provider", "cpu", "ONNX Runtime execution provider: cpu, cuda")
+	fs.Int("cnn-threads", 0, "ONNX Runtime threads per worker (0: 1)")
 	fs.StringP("codec", "c", "", "video encoder (libx264, libx265, ffv1, png, tiff; -c:v works too)")
 	fs.Int("crf", 18, "constant rate factor for libx264/libx265")
 	fs.String("pix-fmt", "", "output pixel format (default: the source's, where the codec allows)")
@@ -84,5 +87,6 @@ var flagKeys = map[string]string{
 	"nlm-patch": "nlm.patch", "nlm-search": "nlm.search", "nlm-h": "nlm.h",
 	"impulse-kind": "impulse.kind", "frames": "temporal.frames", "align": "temporal.align", "causal": "temporal.causal",
 	"input-option": "input_options", "encoder-option": "encoder_options", "muxer-option": "muxer_options",
+	"model": "cnn.model", "cnn-provider": "cnn.provider", "cnn-threads": "cnn.threads",
 	"live": "pipeline.live", "workers": "pipeline.workers", "queue": "pipeline.queue", "threads": "pipeline.threads",
 }

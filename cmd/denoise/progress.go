@@ -73,13 +73,13 @@ func (p *progress) draw(s pipeline.Stats, el time.Duration, final bool) {
 		const width = 30
 		n := int(frac * width)
 		bar := strings.Repeat("=", n) + strings.Repeat(" ", width-n)
-		eta := "--:--"
-		if fps > 0 && !final {
-			eta = fmtDur(time.Duration(float64(p.total-s.FramesOut) / fps * float64(time.Second)))
-		} else if final {
+		eta := "ETA --:--"
+		if final {
 			eta = "done in " + fmtDur(el)
+		} else if fps > 0 {
+			eta = "ETA " + fmtDur(time.Duration(float64(p.total-s.FramesOut)/fps*float64(time.Second)))
 		}
-		line = fmt.Sprintf("[%s] %d/%d frames  %.1f fps%s  ETA %s", bar, s.FramesOut, p.total, fps, speed, eta)
+		line = fmt.Sprintf("[%s] %d/%d frames  %.1f fps%s  %s", bar, s.FramesOut, p.total, fps, speed, eta)
 	} else {
 		line = fmt.Sprintf("%d frames  %.1f fps%s  %s", s.FramesOut, fps, speed, fmtDur(el))
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -81,7 +82,7 @@ func runMain(args []string) error {
 	if err := encode.Preflight(encOpts); err != nil {
 		return err
 	}
-	stages, err := modes.Build(cfg)
+	stages, err := modes.BuildWith(cfg, modes.Hooks{OnSigma: sigmaReporter(log, cfg.Sigma)})
 	if err != nil {
 		return err
 	}
@@ -154,4 +155,27 @@ func runMain(args []string) error {
 	}
 	log.Debug("done", "frames", stats.FramesOut, "elapsed", stats.Elapsed)
 	return nil
+}
+
+// sigmaReporter logs the noise level a stage used: the first frame's at info level (it
+// is the estimate a user wants to see), later ones every 100 frames at debug level.
+func sigmaReporter(log *slog.Logger, given float64) func(stage string, index int64, sigma float64) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	return func(stage string, index int64, sigma float64) {
+		mu.Lock()
+		first := !seen[stage]
+		seen[stage] = true
+		mu.Unlock()
+		how := "estimated"
+		if given > 0 {
+			how = "given"
+		}
+		switch {
+		case first:
+			log.Info("noise level", "stage", stage, "frame", index, "sigma", fmt.Sprintf("%.2f", sigma), "on", "0-255 scale", "how", how)
+		case index%100 == 0:
+			log.Debug("noise level", "stage", stage, "frame", index, "sigma", fmt.Sprintf("%.2f", sigma))
+		}
+	}
 }

@@ -1,0 +1,76 @@
+package modes
+
+import (
+	"github.com/denoise-go/denoise/configs"
+	"github.com/denoise-go/denoise/filter/cnn"
+	"github.com/denoise-go/denoise/filter/impulse"
+	"github.com/denoise-go/denoise/filter/median"
+	"github.com/denoise-go/denoise/filter/nlm"
+	"github.com/denoise-go/denoise/pipeline"
+)
+
+func init() {
+	register("median", func(cfg *configs.Config, _ Hooks) ([]pipeline.Stage, error) {
+		return []pipeline.Stage{{Name: "median", Filter: median.NewFilterFactory(), Workers: cfg.Pipeline.Workers}}, nil
+	})
+	register("nlm", func(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error) {
+		return []pipeline.Stage{nlmStage(cfg, h)}, nil
+	})
+	register("impulse", func(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error) {
+		return []pipeline.Stage{{Name: "impulse", Filter: impulse.NewFilterFactory(impulseOptions(cfg, h)), Workers: cfg.Pipeline.Workers}}, nil
+	})
+	register("impulse+nlm", func(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error) {
+		return []pipeline.Stage{impulseNLMStage(cfg, h)}, nil
+	})
+	register("cnn", func(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error) {
+		return withCNN(cfg, nil)
+	})
+	register("impulse+cnn", func(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error) {
+		return withCNN(cfg, []pipeline.Stage{{Name: "impulse", Filter: impulse.NewFilterFactory(impulseOptions(cfg, h)), Workers: cfg.Pipeline.Workers}})
+	})
+	register("nlm+cnn", func(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error) {
+		return withCNN(cfg, []pipeline.Stage{nlmStage(cfg, h)})
+	})
+}
+
+func nlmOptions(cfg *configs.Config, h Hooks) nlm.Options {
+	o := nlm.Options{Sigma: cfg.Sigma, Threads: frameThreads(cfg), HScale: cfg.NLM.H, OnSigma: onSigma(h, "nlm")}
+	if cfg.NLM.Patch > 0 {
+		o.PatchRadius = cfg.NLM.Patch / 2
+	}
+	if cfg.NLM.Search > 0 {
+		o.SearchRadius = cfg.NLM.Search / 2
+	}
+	return o
+}
+
+func impulseOptions(cfg *configs.Config, h Hooks) impulse.Options {
+	o := impulse.Options{Sigma: cfg.Sigma, Threads: frameThreads(cfg), OnSigma: onSigma(h, "impulse")}
+	switch cfg.Impulse.Kind {
+	case "sp":
+		o.Kind = impulse.SaltPepper
+	case "rv":
+		o.Kind = impulse.RandomValued
+	}
+	return o
+}
+
+func nlmStage(cfg *configs.Config, h Hooks) pipeline.Stage {
+	return pipeline.Stage{Name: "nlm", Filter: nlm.NewFilterFactory(nlmOptions(cfg, h)), Workers: cfg.Pipeline.Workers}
+}
+
+func impulseNLMStage(cfg *configs.Config, h Hooks) pipeline.Stage {
+	return pipeline.Stage{Name: "impulse+nlm", Filter: impulse.NewNLMFilterFactory(impulseOptions(cfg, h), nlmOptions(cfg, h)), Workers: cfg.Pipeline.Workers}
+}
+
+// withCNN appends the CNN refinement stage to before.
+func withCNN(cfg *configs.Config, before []pipeline.Stage) ([]pipeline.Stage, error) {
+	ff, err := cnn.NewFilterFactory(cnn.Options{
+		Model: cfg.CNN.Model, Library: cfg.CNN.Library, Threads: cfg.CNN.Threads,
+		Provider: cfg.CNN.Provider, Tile: cfg.CNN.Tile, Sigma: cfg.Sigma,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return append(before, pipeline.Stage{Name: "cnn", Filter: ff, Workers: cfg.Pipeline.Workers}), nil
+}
