@@ -74,6 +74,7 @@ func runFlags() *pflag.FlagSet {
 	fs.String("metrics-addr", "", "serve Prometheus /metrics and /healthz on this address, e.g. :9090")
 	fs.String("progress", "auto", "progress display: auto (on a terminal), on, off")
 	fs.String("log-level", "info", "log level: debug, info, warn, error")
+	fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file")
 	addPreviewFlag(fs)
 	fs.BoolP("help", "h", false, "show this help")
 	fs.Usage = func() {

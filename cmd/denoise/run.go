@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 	"time"
@@ -138,6 +139,15 @@ func runMain(args []string) error {
 	}
 	defer pv.Close()
 
+	if path, _ := fs.GetString("cpuprofile"); path != "" {
+		stopProfile, err := startCPUProfile(path)
+		if err != nil {
+			_ = sink.Close()
+			return err
+		}
+		defer stopProfile()
+	}
+
 	prog := newProgress(cfg.Progress, live, src.EstimatedFrames(), src.FrameRate().Float64())
 	stats, err := pipeline.Run(ctx, pipeline.Config{
 		Source: src, Stages: pv.Stages(stages), Sink: sink, QueueDepth: cfg.Pipeline.Queue, Live: live,
@@ -178,4 +188,16 @@ func sigmaReporter(log *slog.Logger, given float64) func(stage string, index int
 			log.Debug("noise level", "stage", stage, "frame", index, "sigma", fmt.Sprintf("%.2f", sigma))
 		}
 	}
+}
+
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -117,12 +117,13 @@ func (w *Writer) writePlane(dst []byte, ls int, pl *frame.Plane, comp Component)
 	depth := comp.Depth
 	m := float32(int(1)<<depth - 1)
 	switch {
-	case depth <= 8 && comp.Step == 1 && comp.Shift == 0:
+	case depth == 8 && comp.Step == 1 && comp.Shift == 0:
 		for y := 0; y < pl.H; y++ {
 			row := pl.Row(y)
 			d := dst[y*ls : y*ls+len(row)]
+			d = d[:len(row)]
 			for x, v := range row {
-				d[x] = byte(quant(v, m))
+				d[x] = byte(min(max(v*255+0.5, 0), 255))
 			}
 		}
 	case depth > 8 && comp.Step == 2 && comp.Offset == 0 && !w.pf.BE:
@@ -153,14 +154,8 @@ func (w *Writer) writePlane(dst []byte, ls int, pl *frame.Plane, comp Component)
 	}
 }
 
-// quant maps v in [0,1] to the nearest integer code in [0,m].
+// quant maps v in [0,1] to the nearest integer code in [0,m]. min and max compile to
+// branch-free instructions, which matters: this runs once per output sample.
 func quant(v, m float32) int32 {
-	q := v*m + 0.5
-	if q <= 0 {
-		return 0
-	}
-	if q >= m {
-		return int32(m)
-	}
-	return int32(q)
+	return int32(min(max(v*m+0.5, 0), m))
 }
