@@ -3,7 +3,7 @@
 # Debian packages (FFmpeg 5.1 development libraries, the ffmpeg/ffprobe tools the tests and
 # benchmarks compare against, pkg-config), the ONNX Runtime shared library (extracted from the
 # npm package onnxruntime-node into third_party/onnxruntime, which git ignores) and the Go modules.
-#   --bench   also the competitors' packages (python3-opencv for OpenCV's NLM)
+#   --bench   also the competitors and reference tools (python3-opencv, python3-skimage)
 #   --train   also what model training needs (python3-torch, python3-onnx)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,11 +11,11 @@ cd "$(dirname "$0")/.."
 ORT_VERSION=1.30.0
 ORT_DIR=third_party/onnxruntime
 DEB_PACKAGES=(pkg-config gcc libavcodec-dev libavformat-dev libavfilter-dev libavdevice-dev
-  libswscale-dev libswresample-dev libavutil-dev ffmpeg python3-skimage python3-numpy chromium)
+  libswscale-dev libswresample-dev libavutil-dev ffmpeg chromium)
 
 for arg in "$@"; do
   case "$arg" in
-    --bench) DEB_PACKAGES+=(python3-opencv) ;;
+    --bench) DEB_PACKAGES+=(python3-opencv python3-skimage python3-numpy) ;;
     --train) DEB_PACKAGES+=(python3-torch python3-onnx) ;;
     *) echo "setup: unknown option $arg (--bench, --train)" >&2; exit 2 ;;
   esac
