@@ -17,6 +17,11 @@ type Config struct {
 	MuxerOptions   map[string]string `mapstructure:"muxer_options"`
 
 	Mode string `mapstructure:"mode"`
+	// NoiseModel is the noise the mode is run for: gaussian (signal-independent, the
+	// default), poisson-gaussian (photon-limited sensors: the mode runs between a generalized
+	// Anscombe transform and its exact unbiased inverse) or rician (MR magnitude: nlm
+	// averages squared magnitudes and removes the 2σ² bias). See modes/science.go.
+	NoiseModel string `mapstructure:"noise_model"`
 	// Sigma is the noise level on the 0–255 scale for every bit depth; 0 estimates it.
 	Sigma    float64  `mapstructure:"sigma"`
 	NLM      NLM      `mapstructure:"nlm"`
@@ -48,6 +53,7 @@ type Temporal struct {
 	Frames int  `mapstructure:"frames"` // frames averaged by --mode average (odd)
 	Align  bool `mapstructure:"align"`  // motion-compensate neighbours before combining them
 	Causal bool `mapstructure:"causal"` // past frames only: no lookahead, for live use
+	Radius int  `mapstructure:"radius"` // stnlm: neighbours on each side (past only when causal); 0: spatial only
 }
 
 // CNN settings of the refinement stage.
@@ -68,7 +74,18 @@ type Pipeline struct {
 }
 
 // Modes are the values "mode" accepts, in the order --help lists them.
-var Modes = []string{"copy", "average", "median", "nlm", "impulse", "impulse+nlm", "cnn", "impulse+cnn", "nlm+cnn"}
+var Modes = []string{"copy", "average", "median", "nlm", "impulse", "impulse+nlm", "stnlm", "impulse+stnlm", "cnn",
+	"impulse+cnn", "nlm+cnn", "full"}
+
+// The values "noise_model" accepts.
+const (
+	NoiseGaussian        = "gaussian"
+	NoisePoissonGaussian = "poisson-gaussian"
+	NoiseRician          = "rician"
+)
+
+// NoiseModels are the values "noise_model" accepts, the default first.
+var NoiseModels = []string{NoiseGaussian, NoisePoissonGaussian, NoiseRician}
 
 // Defaults is the built-in layer under every other.
 func Defaults() map[string]any {
@@ -77,10 +94,10 @@ func Defaults() map[string]any {
 		"output": "", "output_format": "", "overwrite": false,
 		"codec": "", "crf": 18, "pix_fmt": "",
 		"encoder_options": map[string]string{}, "muxer_options": map[string]string{},
-		"mode": "copy", "sigma": 0.0,
+		"mode": "copy", "sigma": 0.0, "noise_model": NoiseGaussian,
 		"nlm.patch": 0, "nlm.search": 0, "nlm.h": 0.0,
 		"impulse.kind":    "auto",
-		"temporal.frames": 5, "temporal.align": true, "temporal.causal": false,
+		"temporal.frames": 5, "temporal.align": true, "temporal.causal": false, "temporal.radius": 2,
 		"cnn.model": "", "cnn.library": "", "cnn.threads": 0, "cnn.provider": "cpu", "cnn.tile": 0,
 		"pipeline.workers": 0, "pipeline.queue": 4, "pipeline.live": false, "pipeline.threads": 0,
 		"metrics_addr": "", "progress": "auto", "log_level": "info",

@@ -40,6 +40,7 @@ func oddOrZero(key string, v, hi int) error {
 func (c *Config) Validate() error {
 	checks := []error{
 		oneOf("mode", c.Mode, Modes),
+		oneOf("noise_model", c.NoiseModel, NoiseModels),
 		oneOf("impulse.kind", c.Impulse.Kind, []string{"auto", "sp", "rv"}),
 		oneOf("cnn.provider", c.CNN.Provider, []string{"cpu", "cuda"}),
 		rangeInt("cnn.threads", c.CNN.Threads, 0, 256),
@@ -49,6 +50,7 @@ func (c *Config) Validate() error {
 		rangeInt("crf", c.CRF, 0, 51),
 		oddOrZero("nlm.patch", c.NLM.Patch, 15),
 		oddOrZero("nlm.search", c.NLM.Search, 71),
+		rangeInt("temporal.radius", c.Temporal.Radius, 0, 8),
 		rangeInt("pipeline.workers", c.Pipeline.Workers, 0, 256),
 		rangeInt("pipeline.queue", c.Pipeline.Queue, 1, 1024),
 		rangeInt("pipeline.threads", c.Pipeline.Threads, 0, 256),

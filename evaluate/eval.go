@@ -26,6 +26,10 @@ type Options struct {
 	Clean string
 	// Limit keeps the first Limit images by name (≤ 0: all).
 	Limit int
+	// Clip, when set, evaluates on a clean clip (any video FFmpeg reads) instead of Clean:
+	// see sequence.go. Frames keeps its first Frames frames (≤ 0: all).
+	Clip   string
+	Frames int
 	// Noises are quality.ParseNoise specs ("awgn:25", "awgn:10+sp:0.2").
 	Noises []string
 	// Modes are denoise mode names, run through modes.Build and pipeline.Run.
@@ -180,6 +184,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	e := &evaluation{opts: opts, log: log}
 	if err := e.prepare(); err != nil {
 		return nil, err
+	}
+	if opts.Clip != "" {
+		return e.runSequence(ctx, start)
 	}
 	paths, err := ListImages(opts.Clean, opts.Limit)
 	if err != nil {

@@ -18,6 +18,9 @@ type Hooks struct {
 	// OnSigma receives the noise level (0–255 scale) a stage used for a frame's first plane,
 	// estimated or given.
 	OnSigma func(stage string, index int64, sigma float64)
+	// OnModel receives, once per sequence, the noise-model parameters a stage estimated or
+	// took (Poisson-Gaussian gain, read noise and offset; the Rician σ from the background).
+	OnModel func(stage string, index int64, desc string)
 }
 
 type builder func(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error)
@@ -40,6 +43,9 @@ func BuildWith(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error) {
 	b, ok := registry[cfg.Mode]
 	if !ok {
 		return nil, fmt.Errorf("mode %q is not one of %s", cfg.Mode, strings.Join(Names(), ", "))
+	}
+	if cfg.NoiseModel != "" && cfg.NoiseModel != configs.NoiseGaussian {
+		return buildNoiseModel(cfg, h, b) // science.go
 	}
 	return b(cfg, h)
 }

@@ -27,6 +27,9 @@ PSNR, SSIM and seconds per image. PSNR and SSIM are scikit-image's, on the code 
 
 Usage:
   denoise eval --clean DIR --noise SPEC [--noise SPEC…] [--mode MODE…] [--competitor C…] [options]
+  denoise eval --stack FILE --noise SPEC [--mode MODE[@MODEL]…] [--noise-model M,…] [--slices A:B]
+      (a TIFF stack, DICOM or NIfTI volume: each image is a clean reference; see below)
+  denoise eval --clip FILE --noise SPEC … (a clean video: per-frame luma PSNR/SSIM averaged, and fps)
 
 Examples:
   denoise eval --clean set12 --noise awgn:15 --noise awgn:25 --noise awgn:50 --mode nlm
@@ -35,6 +38,8 @@ Examples:
       --competitor ffmpeg-median3+nlmeans --csv mixed.csv --json mixed.json --keep out/
   denoise eval --clean set12 --noise awgn:25 --mode none \
       --competitor 'hq=ffmpeg -v error -i {in} -vf hqdn3d={s}:{c} {out}' --grid 'hq:s=4,8,16:c=3,6' --all-grid
+  denoise eval --clip carphone.mp4 --noise awgn:20 --mode nlm --mode stnlm \
+      --competitor ffmpeg-hqdn3d --competitor ffmpeg-atadenoise --competitor ffmpeg-nlmeans
 
 Noise specs: awgn:SIGMA, sp:P (salt and pepper), rv:P (random-valued impulses), pg:GAIN:SIGMA
 (Poisson-Gaussian), rician:SIGMA, joined with '+' and applied in that order ("awgn:10+sp:0.2");
@@ -43,11 +48,22 @@ sigmas on the 0-255 scale for every bit depth, then rounded and clipped to the c
 Modes: %s
 (registered in this build: %s; "all": each of those; "none": no mode).
 
+Stacks and volumes (--stack): every image (slice, frame) of each channel gets the noise, each
+mode runs over them as one sequence (so noise models are estimated on the first images, and
+stnlm uses the neighbouring slices), and each image is scored. MODE@MODEL runs a mode with
+another noise model (nlm@rician, stnlm@poisson-gaussian); --noise-model gaussian,rician runs
+every plain mode once per model. The table adds the mean error (denoised − clean) over the
+background (clean ≤ 1 %% of the maximum, %d+ pixels from brighter ones; then with edges), as
+%% of the maximum, and what the noise model estimated.
+  denoise eval --stack mr.nii.gz --slices 62:82 --noise rician:12.75 --mode nlm --noise-model gaussian,rician
+  denoise eval --stack cells.tif --noise pg:160:40,native --mode nlm,stnlm --noise-model gaussian,poisson-gaussian
+
 Competitors: --competitor 'NAME=COMMAND' runs COMMAND with sh -c, where {in} is the noisy
 image (a lossless PNG at the source's bit depth), {out} the PNG it must write, {pix_fmt} the
 input's pixel format and {KEY} a value of --grid 'NAME:KEY=V1,V2,…' (more keys after ':' form
 a cartesian product). The grid point with the best mean PSNR for each noise is the
-competitor's row. Their seconds include the command's start-up and file input/output.
+competitor's row. With --clip, {in} is the noisy clip as Y4M and {out} a raw video file
+(.yuv) in {pix_fmt} that the command writes with the same frames. Their seconds include the command's start-up and file input/output.
 Built-in competitors (--competitor NAME; change a grid with --grid NAME:KEY=…):
 %s
 Options:
@@ -56,7 +72,12 @@ Options:
 func evalFlags() *pflag.FlagSet {
 	fs := pflag.NewFlagSet("denoise eval", pflag.ContinueOnError)
 	fs.SortFlags = false
-	fs.String("clean", "", "folder of clean images: PNG, TIFF, JPEG…, gray or colour, 8 or 16 bits (required)")
+	fs.String("clean", "", "folder of clean images: PNG, TIFF, JPEG…, gray or colour, 8 or 16 bits (or --clip)")
+	fs.String("clip", "", "a clean clip (any video FFmpeg reads) instead of --clean: modes run over its frames in order, competitors over it as Y4M")
+	fs.Int("frames", 0, "with --clip: use its first N frames (0: all)")
+	fs.String("stack", "", "instead of --clean: a TIFF stack, DICOM file or folder, or NIfTI volume whose images are the clean references")
+	fs.String("slices", "", "with --stack: images A:B (from A, before B; 0-based) of every channel (default: all)")
+	fs.StringArray("noise-model", nil, "with --stack: run each mode once per noise model: "+strings.Join(configs.NoiseModels, ", ")+" (repeatable or comma-separated)")
 	fs.Int("limit", 0, "use the first N images by name (0: all)")
 	fs.StringArray("noise", nil, "noise to add, e.g. awgn:25 or awgn:10+sp:0.2 (repeatable; default awgn:25)")
 	fs.StringArray("mode", nil, "mode to run (repeatable; all, none; default nlm where registered, else copy)")
@@ -94,7 +115,10 @@ func evalMain(args []string) error {
 		return nil
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("eval: unexpected argument %q (the images take --clean DIR)", fs.Arg(0))}
+		return usageError{fmt.Errorf("eval: unexpected argument %q (the images take --clean DIR, a clip --clip FILE)", fs.Arg(0))}
+	}
+	if str(fs, "stack") != "" {
+		return evalStack(fs, cfg) // sci.go
 	}
 	opts, err := evalOptions(fs, cfg)
 	if err != nil {
@@ -126,10 +150,18 @@ func evalMain(args []string) error {
 		return fmt.Errorf("eval: %w", err)
 	}
 	allGrid, _ := fs.GetBool("all-grid")
-	fmt.Printf("%d images from %s, seed %d, GOMAXPROCS %d, %.1f s\n\n", len(rep.Images), opts.Clean, opts.Seed,
-		rep.Setup.Host.GOMAXPROCS, rep.Elapsed)
-	if err := evaluate.WriteTable(os.Stdout, rep, allGrid); err != nil {
-		return err
+	if opts.Clip != "" {
+		fmt.Printf("%s: %d frames, seed %d, GOMAXPROCS %d, %.1f s; luma PSNR/SSIM per frame, averaged\n\n",
+			opts.Clip, rep.Results[0].Images, opts.Seed, rep.Setup.Host.GOMAXPROCS, rep.Elapsed)
+		if err := evaluate.WriteSequenceTable(os.Stdout, rep); err != nil {
+			return err
+		}
+	} else {
+		fmt.Printf("%d images from %s, seed %d, GOMAXPROCS %d, %.1f s\n\n", len(rep.Images), opts.Clean, opts.Seed,
+			rep.Setup.Host.GOMAXPROCS, rep.Elapsed)
+		if err := evaluate.WriteTable(os.Stdout, rep, allGrid); err != nil {
+			return err
+		}
 	}
 	if p := outputs["csv"]; p != "" {
 		if err := evaluate.WriteFile(p, func(w io.Writer) error { return evaluate.WriteCSV(w, rep, allGrid) }); err != nil {
@@ -156,9 +188,10 @@ func str(fs *pflag.FlagSet, name string) string {
 
 // evalOptions turns the flags into evaluate.Options.
 func evalOptions(fs *pflag.FlagSet, cfg *configs.Config) (evaluate.Options, error) {
-	o := evaluate.Options{Clean: str(fs, "clean"), Config: cfg, Keep: str(fs, "keep")}
-	if o.Clean == "" {
-		return o, errors.New("no clean images given (--clean DIR)")
+	o := evaluate.Options{Clean: str(fs, "clean"), Clip: str(fs, "clip"), Config: cfg, Keep: str(fs, "keep")}
+	o.Frames, _ = fs.GetInt("frames")
+	if (o.Clean == "") == (o.Clip == "") {
+		return o, errors.New("give clean images (--clean DIR) or a clean clip (--clip FILE)")
 	}
 	o.Limit, _ = fs.GetInt("limit")
 	o.Noises, _ = fs.GetStringArray("noise")
@@ -248,7 +281,8 @@ func evalUsage(w io.Writer, fs *pflag.FlagSet, cfg *configs.Config) {
 		}
 		fmt.Fprintf(&b, "  %-24s %s\n  %-24s grid %s\n", c.Name, c.About, "", strings.Join(grid, " "))
 	}
-	fmt.Fprintf(w, evalUsageHead, strings.Join(configs.Modes, ", "), strings.Join(evaluate.Available(cfg), ", "), b.String())
+	fmt.Fprintf(w, evalUsageHead, strings.Join(configs.Modes, ", "), strings.Join(evaluate.Available(cfg), ", "),
+		evaluate.BackgroundMargin, b.String())
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 }

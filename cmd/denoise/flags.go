@@ -49,6 +49,9 @@ func runFlags() *pflag.FlagSet {
 	fs.String("preset", "", "built-in preset ("+strings.Join(configs.Presets(), ", ")+") or a YAML file")
 	fs.String("config", "", "YAML configuration file")
 	fs.Float64("sigma", 0, "noise level on the 0-255 scale (0: estimate it)")
+	fs.String("noise-model", configs.NoiseGaussian, "noise model: "+strings.Join(configs.NoiseModels, ", ")+
+		" (poisson-gaussian: the mode runs between a generalized Anscombe transform and its exact unbiased inverse,"+
+		" parameters estimated from the data; rician: nlm with the MR magnitude bias correction, sigma from the background)")
 	fs.Int("nlm-patch", 0, "NLM patch side, odd (0: from the noise level)")
 	fs.Int("nlm-search", 0, "NLM search window side, odd (0: from the noise level)")
 	fs.Float64("nlm-h", 0, "NLM strength relative to sigma (0: from the noise level)")
@@ -56,6 +59,7 @@ func runFlags() *pflag.FlagSet {
 	fs.Int("frames", 5, "frames averaged by --mode average (odd)")
 	fs.Bool("align", true, "motion-compensate neighbouring frames before combining them")
 	fs.Bool("causal", false, "use past frames only (no lookahead; on in live mode)")
+	fs.Int("radius", 2, "stnlm: neighbouring frames on each side (past only with --causal; 0: spatial only)")
 	fs.String("model", "", "CNN model: an ONNX file or a built-in name (default: the built-in full model)")
 	fs.String("cnn-provider", "cpu", "ONNX Runtime execution provider: cpu, cuda")
 	fs.Int("cnn-threads", 0, "ONNX Runtime threads per worker (0: 1)")
@@ -86,7 +90,7 @@ func runFlags() *pflag.FlagSet {
 
 var flagKeys = map[string]string{
 	"nlm-patch": "nlm.patch", "nlm-search": "nlm.search", "nlm-h": "nlm.h",
-	"impulse-kind": "impulse.kind", "frames": "temporal.frames", "align": "temporal.align", "causal": "temporal.causal",
+	"impulse-kind": "impulse.kind", "frames": "temporal.frames", "align": "temporal.align", "causal": "temporal.causal", "radius": "temporal.radius",
 	"input-option": "input_options", "encoder-option": "encoder_options", "muxer-option": "muxer_options",
 	"model": "cnn.model", "cnn-provider": "cnn.provider", "cnn-threads": "cnn.threads",
 	"live": "pipeline.live", "workers": "pipeline.workers", "queue": "pipeline.queue", "threads": "pipeline.threads",

@@ -22,6 +22,21 @@ type progress struct {
 	mu       sync.Mutex
 	last     time.Time
 	every    time.Duration
+	// lookahead is the latency the temporal stages add, in frames (see stagesLookahead);
+	// the live status line shows it.
+	lookahead int
+}
+
+// stagesLookahead is the frames of lookahead the temporal stages add: the latency the
+// pipeline_latency_frames metric reports.
+func stagesLookahead(stages []pipeline.Stage) int {
+	n := 0
+	for _, s := range stages {
+		if s.Temporal != nil {
+			n += s.Temporal.Lookahead()
+		}
+	}
+	return n
 }
 
 func newProgress(mode string, live bool, total int64, rate float64) *progress {
@@ -64,7 +79,8 @@ func (p *progress) draw(s pipeline.Stats, el time.Duration, final bool) {
 	}
 	var line string
 	if p.live {
-		line = fmt.Sprintf("live: %d frames  %.1f fps%s  dropped %d  queued %d", s.FramesOut, fps, speed, s.Dropped, s.FramesIn-s.FramesOut)
+		line = fmt.Sprintf("live: %d frames  %.1f fps%s  dropped %d  queued %d  lookahead %d frames",
+			s.FramesOut, fps, speed, s.Dropped, s.FramesIn-s.FramesOut, p.lookahead)
 		fmt.Fprintln(os.Stderr, line)
 		return
 	}

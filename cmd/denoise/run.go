@@ -73,6 +73,9 @@ func runMain(args []string) error {
 		return usageError{errors.New("no input given (-i FILE; see denoise --help)")}
 	}
 	log := newLogger(cfg.LogLevel)
+	if isSciInput(cfg) {
+		return runSci(cfg, log) // sci.go: TIFF stacks, DICOM, NIfTI
+	}
 	decode.RouteFFmpegLogs(log, cfg.LogLevel == "debug")
 
 	encOpts := encode.Options{
@@ -83,7 +86,7 @@ func runMain(args []string) error {
 	if err := encode.Preflight(encOpts); err != nil {
 		return err
 	}
-	stages, err := modes.BuildWith(cfg, modes.Hooks{OnSigma: sigmaReporter(log, cfg.Sigma)})
+	stages, err := modes.BuildWith(cfg, runHooks(log, cfg))
 	if err != nil {
 		return err
 	}

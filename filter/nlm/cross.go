@@ -1,0 +1,498 @@
+package nlm
+
+import (
+	"fmt"
+
+	"github.com/denoise-go/denoise/filter/internal/par"
+	"github.com/denoise-go/denoise/frame"
+)
+
+// CrossPlane is a plane whose samples are extra NLM candidates of another plane of the same
+// size: typically a neighbouring frame motion-compensated onto the current one. The
+// candidates of pixel p are the samples in a small window around p; each gets the weight of
+// its patch distance to p's patch, times the reliability at the candidate.
+type CrossPlane struct {
+	Plane *frame.Plane
+	// Reliability, when set, scales each candidate's weight by its value (in [0,1]) at the
+	// candidate's position: how far a warped pixel can stand in for the current one. It has
+	// the plane's size scaled up by (2^RelShiftW, 2^RelShiftH) (a luma-sized map for a
+	// subsampled chroma plane: the mean of the luma samples a chroma sample covers is used).
+	Reliability          *frame.Plane
+	RelShiftW, RelShiftH int
+}
+
+// CrossParams are the settings of the cross-plane candidates; Sigma and H are on the 0–255
+// scale, like Params'.
+type CrossParams struct {
+	// SearchRadius Rt: the candidates of p in each cross plane are the (2Rt+1)² samples
+	// around p (0: the sample at p alone).
+	SearchRadius int
+	// PatchRadius is the radius of the patches compared with these candidates (0: the
+	// spatial Params' PatchRadius).
+	PatchRadius int
+	// H and Sigma set the weight exp(−max(d²−2σ², 0)/H²) of these candidates; 0 takes the
+	// spatial Params' value.
+	H, Sigma float64
+	// SpatialWeight scales the weights of the centre plane's own candidates (0 means 1): below
+	// 1, the cross candidates lead where they match, and the spatial ones fill in where
+	// they do not (occlusions), with the pixel itself keeping weight 1.
+	SpatialWeight float64
+}
+
+// STDenoiser is a spatio-temporal NLM: each pixel's candidates are its spatial search window
+// in the current plane (the PlaneDenoiser's symmetric running-sum kernel) plus a small window
+// around the same position in every cross plane, all weighted by patch similarity and pooled
+// into one weighted mean with the pixel itself at weight 1. A plane is cut into horizontal
+// bands; Denoise runs them on Threads goroutines. The steps of a call can also be run one by
+// one (Begin, SetCross, RunStep), so that a caller can start on the current plane's own
+// candidates while it is still preparing the cross planes. Scratch is kept between calls,
+// so the steady state does not allocate. It is not safe for concurrent use, except RunStep
+// on distinct bands.
+type STDenoiser struct {
+	// Threads is how many goroutines Denoise uses on one plane; ≤ 1 runs on the caller's.
+	Threads int
+	// BandRows is the least height of a band (0: 48). Begin cuts the plane into as many
+	// bands as it can, at most MaxBands (0: Threads).
+	BandRows, MaxBands int
+
+	job   stJob
+	bands []band
+	xs    []crossScratch // per band
+	pool  par.Pool
+}
+
+// stJob is what every band of one call shares.
+type stJob struct {
+	g       padded   // the current plane, guide and values alike
+	nb      []padded // cross planes
+	rel     []padded // their reliabilities at the plane's size (pix empty: none)
+	n       int      // cross planes of the call
+	lut     weightLUT
+	lutT    weightLUT
+	r, f    int
+	rt, ft  int
+	dst     *frame.Plane
+	spatial bool // the current plane's own candidates are used
+	cross   bool // the cross planes' candidates are used
+	copy    bool // nothing to filter: Begin copied cur
+}
+
+type stRunner STDenoiser
+
+func (d *stRunner) RunPart(i int) {
+	for s := 0; s < d.job.n+2; s++ {
+		(*STDenoiser)(d).RunStep(i, s)
+	}
+}
+
+// Denoise writes into dst the spatio-temporal NLM estimate of cur (dst may be cur): the
+// spatial candidates of p (its radius, patch, h and σ) and those of every cross plane.
+// With no cross planes it equals PlaneDenoiser.Denoise.
+func (d *STDenoiser) Denoise(dst, cur *frame.Plane, cross []CrossPlane, p Params, cp CrossParams) error {
+	nb, err := d.Begin(dst, cur, len(cross), p, cp)
+	if err != nil {
+		return err
+	}
+	for k := range cross {
+		if err := d.SetCross(k, cross[k]); err != nil {
+			return err
+		}
+	}
+	d.pool.SetThreads(max(1, d.Threads))
+	d.pool.Run((*stRunner)(d), nb)
+	d.job.dst = nil
+	return nil
+}
+
+// Begin starts a call that will write into dst (dst may be cur) the estimate of cur with n
+// cross planes, and returns its number of bands. Then SetCross gives cross plane k before
+// any band runs step k+1, and RunStep runs every step of every band.
+func (d *STDenoiser) Begin(dst, cur *frame.Plane, n int, p Params, cp CrossParams) (int, error) {
+	if err := p.validate(); err != nil {
+		return 0, err
+	}
+	if cp.SearchRadius < 0 || cp.SearchRadius > 16 || cp.PatchRadius < 0 || cp.PatchRadius > 16 || cp.H < 0 || cp.Sigma < 0 ||
+		cp.SpatialWeight < 0 || n < 0 {
+		return 0, fmt.Errorf("nlm: cross search radius %d, patch radius %d, h %g, sigma %g or %d planes out of range",
+			cp.SearchRadius, cp.PatchRadius, cp.H, cp.Sigma, n)
+	}
+	w, h := cur.W, cur.H
+	if dst.W != w || dst.H != h {
+		return 0, fmt.Errorf("nlm: plane sizes differ: %dx%d and %dx%d", dst.W, dst.H, w, h)
+	}
+	if cp.H == 0 {
+		cp.H = p.H
+	}
+	if cp.Sigma == 0 {
+		cp.Sigma = p.Sigma
+	}
+	if cp.PatchRadius == 0 {
+		cp.PatchRadius = p.PatchRadius
+	}
+	j := &d.job
+	j.r, j.f, j.rt, j.ft, j.dst, j.n = p.SearchRadius, p.PatchRadius, cp.SearchRadius, cp.PatchRadius, dst, n
+	j.spatial = p.H > 0 && p.SearchRadius > 0
+	if !j.spatial {
+		j.r = 0
+	}
+	j.cross = cp.H > 0 && n > 0
+	j.copy = w == 0 || h == 0 || !j.spatial && !j.cross
+	if j.copy {
+		j.g.w, j.g.h = w, h // for SetCross's checks
+		if dst != cur {
+			dst.CopyFrom(cur)
+		}
+		return 1, nil
+	}
+	j.g.resize(w, h, max(j.r+j.f, j.rt+j.ft))
+	j.g.fill(cur)
+	if j.spatial {
+		j.lut.init((2*j.f+1)*(2*j.f+1), p.Sigma/255, p.H/255)
+		if a := cp.SpatialWeight; a > 0 && a != 1 && j.cross {
+			j.lut.scaleWeights(float32(a))
+		}
+	}
+	if j.cross {
+		j.lutT.init((2*j.ft+1)*(2*j.ft+1), cp.Sigma/255, cp.H/255)
+	}
+	for len(j.nb) < n {
+		j.nb = append(j.nb, padded{})
+		j.rel = append(j.rel, padded{})
+	}
+	rows := d.BandRows
+	if rows <= 0 {
+		rows = minBandRows
+	}
+	limit := d.MaxBands
+	if limit <= 0 {
+		limit = max(1, d.Threads)
+	}
+	nb := max(1, min(limit, h/rows))
+	if cap(d.bands) < nb {
+		d.bands = append(d.bands[:cap(d.bands)], make([]band, nb-cap(d.bands))...)
+	}
+	d.bands = d.bands[:nb]
+	for len(d.xs) < nb {
+		d.xs = append(d.xs, crossScratch{})
+	}
+	for i := range d.bands {
+		d.bands[i].resize(h*i/nb, h*(i+1)/nb, w, max(j.r, j.rt), max(j.f, j.ft))
+		if j.cross {
+			d.xs[i].resize(w+2*j.ft, 2*j.ft+1)
+		}
+	}
+	return nb, nil
+}
+
+// SetCross prepares cross plane k of the call (0 ≤ k < n): it copies the plane and its
+// reliability, so they may change once it returns.
+func (d *STDenoiser) SetCross(k int, c CrossPlane) error {
+	j := &d.job
+	if k < 0 || k >= j.n {
+		return fmt.Errorf("nlm: cross plane %d of %d", k, j.n)
+	}
+	w, h := j.g.w, j.g.h
+	if c.Plane.W != w || c.Plane.H != h {
+		return fmt.Errorf("nlm: cross plane %d is %dx%d, want %dx%d", k, c.Plane.W, c.Plane.H, w, h)
+	}
+	if r := c.Reliability; r != nil && (r.W < w<<c.RelShiftW-(1<<c.RelShiftW-1) || r.W > w<<c.RelShiftW ||
+		r.H < h<<c.RelShiftH-(1<<c.RelShiftH-1) || r.H > h<<c.RelShiftH) {
+		return fmt.Errorf("nlm: reliability %dx%d does not fit a %dx%d plane with shifts %d,%d",
+			r.W, r.H, w, h, c.RelShiftW, c.RelShiftH)
+	}
+	if !j.cross || j.copy {
+		return nil
+	}
+	j.nb[k].resize(w, h, j.rt+j.ft)
+	j.nb[k].fill(c.Plane)
+	if c.Reliability == nil {
+		j.rel[k].pix = j.rel[k].pix[:0]
+		return nil
+	}
+	j.rel[k].resize(w, h, j.rt)
+	j.rel[k].fillScaled(c.Reliability, c.RelShiftW, c.RelShiftH)
+	return nil
+}
+
+// RunStep runs step s of band b of the call: step 0 accumulates the current plane's own
+// candidates, step k+1 those of cross plane k, step n+1 writes the band's rows of dst. The
+// steps of a band must run in order, one at a time; distinct bands may run concurrently.
+func (d *STDenoiser) RunStep(b, s int) {
+	j := &d.job
+	if j.copy {
+		return
+	}
+	bd := &d.bands[b]
+	switch {
+	case s == 0 && j.spatial:
+		bd.run(&j.g, &j.g, &j.lut, j.r, j.f)
+	case s == 0:
+		clear(bd.acc)
+	case s <= j.n:
+		k := s - 1
+		if !j.cross {
+			return
+		}
+		var rel *padded
+		if len(j.rel[k].pix) > 0 {
+			rel = &j.rel[k]
+		}
+		bd.cross(&d.xs[b], &j.g, &j.nb[k], rel, &j.lutT, j.rt, j.ft, j.r)
+	case s == j.n+1:
+		bd.finish(j.dst, &j.g, j.r, false)
+	}
+}
+
+// fillScaled fills p (p.w×p.h, padded) from s sampled down by (2^sw, 2^sh): each sample is
+// the mean of the samples of s it covers (those inside s), the border mirrored.
+func (p *padded) fillScaled(s *frame.Plane, sw, sh int) {
+	if sw == 0 && sh == 0 {
+		p.fill(s)
+		return
+	}
+	kx, ky := 1<<sw, 1<<sh
+	for y := 0; y < p.h; y++ {
+		dst := p.row(y, 0)[:p.w]
+		y0, y1 := y*ky, min((y+1)*ky, s.H)
+		for x := range dst {
+			x0, x1 := x*kx, min((x+1)*kx, s.W)
+			var sum float32
+			for yy := y0; yy < y1; yy++ {
+				r := s.Row(yy)
+				for xx := x0; xx < x1; xx++ {
+					sum += r[xx]
+				}
+			}
+			dst[x] = sum / float32((y1-y0)*(x1-x0))
+		}
+	}
+	p.mirrorBorder()
+}
+
+// mirrorBorder fills the padding of p from its interior, which is already in place.
+func (p *padded) mirrorBorder() {
+	for y := 0; y < p.h; y++ {
+		row := p.row(y, -p.pad)[:p.stride]
+		src := row[p.pad : p.pad+p.w]
+		for x := 0; x < p.pad; x++ {
+			row[x] = src[mirror(x-p.pad, p.w)]
+			row[p.pad+p.w+x] = src[mirror(p.w+x, p.w)]
+		}
+	}
+	for y := -p.pad; y < 0; y++ {
+		copy(p.row(y, -p.pad)[:p.stride], p.row(mirror(y, p.h), -p.pad)[:p.stride])
+	}
+	for y := p.h; y < p.h+p.pad; y++ {
+		copy(p.row(y, -p.pad)[:p.stride], p.row(mirror(y, p.h), -p.pad)[:p.stride])
+	}
+}
+
+// crossScratch is a band's running sums for the cross planes: three offsets at a time.
+type crossScratch struct {
+	col, ring [3][]float64
+}
+
+func (x *crossScratch) resize(cn, box int) {
+	for i := range x.col {
+		x.col[i] = grow(x.col[i], cn+1)
+		x.ring[i] = grow(x.ring[i], box*cn)
+	}
+}
+
+// cross accumulates into the band the candidates of one cross plane n: for every offset o in
+// [−rt, rt]², the patch SSD between g at p and n at p+o, box-summed with running sums,
+// weighted through lut and by rel at p+o (when rel is not nil). Only pixel p gets the
+// candidate: the pair is not symmetric. r is the accumulator margin the band was sized with.
+// Offsets of one row are taken three at a time where they can be (and rel is given): the
+// three share their loads and their accumulator updates, and their running sums do not
+// wait on each other.
+func (b *band) cross(x *crossScratch, g, n, rel *padded, lut *weightLUT, rt, f, r int) {
+	for dy := -rt; dy <= rt; dy++ {
+		dx := -rt
+		if rel != nil {
+			for ; dx+2 <= rt; dx += 3 {
+				b.cross3(x, g, n, rel, lut, dx, dy, f, r)
+			}
+		}
+		for ; dx <= rt; dx++ {
+			b.cross1(x, g, n, rel, lut, dx, dy, f, r)
+		}
+	}
+}
+
+// cross1 accumulates the candidates at offset (dx, dy).
+func (b *band) cross1(x *crossScratch, g, n, rel *padded, lut *weightLUT, dx, dy, f, r int) {
+	w := g.w
+	box := 2*f + 1
+	cn := w + 2*f // column sums for x in [−f, w+f)
+	col, ring := x.col[0][:cn+1], x.ring[0]
+	clear(col)
+	slot := 0
+	for y := b.y0 - f; y < b.y0+f; y++ {
+		addCols(col[:cn], ring[slot*cn:slot*cn+cn], g.row(y, -f), n.row(y+dy, dx-f))
+		slot++
+	}
+	clear(ring[slot*cn : slot*cn+cn])
+	for y := b.y0; y < b.y1; y++ {
+		// Row y+f enters; row y−f−1 (in the same ring slot) leaves.
+		updateCols(col[:cn], ring[slot*cn:slot*cn+cn], g.row(y+f, -f), n.row(y+f+dy, dx-f))
+		if slot++; slot == box {
+			slot = 0
+		}
+		dw, dv := b.accRows(y, 0, r)
+		if rel == nil {
+			crossRow(lut, col, box, n.row(y+dy, dx)[:w], dw, dv)
+		} else {
+			crossRowRel(lut, col, box, n.row(y+dy, dx)[:w], rel.row(y+dy, dx), dw, dv)
+		}
+	}
+}
+
+// cross3 accumulates the candidates at offsets (dx, dy), (dx+1, dy) and (dx+2, dy).
+func (b *band) cross3(x *crossScratch, g, n, rel *padded, lut *weightLUT, dx, dy, f, r int) {
+	w := g.w
+	box := 2*f + 1
+	cn := w + 2*f
+	var col, ring [3][]float64
+	for i := range col {
+		col[i], ring[i] = x.col[i][:cn+1], x.ring[i]
+		clear(col[i])
+	}
+	slot := 0
+	for y := b.y0 - f; y < b.y0+f; y++ {
+		o := slot * cn
+		addCols3(col[0][:cn], col[1][:cn], col[2][:cn], ring[0][o:o+cn], ring[1][o:o+cn], ring[2][o:o+cn],
+			g.row(y, -f), n.row(y+dy, dx-f))
+		slot++
+	}
+	for i := range ring {
+		clear(ring[i][slot*cn : slot*cn+cn])
+	}
+	for y := b.y0; y < b.y1; y++ {
+		o := slot * cn
+		updateCols3(col[0][:cn], col[1][:cn], col[2][:cn], ring[0][o:o+cn], ring[1][o:o+cn], ring[2][o:o+cn],
+			g.row(y+f, -f), n.row(y+f+dy, dx-f))
+		if slot++; slot == box {
+			slot = 0
+		}
+		dw, dv := b.accRows(y, 0, r)
+		crossRow3(lut, &col, box, n.row(y+dy, dx)[:w+2], rel.row(y+dy, dx)[:w+2], dw, dv)
+	}
+}
+
+// addCols3 is addCols for b, b shifted by one and b shifted by two.
+func addCols3(c0, c1, c2, r0, r1, r2 []float64, a, b []float32) {
+	n := len(c0)
+	c1, c2, r0, r1, r2, a, b = c1[:n], c2[:n], r0[:n], r1[:n], r2[:n], a[:n], b[:n+2]
+	for i := range c0 {
+		d0, d1, d2 := float64(a[i]-b[i]), float64(a[i]-b[i+1]), float64(a[i]-b[i+2])
+		d0, d1, d2 = d0*d0, d1*d1, d2*d2
+		c0[i] += d0
+		c1[i] += d1
+		c2[i] += d2
+		r0[i], r1[i], r2[i] = d0, d1, d2
+	}
+}
+
+// updateCols3 is updateCols for b, b shifted by one and b shifted by two.
+func updateCols3(c0, c1, c2, r0, r1, r2 []float64, a, b []float32) {
+	n := len(c0)
+	c1, c2, r0, r1, r2, a, b = c1[:n], c2[:n], r0[:n], r1[:n], r2[:n], a[:n], b[:n+2]
+	for i := range c0 {
+		d0, d1, d2 := float64(a[i]-b[i]), float64(a[i]-b[i+1]), float64(a[i]-b[i+2])
+		d0, d1, d2 = d0*d0, d1*d1, d2*d2
+		c0[i] += d0 - r0[i]
+		c1[i] += d1 - r1[i]
+		c2[i] += d2 - r2[i]
+		r0[i], r1[i], r2[i] = d0, d1, d2
+	}
+}
+
+// crossRow3 is crossRowRel for three offsets side by side: the column sums of offset k are
+// col[k], its values and reliabilities vq[x+k] and rel[x+k].
+func crossRow3(l *weightLUT, col *[3][]float64, box int, vq, rel, dw, dv []float32) {
+	n := len(vq) - 2
+	c0, c1, c2 := col[0][:n+box], col[1][:n+box], col[2][:n+box]
+	rel, dw, dv = rel[:n+2], dw[:n], dv[:n]
+	var s0, s1, s2 float64
+	for i := range box {
+		s0 += c0[i]
+		s1 += c1[i]
+		s2 += c2[i]
+	}
+	tab := &l.tab
+	scale := float64(l.scale)
+	h0, t0 := c0[box:box+n], c0[:n]
+	h1, t1 := c1[box:box+n], c1[:n]
+	h2, t2 := c2[box:box+n], c2[:n]
+	for x := range dw {
+		v0, v1, v2 := s0*scale, s1*scale, s2*scale
+		i0 := min(uint64(int64(v0)), lutLen)
+		i1 := min(uint64(int64(v1)), lutLen)
+		i2 := min(uint64(int64(v2)), lutLen)
+		e0, e1, e2 := &tab[i0], &tab[i1], &tab[i2]
+		w0 := (e0[0] + float32(v0-float64(i0))*e0[1]) * rel[x]
+		w1 := (e1[0] + float32(v1-float64(i1))*e1[1]) * rel[x+1]
+		w2 := (e2[0] + float32(v2-float64(i2))*e2[1]) * rel[x+2]
+		s0 += h0[x] - t0[x]
+		s1 += h1[x] - t1[x]
+		s2 += h2[x] - t2[x]
+		dw[x] += w0 + w1 + w2
+		dv[x] += w0*vq[x] + w1*vq[x+1] + w2*vq[x+2]
+	}
+}
+
+// crossRow turns the column sums of one row into patch SSDs with a running box sum of width
+// box (as accumRow), looks the weights up and accumulates w and w·vq into dw and dv.
+func crossRow(l *weightLUT, col []float64, box int, vq, dw, dv []float32) {
+	n := len(vq)
+	col = col[:n+box]
+	dw, dv = dw[:n], dv[:n]
+	var s float64
+	for _, c := range col[:box] {
+		s += c
+	}
+	tab := &l.tab
+	scale := float64(l.scale)
+	head, tail := col[box:box+n], col[:n]
+	for x := range vq {
+		v := s * scale
+		i := min(uint64(int64(v)), lutLen)
+		e := &tab[i]
+		w := e[0] + float32(v-float64(i))*e[1]
+		s += head[x] - tail[x]
+		dw[x] += w
+		dv[x] += w * vq[x]
+	}
+}
+
+// crossRowRel is crossRow with each weight multiplied by rel.
+func crossRowRel(l *weightLUT, col []float64, box int, vq, rel, dw, dv []float32) {
+	n := len(vq)
+	col = col[:n+box]
+	rel, dw, dv = rel[:n], dw[:n], dv[:n]
+	var s float64
+	for _, c := range col[:box] {
+		s += c
+	}
+	tab := &l.tab
+	scale := float64(l.scale)
+	head, tail := col[box:box+n], col[:n]
+	for x := range vq {
+		v := s * scale
+		i := min(uint64(int64(v)), lutLen)
+		e := &tab[i]
+		w := (e[0] + float32(v-float64(i))*e[1]) * rel[x]
+		s += head[x] - tail[x]
+		dw[x] += w
+		dv[x] += w * vq[x]
+	}
+}
+
+// scaleWeights multiplies every weight of the table by a.
+func (l *weightLUT) scaleWeights(a float32) {
+	for i := range l.tab {
+		l.tab[i][0] *= a
+		l.tab[i][1] *= a
+	}
+}

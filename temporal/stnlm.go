@@ -1,0 +1,249 @@
+package temporal
+
+import (
+	"fmt"
+
+	"github.com/denoise-go/denoise/filter/nlm"
+	"github.com/denoise-go/denoise/filter/noise"
+	"github.com/denoise-go/denoise/frame"
+)
+
+// STNLMConfig configures an STNLM stage. Zero values pick the defaults; every sigma is on
+// the 0–255 scale whatever the bit depth.
+type STNLMConfig struct {
+	// Window is the sliding window: Radius (0: spatial NLM only), Causal, scene cuts and
+	// the motion settings. When Sigma is given and Window.Sigma is 0, the window's
+	// reliability scale is set from it.
+	Window WindowConfig
+	// Sigma is the noise standard deviation; 0 estimates it per plane on the centre frame
+	// (at every scene start, then every SigmaEvery frames).
+	Sigma float64
+	// SigmaEvery is how often, in frames, the estimate is refreshed within a scene
+	// (0: DefaultSigmaEvery). The noise of a clip changes slowly, and the estimate costs
+	// about as much as a fifth of the motion search.
+	SigmaEvery int
+	// PatchRadius and SearchRadius (the centre frame's patches and search window),
+	// NeighbourPatchRadius and NeighbourSearch (the neighbours' patches, and the side of the
+	// window around the compensated position in each neighbour: 1 is that position alone)
+	// override the values STNLMParams picks from σ; 0 keeps them. PatchRadius sets the
+	// neighbours' patches too unless NeighbourPatchRadius is given.
+	PatchRadius, SearchRadius, NeighbourPatchRadius, NeighbourSearch int
+	// HScale and NeighbourHScale multiply the chosen h of the centre frame's candidates and
+	// of the neighbours' (0 means 1).
+	HScale, NeighbourHScale float64
+	// SpatialWeight overrides the table's weight of the centre frame's candidates relative
+	// to the neighbours' (0 keeps it).
+	SpatialWeight float64
+	// Threads is how many goroutines share one frame (≤ 0: 1).
+	Threads int
+	// Estimator is the noise estimator used when Sigma is 0.
+	Estimator noise.Method
+	// OnSigma, when set, is called for every frame with its index and the σ used for its
+	// first plane.
+	OnSigma func(index int64, sigma float64)
+}
+
+// DefaultSigmaEvery is how often an estimated σ is refreshed within a scene.
+const DefaultSigmaEvery = 8
+
+// maxPlanes is the most planes a frame has (RGB with alpha).
+const maxPlanes = 4
+
+// bandRows is the least height of the bands a plane is cut into: enough bands for the
+// stage's goroutines to share, tall enough that the rows each search offset primes (2f)
+// or revisits (up to R above a band) stay a small share of the work.
+const bandRows = 64
+
+// STParams are the spatio-temporal NLM settings of one plane.
+type STParams struct {
+	Spatial nlm.Params      // the centre frame's candidates
+	Cross   nlm.CrossParams // the aligned neighbours'
+}
+
+func (p STParams) String() string {
+	return fmt.Sprintf("%v; neighbours: search %dx%d h=%.2f", p.Spatial,
+		2*p.Cross.SearchRadius+1, 2*p.Cross.SearchRadius+1, p.Cross.H)
+}
+
+// Params returns the plane parameters cfg gives for noise of σ with n neighbours.
+func (cfg *STNLMConfig) Params(sigma float64, neighbours int) STParams {
+	p := STNLMParams(sigma, neighbours)
+	if cfg.PatchRadius > 0 {
+		p.Spatial.PatchRadius = cfg.PatchRadius
+		p.Cross.PatchRadius = cfg.PatchRadius
+	}
+	if cfg.NeighbourPatchRadius > 0 {
+		p.Cross.PatchRadius = cfg.NeighbourPatchRadius
+	}
+	if cfg.SearchRadius > 0 {
+		p.Spatial.SearchRadius = cfg.SearchRadius
+	}
+	if cfg.NeighbourSearch > 0 {
+		p.Cross.SearchRadius = cfg.NeighbourSearch / 2
+	}
+	if cfg.HScale > 0 {
+		p.Spatial.H *= cfg.HScale
+	}
+	if cfg.SpatialWeight > 0 {
+		p.Cross.SpatialWeight = cfg.SpatialWeight
+	}
+	if cfg.NeighbourHScale > 0 {
+		p.Cross.H *= cfg.NeighbourHScale
+	}
+	return p
+}
+
+func (cfg *STNLMConfig) validate() error {
+	switch {
+	case cfg.Sigma < 0 || cfg.Sigma > 255:
+		return fmt.Errorf("stnlm: sigma %g: want 0 (estimate) to 255", cfg.Sigma)
+	case cfg.SigmaEvery < 0:
+		return fmt.Errorf("stnlm: sigma refresh every %d frames: want ≥ 0", cfg.SigmaEvery)
+	case cfg.PatchRadius < 0 || cfg.PatchRadius > 16 || cfg.NeighbourPatchRadius < 0 || cfg.NeighbourPatchRadius > 16 ||
+		cfg.SearchRadius < 0 || cfg.SearchRadius > 64:
+		return fmt.Errorf("stnlm: patch radius %d or %d, or search radius %d out of range",
+			cfg.PatchRadius, cfg.NeighbourPatchRadius, cfg.SearchRadius)
+	case cfg.NeighbourSearch < 0 || cfg.NeighbourSearch > 33 || cfg.NeighbourSearch > 0 && cfg.NeighbourSearch%2 == 0:
+		return fmt.Errorf("stnlm: neighbour search %d: want 0 (automatic) or an odd side up to 33", cfg.NeighbourSearch)
+	case cfg.HScale < 0 || cfg.NeighbourHScale < 0 || cfg.SpatialWeight < 0:
+		return fmt.Errorf("stnlm: negative h scale %g or %g, or spatial weight %g", cfg.HScale, cfg.NeighbourHScale, cfg.SpatialWeight)
+	}
+	return nil
+}
+
+// STNLM is the spatio-temporal non-local means stage ("stnlm"): for every frame, each
+// pixel's candidates are its search window in the frame itself and a smaller window around
+// the same position in each neighbour of its window motion-compensated onto it, every
+// candidate weighted by patch similarity and a neighbour's by the reliability of its warped
+// pixel, so that occlusions and bad matches fall back on the frame's own candidates instead
+// of ghosting. The window restarts at scene cuts. The parameters follow the noise level of
+// each plane, given or estimated. Output i carries frame i's metadata; frames out == frames
+// in; output frames come from the stage's pool, so the steady state does not allocate.
+type STNLM struct {
+	cfg   STNLMConfig
+	w     *Window
+	d     *[maxPlanes]nlm.STDenoiser // apart from the stage: the helpers reach them, not it
+	sched *stepper
+	est   noise.Estimator
+	pool  *frame.Pool
+	emit  func(*frame.Frame) error
+	ready func(*Centre) error // s.denoise, bound once so Push does not allocate
+
+	sigmas [maxPlanes]float64 // per plane, the last estimate
+	since  int                // frames since the last estimate
+}
+
+// NewSTNLM returns the stage configured by cfg.
+func NewSTNLM(cfg STNLMConfig) (*STNLM, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.SigmaEvery == 0 {
+		cfg.SigmaEvery = DefaultSigmaEvery
+	}
+	if cfg.Sigma > 0 && cfg.Window.Sigma == 0 {
+		cfg.Window.Sigma = float32(cfg.Sigma / 255)
+	}
+	w, err := NewWindow(cfg.Window)
+	if err != nil {
+		return nil, fmt.Errorf("stnlm: %w", err)
+	}
+	s := &STNLM{cfg: cfg, w: w, d: new([maxPlanes]nlm.STDenoiser), sched: newStepper(max(1, cfg.Threads)),
+		est: noise.Estimator{Method: cfg.Estimator}, pool: frame.NewPool(8)}
+	for i := range s.d {
+		s.d[i].BandRows, s.d[i].MaxBands = bandRows, 1<<10
+	}
+	s.ready = s.denoise
+	s.sched.stopWhenGarbage(s)
+	return s, nil
+}
+
+// Name is "stnlm".
+func (s *STNLM) Name() string { return "stnlm" }
+
+// Lookahead is the window's radius, or 0 when it is causal.
+func (s *STNLM) Lookahead() int { return s.w.Lookahead() }
+
+// Push adds in to the window and emits the outputs that are complete.
+func (s *STNLM) Push(in *frame.Frame, emit func(*frame.Frame) error) error {
+	s.emit = emit
+	defer func() { s.emit = nil }()
+	return s.w.Push(in, s.ready)
+}
+
+// Flush emits the outputs still owed and empties the window.
+func (s *STNLM) Flush(emit func(*frame.Frame) error) error {
+	s.emit = emit
+	defer func() { s.emit = nil }()
+	return s.w.Flush(s.ready)
+}
+
+// Allocated is the number of output frames the stage's pool has allocated.
+func (s *STNLM) Allocated() int64 { return s.pool.Allocated() }
+
+func (s *STNLM) denoise(c *Centre) error {
+	out := s.pool.Like(c.Frame)
+	if err := s.Denoise(out, c); err != nil {
+		out.Release()
+		return err
+	}
+	return s.emit(out)
+}
+
+// Denoise writes into dst (of c's geometry) the spatio-temporal NLM of c's frame over its
+// aligned neighbours, plane by plane; an alpha plane is copied. The bands of every plane
+// start on the frame's own candidates while the neighbours are being aligned, and take each
+// neighbour's as soon as it is (see stepper).
+func (s *STNLM) Denoise(dst *frame.Frame, c *Centre) error {
+	f := c.Frame
+	np := f.Format.NumPlanes()
+	if f.Format.Alpha {
+		np--
+		dst.Planes[np].CopyFrom(&f.Planes[np])
+	}
+	np = min(np, maxPlanes)
+	refresh := s.cfg.Sigma == 0 && (c.SceneStart || s.since >= s.cfg.SigmaEvery || s.sigmas[0] == 0)
+	if refresh {
+		s.since = 0
+	}
+	s.since++
+	n := len(c.Neighbours)
+	s.sched.begin(n)
+	for i := 0; i < np; i++ {
+		sigma := s.cfg.Sigma
+		if sigma == 0 {
+			if refresh {
+				s.sigmas[i] = s.est.Estimate(&f.Planes[i], nil)
+			}
+			sigma = s.sigmas[i]
+		}
+		if i == 0 && s.cfg.OnSigma != nil {
+			s.cfg.OnSigma(f.Index, sigma)
+		}
+		p := s.cfg.Params(sigma, n)
+		pl := &f.Planes[i]
+		bands, err := s.d[i].Begin(&dst.Planes[i], pl, n, p.Spatial, p.Cross)
+		if err != nil {
+			return fmt.Errorf("stnlm: frame %d plane %d (%dx%d): %w", f.Index, i, pl.W, pl.H, err)
+		}
+		s.sched.add(&s.d[i], bands)
+	}
+	s.sched.run()
+	var err error
+	for k := range c.Neighbours {
+		a := c.Aligned(k)
+		for i := 0; i < np; i++ {
+			sw, sh := 0, 0
+			if f.Format.Layout == frame.YUV && (i == 1 || i == 2) {
+				sw, sh = f.Format.ChromaShiftW, f.Format.ChromaShiftH
+			}
+			cp := nlm.CrossPlane{Plane: &a.Frame.Planes[i], Reliability: &a.Reliability.Planes[0], RelShiftW: sw, RelShiftH: sh}
+			if e := s.d[i].SetCross(k, cp); e != nil && err == nil {
+				err = fmt.Errorf("stnlm: frame %d plane %d, neighbour %d: %w", f.Index, i, c.Neighbours[k].Offset, e)
+			}
+		}
+		s.sched.crossReady()
+	}
+	s.sched.finish() // every band done, whatever happened
+	return err
+}
