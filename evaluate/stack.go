@@ -168,10 +168,6 @@ func RunStack(ctx context.Context, o StackOptions) (*StackReport, error) {
 	if o.Stack == "" {
 		return nil, errors.New("no stack given")
 	}
-	log := o.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	if len(o.Noises) == 0 {
 		return nil, errors.New("no noise given (e.g. pg:160:40,native or rician:12.75)")
 	}

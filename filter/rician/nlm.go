@@ -90,10 +90,9 @@ type Filter struct {
 	win []*item // frames held: the ones still to emit and up to SliceRadius before them
 	cur int     // index in win of the next frame to emit
 
-	d    nlm.PlaneDenoiser
-	k3   kernel3
-	sq   frame.Plane
-	mean frame.Plane
+	d  nlm.PlaneDenoiser
+	k3 kernel3
+	sq frame.Plane
 }
 
 // item is one held frame with its padded magnitude and squared-magnitude planes (3-D path).
