@@ -28,6 +28,13 @@ var modeDocs = map[string]struct {
 	"nlm":         {[]string{"sigma", "strength"}, "non-local means: Gaussian-like noise"},
 	"impulse":     {[]string{"sigma", "impulse_kind"}, "impulse (salt-and-pepper, random-valued) detection and repair"},
 	"impulse+nlm": {[]string{"sigma", "strength", "impulse_kind"}, "impulse repair, then non-local means: mixed noise"},
+	"cnn":         {[]string{"sigma"}, "the CNN alone on the noisy input"},
+	"impulse+cnn": {[]string{"sigma", "impulse_kind"}, "impulse repair, then the CNN"},
+	"nlm+cnn":     {[]string{"sigma", "strength"}, "non-local means, then CNN refinement"},
+	"stnlm":       {[]string{"sigma", "strength"}, "spatio-temporal NLM over motion-aligned frames (video; spatial NLM on a still image)"},
+	"impulse+stnlm": {[]string{"sigma", "strength", "impulse_kind"},
+		"impulse repair, then spatio-temporal NLM (video; spatial on a still image)"},
+	"full": {[]string{"sigma", "strength", "impulse_kind"}, "the paper's full path: impulse repair, spatio-temporal NLM, CNN refinement"},
 }
 
 var allParams = []string{"sigma", "strength", "frames", "impulse_kind"}

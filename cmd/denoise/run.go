@@ -152,6 +152,7 @@ func runMain(args []string) error {
 	}
 
 	prog := newProgress(cfg.Progress, live, src.EstimatedFrames(), src.FrameRate().Float64())
+	prog.lookahead = stagesLookahead(stages)
 	stats, err := pipeline.Run(ctx, pipeline.Config{
 		Source: src, Stages: pv.Stages(stages), Sink: sink, QueueDepth: cfg.Pipeline.Queue, Live: live,
 		Metrics: metrics, Logger: log, OnFrame: pv.OnFrame(prog.update),
