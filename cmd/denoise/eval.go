@@ -140,14 +140,12 @@ func evalMain(args []string) error {
 		opts.Progress = os.Stderr
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	rep, err := evaluate.Run(ctx, opts)
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return errors.New("eval: interrupted")
-		}
-		return fmt.Errorf("eval: %w", err)
+	var rep *evaluate.Report
+	if err := withSignals(func(ctx context.Context) (err error) {
+		rep, err = evaluate.Run(ctx, opts)
+		return err
+	}); err != nil {
+		return err
 	}
 	allGrid, _ := fs.GetBool("all-grid")
 	if opts.Clip != "" {
@@ -285,4 +283,18 @@ func evalUsage(w io.Writer, fs *pflag.FlagSet, cfg *configs.Config) {
 		evaluate.BackgroundMargin, b.String())
 	fs.SetOutput(w)
 	fs.PrintDefaults()
+}
+
+// withSignals runs an evaluation with a context that SIGINT/SIGTERM cancel, and words its
+// error as the eval command reports it.
+func withSignals(run func(context.Context) error) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return errors.New("eval: interrupted")
+		}
+		return fmt.Errorf("eval: %w", err)
+	}
+	return nil
 }

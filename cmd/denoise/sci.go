@@ -263,14 +263,12 @@ func evalStack(fs *pflag.FlagSet, cfg *configs.Config) error {
 	if q, _ := fs.GetBool("quiet"); !q {
 		o.Progress = os.Stderr
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	rep, err := evaluate.RunStack(ctx, o)
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return errors.New("eval: interrupted")
-		}
-		return fmt.Errorf("eval: %w", err)
+	var rep *evaluate.StackReport
+	if err := withSignals(func(ctx context.Context) (err error) {
+		rep, err = evaluate.RunStack(ctx, o)
+		return err
+	}); err != nil {
+		return err
 	}
 	fmt.Printf("%d images from %s (%s, %d-bit, max code %d), seed %d, GOMAXPROCS %d, %.1f s\n\n", len(rep.Images), o.Stack,
 		rep.Stack.Format, rep.Stack.BitDepth, rep.Stack.Max, o.Seed, rep.Setup.Host.GOMAXPROCS, rep.Elapsed)
