@@ -174,8 +174,8 @@ var exactCases = map[string]shape{
 	sharedRoot + "/datasets/mri/pydicom_emri_small/emri_small.dcm":                        {DICOM, 1, 10, 64, 64, 12, 10, 1},
 	sharedRoot + "/datasets/mri/niivue_mr_gd/MR_Gd.nii.gz":                                {NIfTI, 1, 144, 176, 188, 8, 144, 1},
 	sharedRoot + "/datasets/mri/niivue_chris_t1/chris_t1.nii.gz":                          {NIfTI, 1, 190, 188, 256, 8, 190, 1},
-	"/usr/lib/python3/dist-packages/nibabel/tests/data/example4d.nii.gz":                 {NIfTI, 1, 48, 128, 96, 16, 24, 2},
-	"/usr/lib/python3/dist-packages/nibabel/tests/data/anatomical.nii":                   {NIfTI, 1, 25, 33, 41, 16, 25, 1},
+	"/usr/lib/python3/dist-packages/nibabel/tests/data/example4d.nii.gz":                  {NIfTI, 1, 48, 128, 96, 16, 24, 2},
+	"/usr/lib/python3/dist-packages/nibabel/tests/data/anatomical.nii":                    {NIfTI, 1, 25, 33, 41, 16, 25, 1},
 }
 
 func TestRoundTripBitIdentical(t *testing.T) {

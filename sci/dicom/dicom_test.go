@@ -189,8 +189,8 @@ func TestSeries(t *testing.T) {
 
 var shared = map[string]string{
 	sharedRoot + "/datasets/mri/pydicom_emri_small/emri_small.dcm": "9719c5d0f62ce971a1039c9cd73a6785427f4f80a1d3b6969cb9ffc425fba054",
-	"/usr/lib/python3/dist-packages/nibabel/tests/data/0.dcm":     "e46f81bf31ffda2231c91dbb57a121517342d461c7beaf19ba367e6d71ce7c45",
-	"/usr/lib/python3/dist-packages/nibabel/tests/data/1.dcm":     "e46f81bf31ffda2231c91dbb57a121517342d461c7beaf19ba367e6d71ce7c45",
+	"/usr/lib/python3/dist-packages/nibabel/tests/data/0.dcm":      "e46f81bf31ffda2231c91dbb57a121517342d461c7beaf19ba367e6d71ce7c45",
+	"/usr/lib/python3/dist-packages/nibabel/tests/data/1.dcm":      "e46f81bf31ffda2231c91dbb57a121517342d461c7beaf19ba367e6d71ce7c45",
 }
 
 func TestSharedDatasets(t *testing.T) {

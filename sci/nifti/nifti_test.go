@@ -117,8 +117,8 @@ func roundTrip(t *testing.T, im *Image, name string) {
 func TestSharedDatasets(t *testing.T) {
 	// SHA-256 of the unscaled voxels (x fastest, little-endian), from nibabel.
 	for path, sum := range map[string]string{
-		sharedRoot + "/datasets/mri/niivue_mr_gd/MR_Gd.nii.gz":                "67c86a5785f62c204164bb9b68978edb8de931045d16ab517a1ad02b9fbd604f",
-		sharedRoot + "/datasets/mri/niivue_chris_t1/chris_t1.nii.gz":          "3cbd43bedee296279873520fe6a5edbebacbb8a7aa3ad00bb92454af18b10742",
+		sharedRoot + "/datasets/mri/niivue_mr_gd/MR_Gd.nii.gz":               "67c86a5785f62c204164bb9b68978edb8de931045d16ab517a1ad02b9fbd604f",
+		sharedRoot + "/datasets/mri/niivue_chris_t1/chris_t1.nii.gz":         "3cbd43bedee296279873520fe6a5edbebacbb8a7aa3ad00bb92454af18b10742",
 		"/usr/lib/python3/dist-packages/nibabel/tests/data/example4d.nii.gz": "acbd2cecdb03a60e0a5dca49abcdfda4ee85ec329d2bdffbfc5b8283e49cb73d",
 		"/usr/lib/python3/dist-packages/nibabel/tests/data/anatomical.nii":   "9fd5b46df2ca061797370be9c0ee9776042ccfb83333593e6058faf0709f39e4",
 	} {
