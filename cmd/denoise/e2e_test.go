@@ -458,8 +458,21 @@ func TestLiveNetwork(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond) // let it listen
-	ffmpeg(t, "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=2", "-c:v", "mpeg2video", "-f", "mpegts", url)
+	// denoise listens once it has started; until then the sender's connection is refused.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		send := exec.Command("ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=2",
+			"-c:v", "mpeg2video", "-f", "mpegts", url)
+		out, err := send.CombinedOutput()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("sending to %s: %v\n%s", url, err, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("denoise: %v\n%s", err, se.String())
 	}
