@@ -84,8 +84,12 @@ func (p *progress) draw(s pipeline.Stats, el time.Duration, final bool) {
 		fmt.Fprintln(os.Stderr, line)
 		return
 	}
-	if p.total > 0 {
-		frac := min(float64(s.FramesOut)/float64(p.total), 1)
+	total := p.total
+	if final || s.FramesOut > total {
+		total = s.FramesOut // the container's estimate was off: show what was written
+	}
+	if total > 0 {
+		frac := min(float64(s.FramesOut)/float64(total), 1)
 		const width = 30
 		n := int(frac * width)
 		bar := strings.Repeat("=", n) + strings.Repeat(" ", width-n)
@@ -93,9 +97,9 @@ func (p *progress) draw(s pipeline.Stats, el time.Duration, final bool) {
 		if final {
 			eta = "done in " + fmtDur(el)
 		} else if fps > 0 {
-			eta = "ETA " + fmtDur(time.Duration(float64(p.total-s.FramesOut)/fps*float64(time.Second)))
+			eta = "ETA " + fmtDur(time.Duration(float64(total-s.FramesOut)/fps*float64(time.Second)))
 		}
-		line = fmt.Sprintf("[%s] %d/%d frames  %.1f fps%s  %s", bar, s.FramesOut, p.total, fps, speed, eta)
+		line = fmt.Sprintf("[%s] %d/%d frames  %.1f fps%s  %s", bar, s.FramesOut, total, fps, speed, eta)
 	} else {
 		line = fmt.Sprintf("%d frames  %.1f fps%s  %s", s.FramesOut, fps, speed, fmtDur(el))
 	}
