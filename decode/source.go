@@ -53,6 +53,7 @@ type Source struct {
 
 	onPacket PacketHandler
 	pending  []*astiav.Packet // passthrough packets read before a handler was set
+	streams  []*astiav.Stream // the input's streams, listed once (the list allocates)
 	first    *frame.Frame     // decoded by Open to learn the format
 	index    int64
 	eof      bool
@@ -263,13 +264,13 @@ func (s *Source) readPacket() error {
 		}
 		return nil
 	}
-	in := s.fc.Streams()[s.pkt.StreamIndex()]
+	in := s.stream(s.pkt.StreamIndex())
 	if s.onPacket == nil {
 		s.pending = append(s.pending, s.pkt.Clone())
 		return nil
 	}
 	for _, p := range s.pending {
-		err := s.onPacket(p, s.fc.Streams()[p.StreamIndex()])
+		err := s.onPacket(p, s.stream(p.StreamIndex()))
 		p.Free()
 		if err != nil {
 			return err
@@ -277,6 +278,15 @@ func (s *Source) readPacket() error {
 	}
 	s.pending = nil
 	return s.onPacket(s.pkt, in)
+}
+
+// stream returns input stream i, listing the streams again only when a demuxer has added
+// one since (MPEG-TS can), so that passing packets through does not allocate.
+func (s *Source) stream(i int) *astiav.Stream {
+	if i >= len(s.streams) {
+		s.streams = s.fc.Streams()
+	}
+	return s.streams[i]
 }
 
 func (s *Source) timeString(pts int64) string {
