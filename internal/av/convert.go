@@ -24,7 +24,7 @@ func NewReader(pf PixFmt) *Reader {
 	r := &Reader{pf: pf}
 	m := float32(int(1)<<pf.Format.BitDepth - 1)
 	for i := range r.lut {
-		r.lut[i] = float32(i&int(m)) / m
+		r.lut[i] = float32(i&int(m)) * (1 / m) // as the other paths compute it, to the last bit
 	}
 	return r
 }
