@@ -24,7 +24,7 @@ func NewReader(pf PixFmt) *Reader {
 	r := &Reader{pf: pf}
 	m := float32(int(1)<<pf.Format.BitDepth - 1)
 	for i := range r.lut {
-		r.lut[i] = float32(i&int(m)) * (1 / m) // as the other paths compute it, to the last bit
+		r.lut[i] = float32(i&int(m)) / m // code/max, divided as every path (and quality) computes it
 	}
 	return r
 }
@@ -56,14 +56,14 @@ func (r *Reader) readPlane(pl *frame.Plane, src []byte, ls int, comp Component) 
 			}
 		}
 	case depth > 8 && comp.Step == 2 && comp.Offset == 0 && !r.pf.BE:
-		scale := 1 / float32(int(1)<<depth-1)
+		m := float32(int(1)<<depth - 1)
 		mask := uint16(int(1)<<depth - 1)
 		for y := 0; y < pl.H; y++ {
 			row := pl.Row(y)
 			s := src[y*ls : y*ls+2*len(row)]
 			for x := range row {
 				v := binary.LittleEndian.Uint16(s[2*x:]) >> comp.Shift & mask
-				row[x] = float32(v) * scale
+				row[x] = float32(v) / m
 			}
 		}
 	default:
@@ -73,7 +73,7 @@ func (r *Reader) readPlane(pl *frame.Plane, src []byte, ls int, comp Component) 
 
 func (r *Reader) readGeneric(pl *frame.Plane, src []byte, ls int, comp Component) {
 	depth := comp.Depth
-	scale := 1 / float32(int(1)<<depth-1)
+	m := float32(int(1)<<depth - 1)
 	mask := uint32(int(1)<<depth - 1)
 	for y := 0; y < pl.H; y++ {
 		row := pl.Row(y)
@@ -89,7 +89,7 @@ func (r *Reader) readGeneric(pl *frame.Plane, src []byte, ls int, comp Component
 			default:
 				v = uint32(binary.LittleEndian.Uint16(src[o:]))
 			}
-			row[x] = float32(v>>comp.Shift&mask) * scale
+			row[x] = float32(v>>comp.Shift&mask) / m
 		}
 	}
 }
