@@ -63,21 +63,31 @@ func orDash(s string) string {
 // WriteTable prints the results as an aligned table: one row per noise and method with
 // the mean PSNR, SSIM and seconds per image, and the parameters (a competitor's chosen
 // grid point). With allGrid every grid point follows, the chosen one marked with '*'.
-func WriteTable(w io.Writer, rep *Report, allGrid bool) error {
-	header := []string{"noise", "method", "PSNR dB", "SSIM", "s/image", "parameters"}
+// groupByNoise lays out n table rows whose first column is the noise: written once per run
+// of equal noises, with an empty row between runs. cells gives a row's other columns.
+func groupByNoise(n int, noise func(int) string, cells func(int) []string) [][]string {
 	var rows [][]string
 	prev := ""
-	for _, r := range rep.Results {
-		noise := r.Noise
-		if noise == prev {
-			noise = ""
+	for i := 0; i < n; i++ {
+		nz := noise(i)
+		shown := nz
+		if nz == prev {
+			shown = ""
 		} else if prev != "" {
 			rows = append(rows, nil)
 		}
-		prev = r.Noise
-		rows = append(rows, []string{noise, r.Method, orDash(r.PSNR.format(2)), orDash(r.SSIM.format(4)),
-			orDash(r.Seconds.format(3)), r.Params})
+		prev = nz
+		rows = append(rows, append([]string{shown}, cells(i)...))
 	}
+	return rows
+}
+
+func WriteTable(w io.Writer, rep *Report, allGrid bool) error {
+	header := []string{"noise", "method", "PSNR dB", "SSIM", "s/image", "parameters"}
+	rows := groupByNoise(len(rep.Results), func(i int) string { return rep.Results[i].Noise }, func(i int) []string {
+		r := rep.Results[i]
+		return []string{r.Method, orDash(r.PSNR.format(2)), orDash(r.SSIM.format(4)), orDash(r.Seconds.format(3)), r.Params}
+	})
 	if err := writeAligned(w, header, rows); err != nil {
 		return err
 	}

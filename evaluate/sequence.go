@@ -394,22 +394,13 @@ func runModeSequence(ctx context.Context, cfg *configs.Config, noisy []*frame.Fr
 // SSIM over the frames, the frames per second and the parameters.
 func WriteSequenceTable(w io.Writer, rep *Report) error {
 	header := []string{"noise", "method", "PSNR dB", "SSIM", "fps", "parameters"}
-	var rows [][]string
-	prev := ""
-	for _, r := range rep.Results {
-		noise := r.Noise
-		if noise == prev {
-			noise = ""
-		} else if prev != "" {
-			rows = append(rows, nil)
-		}
-		prev = r.Noise
+	rows := groupByNoise(len(rep.Results), func(i int) string { return rep.Results[i].Noise }, func(i int) []string {
+		r := rep.Results[i]
 		fps := ""
 		if s := float64(r.Seconds); s > 0 && !math.IsNaN(s) {
 			fps = fmt.Sprintf("%.1f", 1/s)
 		}
-		rows = append(rows, []string{noise, r.Method, orDash(r.PSNR.format(2)), orDash(r.SSIM.format(4)), orDash(fps),
-			strings.TrimSpace(r.Params)})
-	}
+		return []string{r.Method, orDash(r.PSNR.format(2)), orDash(r.SSIM.format(4)), orDash(fps), strings.TrimSpace(r.Params)}
+	})
 	return writeAligned(w, header, rows)
 }

@@ -520,22 +520,14 @@ func runSequence(ctx context.Context, cfg *configs.Config, h modes.Hooks, in []*
 // model estimated.
 func WriteStackTable(w io.Writer, rep *StackReport) error {
 	header := []string{"noise", "method", "PSNR dB", "SSIM", "bg err %", "bg+edges %", "s/image", "estimated"}
-	var rows [][]string
-	prev := ""
-	for _, r := range rep.Rows {
-		noise := r.Noise
-		if noise == prev {
-			noise = ""
-		} else if prev != "" {
-			rows = append(rows, nil)
-		}
-		prev = r.Noise
+	rows := groupByNoise(len(rep.Rows), func(i int) string { return rep.Rows[i].Noise }, func(i int) []string {
+		r := rep.Rows[i]
 		est := r.Estimated
 		if r.Params != "" {
 			est = strings.TrimSpace(r.Params + " " + est)
 		}
-		rows = append(rows, []string{noise, r.Method, orDash(r.PSNR.format(2)), orDash(r.SSIM.format(4)),
-			orDash(r.Background.format(2)), orDash(r.BackgroundAll.format(2)), orDash(r.Seconds.format(3)), est})
-	}
+		return []string{r.Method, orDash(r.PSNR.format(2)), orDash(r.SSIM.format(4)),
+			orDash(r.Background.format(2)), orDash(r.BackgroundAll.format(2)), orDash(r.Seconds.format(3)), est}
+	})
 	return writeAligned(w, header, rows)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -133,12 +134,7 @@ func evalMain(args []string) error {
 			return usageError{fmt.Errorf("eval: --%s %s: folder %s does not exist", flag, path, filepath.Dir(path))}
 		}
 	}
-	log := newLogger(str(fs, "log-level"))
-	decode.RouteFFmpegLogs(log, str(fs, "log-level") == "debug")
-	opts.Logger = log
-	if q, _ := fs.GetBool("quiet"); !q {
-		opts.Progress = os.Stderr
-	}
+	opts.Logger, opts.Progress = evalOutput(fs)
 
 	var rep *evaluate.Report
 	if err := withSignals(func(ctx context.Context) (err error) {
@@ -297,4 +293,16 @@ func withSignals(run func(context.Context) error) error {
 		return fmt.Errorf("eval: %w", err)
 	}
 	return nil
+}
+
+// evalOutput is the logger and the progress writer (nil with --quiet) of an evaluation;
+// FFmpeg's own messages go to the logger too.
+func evalOutput(fs *pflag.FlagSet) (*slog.Logger, io.Writer) {
+	level := str(fs, "log-level")
+	log := newLogger(level)
+	decode.RouteFFmpegLogs(log, level == "debug")
+	if q, _ := fs.GetBool("quiet"); q {
+		return log, nil
+	}
+	return log, os.Stderr
 }

@@ -258,11 +258,7 @@ func evalStack(fs *pflag.FlagSet, cfg *configs.Config) error {
 			return usageError{fmt.Errorf("eval: --%s %s: folder %s does not exist", flag, path, filepath.Dir(path))}
 		}
 	}
-	log := newLogger(str(fs, "log-level"))
-	o.Logger = log
-	if q, _ := fs.GetBool("quiet"); !q {
-		o.Progress = os.Stderr
-	}
+	o.Logger, o.Progress = evalOutput(fs)
 	var rep *evaluate.StackReport
 	if err := withSignals(func(ctx context.Context) (err error) {
 		rep, err = evaluate.RunStack(ctx, o)
