@@ -125,14 +125,8 @@ func evalMain(args []string) error {
 	if err != nil {
 		return usageError{fmt.Errorf("eval: %w", err)}
 	}
-	outputs := map[string]string{"csv": str(fs, "csv"), "json": str(fs, "json"), "chart": str(fs, "chart")}
-	for flag, path := range outputs {
-		if path == "" {
-			continue
-		}
-		if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
-			return usageError{fmt.Errorf("eval: --%s %s: folder %s does not exist", flag, path, filepath.Dir(path))}
-		}
+	if err := checkEvalOutputs(fs); err != nil {
+		return err
 	}
 	opts.Logger, opts.Progress = evalOutput(fs)
 
@@ -157,17 +151,17 @@ func evalMain(args []string) error {
 			return err
 		}
 	}
-	if p := outputs["csv"]; p != "" {
+	if p := str(fs, "csv"); p != "" {
 		if err := evaluate.WriteFile(p, func(w io.Writer) error { return evaluate.WriteCSV(w, rep, allGrid) }); err != nil {
 			return fmt.Errorf("eval: csv: %w", err)
 		}
 	}
-	if p := outputs["json"]; p != "" {
+	if p := str(fs, "json"); p != "" {
 		if err := evaluate.WriteFile(p, func(w io.Writer) error { return evaluate.WriteJSON(w, rep) }); err != nil {
 			return fmt.Errorf("eval: json: %w", err)
 		}
 	}
-	if p := outputs["chart"]; p != "" {
+	if p := str(fs, "chart"); p != "" {
 		if err := evaluate.WriteFile(p, func(w io.Writer) error { return evaluate.WriteChart(w, rep) }); err != nil {
 			return fmt.Errorf("eval: chart: %w", err)
 		}
@@ -305,4 +299,18 @@ func evalOutput(fs *pflag.FlagSet) (*slog.Logger, io.Writer) {
 		return log, nil
 	}
 	return log, os.Stderr
+}
+
+// checkEvalOutputs refuses, before any work, a --csv/--json/--chart whose folder is missing.
+func checkEvalOutputs(fs *pflag.FlagSet) error {
+	for _, flag := range []string{"csv", "json", "chart"} {
+		path := str(fs, flag)
+		if path == "" {
+			continue
+		}
+		if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
+			return usageError{fmt.Errorf("eval: --%s %s: folder %s does not exist", flag, path, filepath.Dir(path))}
+		}
+	}
+	return nil
 }

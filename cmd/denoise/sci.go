@@ -249,14 +249,8 @@ func evalStack(fs *pflag.FlagSet, cfg *configs.Config) error {
 	if k, _ := fs.GetBool("sigma-known"); k {
 		return usageError{errors.New("eval: --sigma-known takes --clean images; give --sigma with --stack")}
 	}
-	outputs := map[string]string{"csv": str(fs, "csv"), "json": str(fs, "json"), "chart": str(fs, "chart")}
-	for flag, path := range outputs {
-		if path == "" {
-			continue
-		}
-		if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
-			return usageError{fmt.Errorf("eval: --%s %s: folder %s does not exist", flag, path, filepath.Dir(path))}
-		}
+	if err := checkEvalOutputs(fs); err != nil {
+		return err
 	}
 	o.Logger, o.Progress = evalOutput(fs)
 	var rep *evaluate.StackReport
@@ -271,12 +265,12 @@ func evalStack(fs *pflag.FlagSet, cfg *configs.Config) error {
 	if err := evaluate.WriteStackTable(os.Stdout, rep); err != nil {
 		return err
 	}
-	if p := outputs["csv"]; p != "" {
+	if p := str(fs, "csv"); p != "" {
 		if err := evaluate.WriteFile(p, func(w io.Writer) error { return evaluate.WriteCSV(w, &rep.Report, false) }); err != nil {
 			return fmt.Errorf("eval: csv: %w", err)
 		}
 	}
-	if p := outputs["json"]; p != "" {
+	if p := str(fs, "json"); p != "" {
 		if err := evaluate.WriteFile(p, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
@@ -285,7 +279,7 @@ func evalStack(fs *pflag.FlagSet, cfg *configs.Config) error {
 			return fmt.Errorf("eval: json: %w", err)
 		}
 	}
-	if p := outputs["chart"]; p != "" {
+	if p := str(fs, "chart"); p != "" {
 		if err := evaluate.WriteFile(p, func(w io.Writer) error { return evaluate.WriteChart(w, &rep.Report) }); err != nil {
 			return fmt.Errorf("eval: chart: %w", err)
 		}
