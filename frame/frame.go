@@ -43,6 +43,11 @@ type Frame struct {
 	TimeBase      Rational
 	// Key is an opaque tag set by a source, copied by CopyMeta (e.g. a file name).
 	Key string
+	// Guide, when set, is this picture as it was before a smoothing stage (the input of
+	// NLM or spatio-temporal NLM), kept for a later stage that looks at both (the CNN).
+	// The frame owns one reference to it: SetGuide replaces it, and the frame's last
+	// Release releases it. CopyMeta does not copy it.
+	Guide *Frame
 
 	refs atomic.Int32
 	pool *Pool
@@ -98,11 +103,33 @@ func (fr *Frame) Retain() *Frame {
 // Release drops a reference; the last one returns the frame to its pool.
 func (fr *Frame) Release() {
 	switch n := fr.refs.Add(-1); {
-	case n == 0 && fr.pool != nil:
-		fr.pool.put(fr)
+	case n == 0:
+		if g := fr.Guide; g != nil {
+			fr.Guide = nil
+			g.Release()
+		}
+		if fr.pool != nil {
+			fr.pool.put(fr)
+		}
 	case n < 0:
 		panic("frame: Release of a frame with no references")
 	}
+}
+
+// SetGuide makes g (whose reference the frame takes over; nil clears) the frame's guide,
+// releasing the one it had.
+func (fr *Frame) SetGuide(g *Frame) {
+	if old := fr.Guide; old != nil && old != g {
+		old.Release()
+	}
+	fr.Guide = g
+}
+
+// TakeGuide removes the frame's guide and returns it with its reference (nil when none).
+func (fr *Frame) TakeGuide() *Frame {
+	g := fr.Guide
+	fr.Guide = nil
+	return g
 }
 
 // Pool hands out frames of the same geometry as a given frame (or any geometry), recycling

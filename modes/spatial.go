@@ -63,14 +63,18 @@ func impulseNLMStage(cfg *configs.Config, h Hooks) pipeline.Stage {
 	return pipeline.Stage{Name: "impulse+nlm", Filter: impulse.NewNLMFilterFactory(impulseOptions(cfg, h), nlmOptions(cfg, h)), Workers: cfg.Pipeline.Workers}
 }
 
-// withCNN appends the CNN refinement stage to before.
+// withCNN appends the CNN refinement stage to before; for a model with guide channels the
+// smoothing stage of before keeps its input for it (WithGuide).
 func withCNN(cfg *configs.Config, before []pipeline.Stage) ([]pipeline.Stage, error) {
-	ff, err := cnn.NewFilterFactory(cnn.Options{
+	m, err := cnn.Load(cnn.Options{
 		Model: cfg.CNN.Model, Library: cfg.CNN.Library, Threads: cfg.CNN.Threads,
 		Provider: cfg.CNN.Provider, Tile: cfg.CNN.Tile, Sigma: cfg.Sigma,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return append(before, pipeline.Stage{Name: "cnn", Filter: ff, Workers: cfg.Pipeline.Workers}), nil
+	if m.Guide {
+		before = WithGuide(before)
+	}
+	return append(before, pipeline.Stage{Name: "cnn", Filter: m.FilterFactory(), Workers: cfg.Pipeline.Workers}), nil
 }

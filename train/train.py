@@ -123,6 +123,18 @@ def flops_per_pixel(depth, features, in_ch, out_ch):
 # data: patches from the Go program train/prepare
 
 
+def in_channels(t):
+    """Input channels of a run's network: image, guide (when asked), noise-level map."""
+    image_ch = 3 if t.color else 1
+    return image_ch * (2 if getattr(t, "guide", False) else 1) + (1 if t.sigma_map != "none" else 0)
+
+
+def extra_meta(t):
+    """The denoise.extra metadata value filter/cnn reads."""
+    parts = (["guide"] if getattr(t, "guide", False) else []) + (["sigma"] if t.sigma_map != "none" else [])
+    return "+".join(parts) or "none"
+
+
 def build_prepare(dest):
     """Builds train/prepare into dest (the Go side of the data pipeline)."""
     os.makedirs(os.path.dirname(dest), exist_ok=True)
@@ -141,6 +153,10 @@ def prepare_args(a, split, seed, count, patch, workers):
             "-seed", str(seed), "-count", str(count), "-workers", str(workers)]
     if a.color:
         args.append("-color")
+    if getattr(a, "guide", False):
+        args.append("-guide")
+    if getattr(a, "impulse_chains", ""):
+        args += ["-impulse-chains", a.impulse_chains]
     return args
 
 
@@ -312,7 +328,7 @@ def cmd_train(a):
     torch.manual_seed(a.seed)
 
     image_ch = 3 if a.color else 1
-    in_ch = image_ch + (1 if a.sigma_map != "none" else 0)
+    in_ch = in_channels(a)
     model = DnCNN(a.depth, a.features, in_ch, image_ch, bn=not a.no_bn).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     step, patches, wall, history = 0, 0, 0.0, []
@@ -440,7 +456,7 @@ def load_checkpoint_model(path):
     state = torch.load(path, map_location="cpu")
     a = argparse.Namespace(**state["args"])
     image_ch = 3 if a.color else 1
-    in_ch = image_ch + (1 if a.sigma_map != "none" else 0)
+    in_ch = in_channels(a)
     model = DnCNN(a.depth, a.features, in_ch, image_ch, bn=not a.no_bn)
     model.load_state_dict(state["model"])
     return model.eval(), a, state
@@ -529,7 +545,7 @@ def cmd_export(a):
         "denoise.name": a.name,
         "denoise.output": "residual",
         "denoise.channels": "rgb" if targs.color else "gray",
-        "denoise.extra": "sigma" if targs.sigma_map != "none" else "none",
+        "denoise.extra": extra_meta(targs),
         "denoise.sigma_map": targs.sigma_map,
         "denoise.receptive_radius": str(targs.depth),
         "denoise.arch": "dncnn depth=%d features=%d bn_folded=%s" % (targs.depth, targs.features, not targs.no_bn),
@@ -591,6 +607,8 @@ def noise_desc(t):
     if t.impulse_prob > 0:
         parts.append("with probability %g impulses: salt-and-pepper p in [%s] or random-valued p in [%s], "
                      "half each" % (t.impulse_prob, t.sp.replace(":", ", "), t.rv.replace(":", ", ")))
+        if getattr(t, "impulse_chains", ""):
+            parts[-1] += " (images of chains %s only)" % t.impulse_chains
     return "; ".join(parts) + "; added to 8-bit codes, rounded and clipped (quality.Noise)"
 
 
@@ -602,7 +620,7 @@ def write_card(path, name, onnx_path, t, state, folded_params, checks=None, eval
     with open(CARD_TEMPLATE) as f:
         tpl = f.read()
     image_ch = 3 if t.color else 1
-    in_ch = image_ch + (1 if t.sigma_map != "none" else 0)
+    in_ch = in_channels(t)
     hist = state.get("history", [])
     rates = [h["patches_per_s"] for h in hist if "patches_per_s" in h]
     val = next((h["val"] for h in reversed(hist) if "val" in h), None)
@@ -618,8 +636,9 @@ def write_card(path, name, onnx_path, t, state, folded_params, checks=None, eval
         "depth": str(t.depth),
         "features": str(t.features),
         "bn": "yes (folded into the convolutions at export)" if not t.no_bn else "no",
-        "inputs": "%d (%s%s)" % (in_ch, "R, G, B" if t.color else "gray / luma / one colour plane",
-                                  ", noise-level map sigma/255" if t.sigma_map != "none" else ""),
+        "inputs": "%d (%s%s%s)" % (in_ch, "R, G, B" if t.color else "gray / luma / one colour plane",
+                                    ", then the same before the smoothing stage (guide)" if getattr(t, "guide", False) else "",
+                                    ", noise-level map sigma/255" if t.sigma_map != "none" else ""),
         "outputs": "%d: the predicted noise (image = input - output)" % image_ch,
         "radius": str(t.depth),
         "params": "{:,}".format(folded_params),
@@ -649,7 +668,8 @@ def write_card(path, name, onnx_path, t, state, folded_params, checks=None, eval
         "command": "train.py train " + " ".join("--%s %s" % (k.replace("_", "-"), data if k == "data" else v)
                                                  for k, v in sorted(vars(t).items())
                                                  if k in ("depth", "features", "sigma", "sp", "rv", "impulse_prob", "chains",
-                                                          "sigma_map", "patch", "batch", "steps", "lr", "data", "color")
+                                                          "sigma_map", "patch", "batch", "steps", "lr", "data", "color",
+                                                          "guide", "impulse_chains")
                                                  and v is not False),
     }
     out = tpl
@@ -698,9 +718,9 @@ def cmd_init(a):
                             sigma_map="estimate" if a.sigma_map else "none", chains="none", data="(untrained)",
                             sigma="0:0", sp="0:0", rv="0:0", impulse_prob=0.0, stage_sigma="estimate",
                             patch=40, per_image=8, batch=0, lr=0.0, lr_min=0.0, steps=0, val_every_image=40,
-                            val_count=0, val_patch=64, epoch_size=DNCNN_EPOCH, seed=a.seed)
+                            val_count=0, val_patch=64, epoch_size=DNCNN_EPOCH, seed=a.seed, guide=a.guide)
     image_ch = 3 if a.color else 1
-    model = DnCNN(a.depth, a.features, image_ch + (1 if a.sigma_map else 0), image_ch)
+    model = DnCNN(a.depth, a.features, in_channels(ns), image_ch)
     for m in model.modules():  # non-trivial statistics, so that folding is exercised
         if isinstance(m, nn.BatchNorm2d):
             m.running_mean.uniform_(-0.1, 0.1)
@@ -723,7 +743,8 @@ def cmd_speed(a):
     torch.set_flush_denormal(True)
     device = pick_device(a.device)
     image_ch = 3 if a.color else 1
-    model = DnCNN(a.depth, a.features, image_ch + (1 if a.sigma_map else 0), image_ch).to(device)
+    ns = argparse.Namespace(color=a.color, guide=a.guide, sigma_map="estimate" if a.sigma_map else "none")
+    model = DnCNN(a.depth, a.features, in_channels(ns), image_ch).to(device)
     opt = torch.optim.Adam(model.parameters(), 1e-4)
     x = torch.rand(a.batch, model.in_ch, a.patch, a.patch, device=device)
     y = torch.rand(a.batch, image_ch, a.patch, a.patch, device=device)
@@ -768,6 +789,9 @@ def main():
     t.add_argument("--impulse-prob", type=float, default=0.5, help="share of images that get impulses")
     t.add_argument("--chains", default="none:0.4,impulse:0.3,impulse+nlm:0.3",
                    help="what runs before the CNN (denoise modes, with weights): none, impulse, nlm, impulse+nlm")
+    t.add_argument("--guide", action="store_true",
+                   help="guide channels: the picture as it entered the chain's smoothing stage (nlm, stnlm)")
+    t.add_argument("--impulse-chains", default="", help="chains whose images may get impulses (default: all)")
     t.add_argument("--sigma-map", default="none", choices=["none", "estimate", "true"],
                    help="add a noise-level input channel: estimated as inference does, or the true sigma")
     t.add_argument("--stage-sigma", default="estimate", choices=["estimate", "true"],
@@ -816,6 +840,7 @@ def main():
     i.add_argument("--features", type=int, default=64)
     i.add_argument("--color", action="store_true")
     i.add_argument("--sigma-map", action="store_true")
+    i.add_argument("--guide", action="store_true")
     i.add_argument("--seed", type=int, default=1)
 
     s = sub.add_parser("speed", help="training patches/s of an architecture on this machine")
@@ -823,6 +848,7 @@ def main():
     s.add_argument("--features", type=int, default=64)
     s.add_argument("--color", action="store_true")
     s.add_argument("--sigma-map", action="store_true")
+    s.add_argument("--guide", action="store_true")
     s.add_argument("--patch", type=int, default=40)
     s.add_argument("--batch", type=int, default=128)
     s.add_argument("--iters", type=int, default=5)

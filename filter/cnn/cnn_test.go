@@ -17,13 +17,15 @@ import (
 )
 
 // Test models (models/testdata): smoke is DnCNN 5×16 trained briefly on train400 at σ=25
-// (see its card); tiny_rgb (3→3) and tiny_sigma (gray + σ map → 1) are untrained 3×8 nets
-// with random weights and batch-norm statistics, exported by train.py like any other.
+// (see its card); tiny_rgb (3→3), tiny_sigma (gray + σ map → 1) and tiny_guide (gray +
+// guide + σ map → 1) are untrained 3×8 nets with random weights and batch-norm statistics,
+// exported by train.py like any other.
 const (
 	smokeModel  = "../../models/testdata/smoke.onnx"
 	smokeGolden = "../../models/testdata/smoke_golden.bin"
 	rgbModel    = "../../models/testdata/tiny_rgb.onnx"
 	sigmaModel  = "../../models/testdata/tiny_sigma.onnx"
+	guideModel  = "../../models/testdata/tiny_guide.onnx"
 )
 
 // needLibrary skips a test when no ONNX Runtime library can be found (scripts/setup.sh
@@ -508,5 +510,89 @@ func TestConcurrentWorkers(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// referenceGuided is reference for a model with guide channels: image, guide, σ map.
+func referenceGuided(t testing.TB, m *Model, p, guide *frame.Plane, sigma float64) *frame.Plane {
+	t.Helper()
+	s, err := m.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mg := m.Margin()
+	w, h := p.W+2*mg, p.H+2*mg
+	in := make([]float32, m.InChannels*w*h)
+	for y := range h {
+		fillRow(in[y*w:(y+1)*w], p.Row(mirror(y-mg, p.H)), -mg)
+		fillRow(in[w*h+y*w:w*h+(y+1)*w], guide.Row(mirror(y-mg, p.H)), -mg)
+	}
+	for i := 2 * w * h; i < len(in); i++ {
+		in[i] = SigmaMapValue(sigma)
+	}
+	out, err := s.RunRaw(in, h, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := clonePlane(p)
+	for y := range p.H {
+		row := r.Row(y)
+		for x := range row {
+			i := (y+mg)*w + x + mg
+			row[x] = clamp01(in[i] - out[i])
+		}
+	}
+	return r
+}
+
+// TestGuide: a model with guide channels reads the frame's Guide (or the frame itself when
+// it has none), over tiles, releases the guide, and refuses one of another geometry.
+func TestGuide(t *testing.T) {
+	m := load(t, Options{Model: guideModel, Sigma: 20, Tile: 40})
+	if !m.Guide || !m.SigmaMap || m.InChannels != 3 || m.ImageChannels != 1 {
+		t.Fatalf("spec %s: guide %v sigma %v in %d", m.Describe(), m.Guide, m.SigmaMap, m.InChannels)
+	}
+	in := grayFrame(97, 61, 8, 11)
+	pool := frame.NewPool(1)
+	guide := pool.Get(in.Geometry())
+	testImage(&guide.Planes[0], 12, 5.0/255)
+
+	f := newFilter(t, m)
+	withGuide := frame.New(in.Format, in.W, in.H)
+	withGuide.CopyFrom(in)
+	withGuide.SetGuide(guide)
+	want := referenceGuided(t, m, &in.Planes[0], &guide.Planes[0], 20)
+	if _, err := f.Process(withGuide); err != nil {
+		t.Fatal(err)
+	}
+	if d := maxDiff(t, &withGuide.Planes[0], want); d > 1e-4 {
+		t.Errorf("with a guide: %.2e from the reference", d)
+	}
+	if withGuide.Guide != nil {
+		t.Error("the guide is still attached after the cnn stage")
+	}
+	if g := pool.Get(in.Geometry()); g != guide {
+		t.Error("the guide was not released to its pool")
+	}
+
+	self := frame.New(in.Format, in.W, in.H)
+	self.CopyFrom(in)
+	want = referenceGuided(t, m, &in.Planes[0], &in.Planes[0], 20)
+	if _, err := f.Process(self); err != nil {
+		t.Fatal(err)
+	}
+	if d := maxDiff(t, &self.Planes[0], want); d > 1e-4 {
+		t.Errorf("without a guide (the input is its own): %.2e from the reference", d)
+	}
+	if maxDiff(t, &self.Planes[0], &withGuide.Planes[0]) < 1e-3 {
+		t.Error("the guide channels made no difference")
+	}
+
+	bad := frame.New(in.Format, in.W, in.H)
+	bad.CopyFrom(in)
+	bad.SetGuide(frame.New(in.Format, in.W+1, in.H))
+	if _, err := f.Process(bad); err == nil || !strings.Contains(err.Error(), "guide frame 98x61") {
+		t.Errorf("guide of another size: %v", err)
 	}
 }

@@ -92,7 +92,9 @@ func (m *Model) FilterFactory() pipeline.FilterFactory {
 // Filter is the pipeline filter of the cnn stage: it denoises the gray plane, the luma of a
 // YUV frame (chroma passes through, or as the preceding stage left it) or, with a one-channel
 // model, each of R, G and B; a three-channel model takes R, G, B together. Alpha passes
-// through. It owns one session: one Filter per worker.
+// through. A model with guide channels reads them from the frame's Guide (the picture as it
+// entered the smoothing stage; the frame itself when there is none), which the filter then
+// releases. It owns one session: one Filter per worker.
 type Filter struct {
 	m   *Model
 	s   *Session
@@ -117,12 +119,27 @@ func (f *Filter) Close() error { return f.s.Close() }
 // Process denoises in in place and returns it.
 func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
 	groups, err := f.m.planeGroups(in)
+	var guides [][]*frame.Plane
+	if err == nil && f.m.Guide && in.Guide != nil {
+		if in.Guide.Geometry() != in.Geometry() {
+			err = fmt.Errorf("guide frame %dx%d %s differs from the frame", in.Guide.W, in.Guide.H, in.Guide.Format)
+		} else {
+			guides, err = f.m.planeGroups(in.Guide)
+		}
+	}
 	if err == nil {
-		for _, g := range groups {
-			if err = f.s.Denoise(g, f.sigma(g)); err != nil {
+		for i, g := range groups {
+			var gd []*frame.Plane
+			if guides != nil {
+				gd = guides[i]
+			}
+			if err = f.s.Denoise(g, gd, f.sigma(g)); err != nil {
 				break
 			}
 		}
+	}
+	if g := in.TakeGuide(); g != nil {
+		g.Release() // later stages see the result only
 	}
 	if err != nil {
 		in.Release()

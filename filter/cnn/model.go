@@ -18,7 +18,7 @@ import (
 const (
 	MetaOutput   = "denoise.output"           // "residual" (the noise; image = input − output) or "clean"
 	MetaChannels = "denoise.channels"         // "gray" (one channel: gray, luma, or each of R, G, B) or "rgb"
-	MetaExtra    = "denoise.extra"            // "" or "sigma": a last input channel holding σ/255
+	MetaExtra    = "denoise.extra"            // "", "sigma", "guide" or "guide+sigma": extra input channels
 	MetaRadius   = "denoise.receptive_radius" // receptive-field radius in pixels (the depth for 3×3 convs)
 	MetaChain    = "denoise.chain"            // the stages the model's training inputs went through
 )
@@ -36,6 +36,11 @@ type Spec struct {
 	InChannels, OutChannels int
 	// ImageChannels is 1 (a gray, luma or single colour plane) or 3 (R, G, B together).
 	ImageChannels int
+	// Guide is true when the image channels are followed by as many guide channels: the
+	// picture as it entered the smoothing stage before the CNN (frame.Frame.Guide; the
+	// input itself when no stage set one). The output is still relative to the image
+	// channels.
+	Guide bool
 	// SigmaMap is true when a last input channel carries the noise level σ/255.
 	SigmaMap bool
 	// Residual is true when the output is the noise, so the image is input − output.
@@ -150,9 +155,13 @@ func inspect(data []byte, name string) (*Spec, error) {
 		s.SigmaMap = s.InChannels == s.OutChannels+1
 	case "sigma":
 		s.SigmaMap = true
+	case "guide":
+		s.Guide = true
+	case "guide+sigma":
+		s.Guide, s.SigmaMap = true, true
 	case "none":
 	default:
-		return nil, modelError(name, "metadata %s=%q; want sigma or none", MetaExtra, v)
+		return nil, modelError(name, "metadata %s=%q; want none, sigma, guide or guide+sigma", MetaExtra, v)
 	}
 	s.ImageChannels = s.OutChannels
 	switch v := s.Meta[MetaChannels]; v {
@@ -169,11 +178,14 @@ func inspect(data []byte, name string) (*Spec, error) {
 		return nil, modelError(name, "metadata %s=%q; want gray or rgb", MetaChannels, v)
 	}
 	want := s.ImageChannels
+	if s.Guide {
+		want += s.ImageChannels
+	}
 	if s.SigmaMap {
 		want++
 	}
 	if s.ImageChannels != 1 && s.ImageChannels != 3 || s.InChannels != want {
-		return nil, modelError(name, "takes %d channels and gives %d; want 1→1 or 3→3 (gray or RGB), plus one input channel for a noise-level map", s.InChannels, s.OutChannels)
+		return nil, modelError(name, "takes %d channels and gives %d; want 1→1 or 3→3 (gray or RGB), plus the guide channels and a noise-level map its metadata announces", s.InChannels, s.OutChannels)
 	}
 	if v, ok := s.Meta[MetaRadius]; ok {
 		r, err := strconv.Atoi(v)
@@ -190,6 +202,9 @@ func (s *Spec) Describe() string {
 	ch := "gray"
 	if s.ImageChannels == 3 {
 		ch = "rgb"
+	}
+	if s.Guide {
+		ch += "+guide"
 	}
 	if s.SigmaMap {
 		ch += "+sigma"

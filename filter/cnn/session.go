@@ -78,8 +78,9 @@ type Session struct {
 	in, out *ort.Tensor[float32]
 	th, tw  int
 	// scratch of the current plane geometry: the output before it replaces the input
-	lay layout
-	dst []float32
+	lay   layout
+	dst   []float32
+	chans []*frame.Plane // the planes that fill the input channels, image then guide
 }
 
 // NewSession makes an ONNX Runtime session for one worker.
@@ -198,9 +199,11 @@ func (s *Session) RunRaw(in []float32, h, w int) ([]float32, error) {
 }
 
 // Denoise replaces the image channels planes (one, or three for an RGB model; all of one
-// size) by the network's estimate of the clean image, clamped to [0,1]. sigma is the noise
-// level on the 0–255 scale for a model with a noise-level map (ignored otherwise).
-func (s *Session) Denoise(planes []*frame.Plane, sigma float64) error {
+// size) by the network's estimate of the clean image, clamped to [0,1]. guide holds the
+// guide channels of a model that takes them (as many planes, of the same size; nil: the
+// planes themselves); sigma is the noise level on the 0–255 scale for a model with a
+// noise-level map (ignored otherwise).
+func (s *Session) Denoise(planes, guide []*frame.Plane, sigma float64) error {
 	if len(planes) != s.m.ImageChannels {
 		return fmt.Errorf("cnn: %d planes given to a model of %d image channels", len(planes), s.m.ImageChannels)
 	}
@@ -209,6 +212,25 @@ func (s *Session) Denoise(planes []*frame.Plane, sigma float64) error {
 		if p.W != w || p.H != h {
 			return fmt.Errorf("cnn: planes of different sizes (%dx%d and %dx%d)", w, h, p.W, p.H)
 		}
+	}
+	if !s.m.Guide {
+		guide = nil
+	} else if guide == nil {
+		guide = planes
+	} else if len(guide) != len(planes) {
+		return fmt.Errorf("cnn: %d guide planes for %d image planes", len(guide), len(planes))
+	} else {
+		for _, p := range guide {
+			if p.W != w || p.H != h {
+				return fmt.Errorf("cnn: guide plane %dx%d for a %dx%d image", p.W, p.H, w, h)
+			}
+		}
+	}
+	// channels filled from the picture per tile: the image planes, then the guide's
+	chans := planes
+	if guide != nil {
+		chans = append(append(s.chans[:0], planes...), guide...)
+		s.chans = chans
 	}
 	if s.lay.w != w || s.lay.h != h || s.dst == nil {
 		lay, err := newLayout(w, h, s.m.opt.Tile, s.m.margin, s.m.FixedW, s.m.FixedH)
@@ -226,7 +248,7 @@ func (s *Session) Denoise(planes []*frame.Plane, sigma float64) error {
 	in, out := s.in.GetData(), s.out.GetData()
 	if s.m.SigmaMap {
 		v := SigmaMapValue(sigma)
-		sm := in[len(planes)*tw*th:]
+		sm := in[len(chans)*tw*th:]
 		for i := range sm {
 			sm[i] = v
 		}
@@ -234,7 +256,7 @@ func (s *Session) Denoise(planes []*frame.Plane, sigma float64) error {
 	for ty := 0; ty < lay.ny; ty++ {
 		for tx := 0; tx < lay.nx; tx++ {
 			x0, y0, x1, y1 := lay.core(tx, ty)
-			for c, p := range planes {
+			for c, p := range chans {
 				ch := in[c*tw*th : (c+1)*tw*th]
 				for j := 0; j < th; j++ {
 					fillRow(ch[j*tw:(j+1)*tw], p.Row(mirror(y0-lay.m+j, h)), x0-lay.m)

@@ -8,8 +8,10 @@
 //
 // Output: a 32-byte header ("DNPATCH1", then int32 version=1, in channels, out channels,
 // patch height, patch width, 0), then records of float32 (little endian): the AWGN sigma and
-// the impulse probability of the record's image, the input channels (image channels, then a
-// noise-level map σ/255 when asked) and the target (clean) channels, each patch row-major.
+// the impulse probability of the record's image, the input channels (image channels, then
+// with -guide the same channels as they entered the chain's smoothing stage — modes.WithGuide
+// —, then a noise-level map σ/255 when asked) and the target (clean) channels, each patch
+// row-major. Temporal stages (stnlm) see each image as a sequence of one frame.
 // Records come in an order fixed by -seed whatever -workers is.
 //
 //	prepare -data ../shared/datasets/train400 -count 1000 -out patches.bin
@@ -52,6 +54,8 @@ type Options struct {
 	SP, RV      Range    // impulse probabilities
 	ImpulseProb float64  // share of images with impulses (salt-and-pepper or random-valued, half each)
 	Chains      []Chain  // stages before the CNN, drawn by weight per image
+	ImpulseIn   []string // chains whose images may get impulses (empty: all)
+	Guide       bool     // guide channels: the picture as it entered the chain's smoothing stage (modes.WithGuide)
 	SigmaMap    string   // none, estimate (as the cnn filter does), true (the AWGN sigma)
 	StageSigma  string   // estimate (stages get sigma 0, as by default), true (the AWGN sigma)
 	Augment     bool     // random flips and rotations of the clean image
@@ -125,6 +129,9 @@ func main() {
 	flag.StringVar(&rv, "rv", "0:0.15", "random-valued impulse probability range")
 	flag.Float64Var(&o.ImpulseProb, "impulse-prob", 0.5, "share of images with impulses")
 	flag.StringVar(&chains, "chains", "none", "denoise modes run before the CNN, MODE[:WEIGHT],… (none: nothing)")
+	var impulseIn string
+	flag.StringVar(&impulseIn, "impulse-chains", "", "chains whose images may get impulses, comma-separated (empty: all)")
+	flag.BoolVar(&o.Guide, "guide", false, "add guide channels: the picture as it entered the chain's smoothing stage (nlm, stnlm), else the input")
 	flag.StringVar(&o.SigmaMap, "sigma-map", "none", "noise-level input channel: none, estimate, true")
 	flag.StringVar(&o.StageSigma, "stage-sigma", "estimate", "sigma given to the stages: estimate (0) or true")
 	flag.BoolVar(&o.Augment, "augment", true, "random flips and rotations")
@@ -154,6 +161,11 @@ func main() {
 	}
 	if o.Chains, err = parseChains(chains); err != nil {
 		fail(fmt.Errorf("-chains: %w", err))
+	}
+	for _, c := range strings.Split(impulseIn, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			o.ImpulseIn = append(o.ImpulseIn, c)
+		}
 	}
 	if stream {
 		out = "-"
@@ -235,6 +247,9 @@ func newGenerator(o Options) (*generator, error) {
 		g.imageCh = 3
 	}
 	g.inCh = g.imageCh
+	if o.Guide {
+		g.inCh += g.imageCh
+	}
 	if o.SigmaMap != "none" {
 		g.inCh++
 	}
@@ -248,6 +263,15 @@ func newGenerator(o Options) (*generator, error) {
 	for _, c := range o.Chains {
 		if _, err := g.stages(c.Mode, 0); err != nil {
 			return nil, err
+		}
+	}
+	for _, m := range o.ImpulseIn {
+		found := false
+		for _, c := range o.Chains {
+			found = found || c.Mode == m
+		}
+		if !found {
+			return nil, fmt.Errorf("-impulse-chains: %q is not one of the chains", m)
 		}
 	}
 	imgs, err := loadImages(o.Data, o.Color, o.Split, o.ValEvery, o.Patch)
@@ -268,8 +292,17 @@ func (g *generator) writeHeader(w io.Writer) error {
 	return err
 }
 
-// stages returns one filter per stage of mode, as denoise builds them (sigma 0: estimated).
-func (g *generator) stages(mode string, sigma float64) ([]pipeline.Filter, error) {
+// step is one stage of a chain: a per-frame filter, or a temporal stage that sees each
+// still image as a sequence of one frame (as denoise runs a single picture).
+type step struct {
+	name string
+	f    pipeline.Filter
+	t    pipeline.Temporal
+}
+
+// stages returns the stages of mode, as denoise builds them (sigma 0: estimated), the last
+// keeping its input as the guide when the records have guide channels.
+func (g *generator) stages(mode string, sigma float64) ([]step, error) {
 	if mode == "none" || mode == "" {
 		return nil, nil
 	}
@@ -280,18 +313,50 @@ func (g *generator) stages(mode string, sigma float64) ([]pipeline.Filter, error
 	if err != nil {
 		return nil, fmt.Errorf("chain %q: %w (is its filter registered in modes/?)", mode, err)
 	}
-	var fs []pipeline.Filter
+	if g.o.Guide {
+		st = modes.WithGuide(st)
+	}
+	var steps []step
 	for _, s := range st {
-		if s.Filter == nil {
-			return nil, fmt.Errorf("chain %q: stage %s is temporal; training patches come from still images", mode, s.Name)
+		if s.Temporal != nil {
+			steps = append(steps, step{name: s.Name, t: s.Temporal})
+			continue
 		}
 		f, err := s.Filter()
 		if err != nil {
 			return nil, fmt.Errorf("chain %q: stage %s: %w", mode, s.Name, err)
 		}
-		fs = append(fs, f)
+		steps = append(steps, step{name: s.Name, f: f})
 	}
-	return fs, nil
+	return steps, nil
+}
+
+// process runs one picture through the step and returns the result.
+func (s step) process(f *frame.Frame) (*frame.Frame, error) {
+	if s.f != nil {
+		return s.f.Process(f)
+	}
+	var out *frame.Frame
+	emit := func(o *frame.Frame) error {
+		if out != nil {
+			o.Release()
+			return errors.New("more than one frame out for one in")
+		}
+		out = o
+		return nil
+	}
+	err := s.t.Push(f, emit)
+	if ferr := s.t.Flush(emit); err == nil {
+		err = ferr
+	}
+	if err == nil && out == nil {
+		err = errors.New("no frame out")
+	}
+	if err != nil && out != nil {
+		out.Release()
+		out = nil
+	}
+	return out, err
 }
 
 type result struct {
@@ -329,7 +394,7 @@ func (g *generator) run(w io.Writer) error {
 	}()
 	for range g.o.Workers {
 		go func() {
-			wk := &worker{g: g, est: noise.Estimator{Method: noise.LaplacianMAD}, pool: frame.NewPool(4), cache: map[string][]pipeline.Filter{}}
+			wk := &worker{g: g, est: noise.Estimator{Method: noise.LaplacianMAD}, pool: frame.NewPool(4), cache: map[string][]step{}}
 			for j := range jobs {
 				d, err := wk.job(j)
 				select {
@@ -380,7 +445,7 @@ type worker struct {
 	g     *generator
 	est   noise.Estimator
 	pool  *frame.Pool
-	cache map[string][]pipeline.Filter
+	cache map[string][]step
 }
 
 // job makes the records of one noisy image; everything random comes from (seed, j).
@@ -397,7 +462,8 @@ func (wk *worker) job(j int) ([]float32, error) {
 		n.Parts = append(n.Parts, quality.Component{Kind: quality.AWGN, Sigma: sigma})
 	}
 	p := 0.0
-	if rng.Float64() < o.ImpulseProb {
+	chain := drawChain(o.Chains, rng)
+	if rng.Float64() < o.ImpulseProb && impulsesIn(o.ImpulseIn, chain) {
 		if rng.IntN(2) == 0 {
 			p = o.SP.draw(rng)
 			n.Parts = append(n.Parts, quality.Component{Kind: quality.SaltPepper, P: p})
@@ -406,14 +472,13 @@ func (wk *worker) job(j int) ([]float32, error) {
 			n.Parts = append(n.Parts, quality.Component{Kind: quality.RandomImpulse, P: p})
 		}
 	}
-	chain := drawChain(o.Chains, rng)
 	noiseSeed := int64(rng.Uint64() >> 1)
 
 	f := wk.pool.Get(frame.Geometry{Format: im.format(), W: im.w, H: im.h})
 	f.Index = int64(j)
 	im.fill(f)
 	n.Apply(f, noiseSeed)
-	var filters []pipeline.Filter
+	var filters []step
 	var err error
 	if o.StageSigma == "true" {
 		filters, err = g.stages(chain, max(sigma, 0.01)) // 0 would mean "estimate"
@@ -425,9 +490,9 @@ func (wk *worker) job(j int) ([]float32, error) {
 		f.Release()
 		return nil, err
 	}
-	for _, flt := range filters {
-		if f, err = flt.Process(f); err != nil {
-			return nil, fmt.Errorf("%s: %w", flt.Name(), err)
+	for _, st := range filters {
+		if f, err = st.process(f); err != nil {
+			return nil, fmt.Errorf("%s: %w", st.name, err)
 		}
 	}
 	if o.StageSigma == "true" {
@@ -436,6 +501,13 @@ func (wk *worker) job(j int) ([]float32, error) {
 	planes := make([]*frame.Plane, g.imageCh)
 	for c := range planes {
 		planes[c] = &f.Planes[c]
+	}
+	guide := planes // the CNN's own input when no smoothing stage kept one
+	if gf := f.Guide; o.Guide && gf != nil {
+		guide = make([]*frame.Plane, g.imageCh)
+		for c := range guide {
+			guide[c] = &gf.Planes[c]
+		}
 	}
 	var sm float32
 	switch o.SigmaMap {
@@ -452,6 +524,13 @@ func (wk *worker) job(j int) ([]float32, error) {
 		for _, pl := range planes {
 			for y := y0; y < y0+ps; y++ {
 				out = append(out, pl.Row(y)[x0:x0+ps]...)
+			}
+		}
+		if o.Guide {
+			for _, pl := range guide {
+				for y := y0; y < y0+ps; y++ {
+					out = append(out, pl.Row(y)[x0:x0+ps]...)
+				}
 			}
 		}
 		if o.SigmaMap != "none" {
@@ -472,12 +551,25 @@ func (wk *worker) job(j int) ([]float32, error) {
 	return out, nil
 }
 
-func closeAll(fs []pipeline.Filter) {
-	for _, f := range fs {
-		if c, ok := f.(io.Closer); ok {
+func closeAll(steps []step) {
+	for _, s := range steps {
+		if c, ok := s.f.(io.Closer); ok {
 			c.Close()
 		}
 	}
+}
+
+// impulsesIn says whether images of chain may get impulses.
+func impulsesIn(chains []string, chain string) bool {
+	if len(chains) == 0 {
+		return true
+	}
+	for _, c := range chains {
+		if c == chain {
+			return true
+		}
+	}
+	return false
 }
 
 func drawChain(cs []Chain, rng *rand.Rand) string {

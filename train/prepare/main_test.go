@@ -275,3 +275,53 @@ func TestUnknownChain(t *testing.T) {
 		t.Errorf("unknown chain: %v", err)
 	}
 }
+
+// TestGuideChannels: with -guide the records carry, after the image channel, the picture
+// as it entered the chain's smoothing stage: the noisy input for chain nlm (the same draw
+// as chain none's input), the input itself for chains without one; and temporal stages
+// (impulse+stnlm) run on single images.
+func TestGuideChannels(t *testing.T) {
+	dir := testDir(t, 6, false)
+	o := baseOptions(dir)
+	o.ImpulseProb, o.Guide = 0, true
+	o.Chains = []Chain{{"none", 1}}
+	none, _ := generate(t, o)
+	o.Chains = []Chain{{"nlm", 1}}
+	nl, _ := generate(t, o)
+	if nl.cin != 2 || none.cin != 2 {
+		t.Fatalf("in channels %d, %d; want 2", nl.cin, none.cin)
+	}
+	n := nl.h * nl.w
+	var smoothed float64
+	for i := range nl.in {
+		for k := range n {
+			if none.in[i][k] != none.in[i][n+k] {
+				t.Fatalf("chain none: guide differs from the input at record %d", i)
+			}
+			if nl.in[i][n+k] != none.in[i][k] {
+				t.Fatalf("chain nlm: guide of record %d is not the noisy input", i)
+			}
+			smoothed += math.Abs(float64(nl.in[i][k] - nl.in[i][n+k]))
+		}
+	}
+	if smoothed/float64(len(nl.in)*n) < 1e-3 {
+		t.Error("chain nlm: the image channel is not smoothed")
+	}
+
+	o.Chains = []Chain{{"impulse+stnlm", 1}, {"nlm", 1}}
+	o.ImpulseProb, o.ImpulseIn = 1, []string{"impulse+stnlm"}
+	r, _ := generate(t, o)
+	withImpulses := 0
+	for i := range r.in {
+		if r.meta[i][1] > 0 {
+			withImpulses++
+		}
+	}
+	if withImpulses == 0 || withImpulses == len(r.in) {
+		t.Errorf("%d of %d records with impulses; want only chain impulse+stnlm's", withImpulses, len(r.in))
+	}
+	o.ImpulseIn = []string{"impulse+nlm"}
+	if _, err := newGenerator(o); err == nil || !strings.Contains(err.Error(), "not one of the chains") {
+		t.Errorf("-impulse-chains naming no chain: %v", err)
+	}
+}
