@@ -123,6 +123,14 @@ def flops_per_pixel(depth, features, in_ch, out_ch):
 # data: patches from the Go program train/prepare
 
 
+def load_state(path):
+    """A checkpoint of this script, from any torch version (2.6+ loads weights only by default)."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except TypeError:
+        return torch.load(path, map_location="cpu")
+
+
 def in_channels(t):
     """Input channels of a run's network: image, guide (when asked), noise-level map."""
     image_ch = 3 if t.color else 1
@@ -299,7 +307,7 @@ def save_atomic(obj, path):
 
 
 # arguments that a resumed run may change; the rest come from the checkpoint
-RESUME_OVERRIDES = ("steps", "save_every", "log_every", "val_interval", "device", "threads", "prepare", "workers")
+RESUME_OVERRIDES = ("steps", "minutes", "save_every", "log_every", "val_interval", "device", "threads", "prepare", "workers")
 
 
 def cmd_train(a):
@@ -309,7 +317,7 @@ def cmd_train(a):
     if a.resume:
         if not os.path.exists(ckpt_path):
             sys.exit("train: --resume but there is no checkpoint %s" % ckpt_path)
-        state = torch.load(ckpt_path, map_location="cpu")
+        state = load_state(ckpt_path)
         saved = dict(state["args"])
         for k in RESUME_OVERRIDES:
             if getattr(a, k) is not None:
@@ -373,11 +381,34 @@ def cmd_train(a):
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    # --minutes: train for a wall-time budget. Steps 10-40 of this run measure the speed;
+    # the run's length in steps (and so its cosine schedule) is then fixed to end in time.
+    budget = (a.minutes or 0) * 60.0
+    t_start, step0, t_probe = time.time(), step, None
+    if budget > 0:
+        a.steps = step + 10 ** 9
+        print("train: wall-time budget %s" % fmt_dur(budget), file=sys.stderr)
+
     model.train()
     t_last, p_last, loss_acc, n_acc = time.time(), patches, 0.0, 0
     t_seg = time.time()
     try:
         while step < a.steps and not stop["now"]:
+            if budget > 0:
+                el = time.time() - t_start
+                if step - step0 == 10:
+                    t_probe = time.time()
+                elif step - step0 == 40 and t_probe is not None:
+                    rate = 30 / max(time.time() - t_probe, 1e-9)
+                    a.steps = step + max(1, int((budget - el) * rate * 0.97))
+                    print("train: %.1f steps/s: planning %d steps in all" % (rate, a.steps), file=sys.stderr)
+                if el > budget:
+                    print("train: wall-time budget spent at step %d" % step, file=sys.stderr)
+                    break
             x, y, _ = stream.next()
             x = torch.from_numpy(x.copy()).to(device, non_blocking=True)
             y = torch.from_numpy(y.copy()).to(device, non_blocking=True)
@@ -453,7 +484,7 @@ def now():
 
 
 def load_checkpoint_model(path):
-    state = torch.load(path, map_location="cpu")
+    state = load_state(path)
     a = argparse.Namespace(**state["args"])
     image_ch = 3 if a.color else 1
     in_ch = in_channels(a)
@@ -802,6 +833,8 @@ def main():
     t.add_argument("--epochs", type=float, default=50, help="training length in epochs of --epoch-size patches")
     t.add_argument("--epoch-size", type=int, default=DNCNN_EPOCH)
     t.add_argument("--steps", type=int, default=None, help="training length in steps (overrides --epochs)")
+    t.add_argument("--minutes", type=float, default=None,
+                   help="train for this wall time: the step count is set from the speed of the first steps")
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--lr-min", type=float, default=1e-5)
     t.add_argument("--seed", type=int, default=1)

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Train a model on a lent GPU machine within a wall-time budget.
+#
+#   bash train/gpu.sh pack                 # here: build train/prepare, copy the training images into .gpu/
+#   bash train/gpu.sh run [MINUTES] [ARGS]  # there (the device tool, carry .gpu): train, checkpoint to $OUT/run/
+#   /usr/bin/python3 train/train.py export --ckpt FETCHED/run/ckpt.pt --name full --out models/builtin/full.onnx
+#
+# The GPU machine has PyTorch but no Go and no ../shared: `pack` puts the prepare binary
+# (x86-64, built here) and train400 into the git-ignored .gpu/ folder that travels with
+# `carry: [".gpu"]`. `run` trains the full model (17 × 64, guide channels, the light model's
+# chains) for MINUTES (default 8) with a learning-rate schedule fitted to the budget; extra
+# ARGS go to `train.py train`. Export, the ONNX Runtime check and the Set12 evaluation run
+# back here (train/README.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmd=${1:-}
+shift || true
+case "$cmd" in
+pack)
+	data=${DATA:-../shared/datasets/train400}
+	[ -d "$data" ] || { echo "gpu.sh: no training images at $data (set DATA)" >&2; exit 1; }
+	mkdir -p .gpu/train400
+	go build -o .gpu/prepare ./train/prepare
+	cp "$data"/*.png .gpu/train400/
+	du -sh .gpu
+	;;
+run)
+	minutes=${1:-8}
+	shift || true
+	[ -x .gpu/prepare ] && [ -d .gpu/train400 ] || { echo "gpu.sh: run 'bash train/gpu.sh pack' here first and carry .gpu" >&2; exit 1; }
+	out=${OUT:-out}/run
+	mkdir -p "$out"
+	py=python3
+	command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c 'import torch' 2>/dev/null && py=/usr/bin/python3
+	$py -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")'
+	workers=$(( $(nproc) > 2 ? $(nproc) - 2 : 1 ))
+	PYTHONUNBUFFERED=1 $py train/train.py train --out "$out" --force --prepare .gpu/prepare --data .gpu/train400 \
+		--workers "$workers" --depth 17 --features 64 --guide \
+		--chains none:0.1,impulse:0.1,nlm:0.4,impulse+stnlm:0.4 --impulse-chains impulse,impulse+stnlm \
+		--per-image 16 --batch 128 --minutes "$minutes" --save-every 200 --val-interval 500 "$@" 2>&1 | tee "$out/train.log"
+	;;
+*)
+	echo "usage: bash train/gpu.sh pack | run [MINUTES] [train.py train ARGS]" >&2
+	exit 2
+	;;
+esac
