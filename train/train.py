@@ -696,7 +696,8 @@ def write_card(path, name, onnx_path, t, state, folded_params, checks=None, eval
             checks["fold"], checks["numpy"], "%.1e" % checks["ort"] if checks["ort"] is not None else "not run")) if checks else "-",
         "date": state.get("saved", now()),
         "set12": set12_table(eval_json, name),
-        "command": "train.py train " + " ".join("--%s %s" % (k.replace("_", "-"), data if k == "data" else v)
+        "command": "train.py train " + " ".join(("--%s" % k.replace("_", "-")) if v is True else
+                                                 "--%s %s" % (k.replace("_", "-"), data if k == "data" else v)
                                                  for k, v in sorted(vars(t).items())
                                                  if k in ("depth", "features", "sigma", "sp", "rv", "impulse_prob", "chains",
                                                           "sigma_map", "patch", "batch", "steps", "lr", "data", "color",
