@@ -177,6 +177,10 @@ type MotionEstimator struct {
 	prevSigma2     float32 // noise variance read off the previous estimate, for auto mode
 }
 
+// ForgetNoise drops the noise level read off earlier estimates (auto mode), so that a new
+// scene or sequence is judged on its own.
+func (e *MotionEstimator) ForgetNoise() { e.prevSigma2 = 0 }
+
 type ivec struct{ x, y int32 }
 
 type levelState struct {

@@ -345,3 +345,30 @@ func TestSTNLMParamsTable(t *testing.T) {
 		t.Errorf("spatial weights %g with 1 neighbour, %g with 4", a, b)
 	}
 }
+
+// TestSTNLMFlushForgets: after Flush the stage starts afresh: a sequence denoised after
+// another one (of another size, σ estimated) is what a new stage makes of it.
+func TestSTNLMFlushForgets(t *testing.T) {
+	for _, cfg := range []STNLMConfig{{Window: WindowConfig{Radius: 1}, Sigma: 20}, {Window: WindowConfig{Radius: 2}}} {
+		a := noisy(renderShotsOnly(yuvGeom(96, 80), shot{tex: newColourTexture(60), vx: 1.5, vy: 0.5, n: 3}), 30.0/255, 3)
+		b := noisy(renderShotsOnly(yuvGeom(112, 88), shot{tex: newColourTexture(61), vx: -2, vy: 1, n: 3}), 15.0/255, 4)
+		st := newSTNLM(t, cfg)
+		runTemporal(t, st, a)
+		got := runTemporal(t, st, b)
+		want := runTemporal(t, newSTNLM(t, cfg), b)
+		for i := range b {
+			for p := range got[i].Planes {
+				for j, v := range got[i].Planes[p].Pix {
+					if w := want[i].Planes[p].Pix[j]; v != w {
+						t.Fatalf("σ %g: frame %d plane %d sample %d: %g after another sequence, %g alone", cfg.Sigma, i, p, j, v, w)
+					}
+				}
+			}
+		}
+	}
+}
+
+func renderShotsOnly(g frame.Geometry, s shot) []*frame.Frame {
+	f, _ := renderShots(g, []shot{s})
+	return f
+}

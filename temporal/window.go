@@ -270,6 +270,9 @@ func (w *Window) Push(f *frame.Frame, ready func(*Centre) error) error {
 			return err
 		}
 	}
+	if restart {
+		w.est.ForgetNoise() // a new scene's noise is read off its own frames
+	}
 	s := w.newSlot()
 	s.f, s.seq = f, w.seq
 	w.seq++

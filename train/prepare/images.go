@@ -6,6 +6,7 @@ import (
 	_ "image/gif"
 	_ "image/jpeg"
 	_ "image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -152,4 +153,35 @@ func (im clean) fill(f *frame.Frame) {
 			}
 		}
 	}
+}
+
+// moving returns n views of im as a camera panning over it: view k is the w×h window at
+// (x0, y0) + (k−c)·v + jitter_k (c = n/2; the centre view has no jitter and integer
+// coordinates, so it is an exact crop), sampled bilinearly and rounded to 8-bit codes.
+// offs gives each view's offset from the centre view.
+func (im clean) moving(n, w, h, x0, y0 int, offs [][2]float64) []clean {
+	views := make([]clean, n)
+	for k := range n {
+		v := clean{name: im.name, c: im.c, w: w, h: h, pix: make([]uint8, im.c*w*h)}
+		ox, oy := float64(x0)+offs[k][0], float64(y0)+offs[k][1]
+		fx, fy := math.Floor(ox), math.Floor(oy)
+		ax, ay := ox-fx, oy-fy
+		ix, iy := int(fx), int(fy)
+		n1 := im.w * im.h
+		for c := range im.c {
+			src, dst := im.pix[c*n1:(c+1)*n1], v.pix[c*w*h:(c+1)*w*h]
+			for y := range h {
+				sy := min(iy+y, im.h-2)
+				r0, r1 := src[sy*im.w:], src[(sy+1)*im.w:]
+				for x := range w {
+					sx := min(ix+x, im.w-2)
+					top := (1-ax)*float64(r0[sx]) + ax*float64(r0[sx+1])
+					bot := (1-ax)*float64(r1[sx]) + ax*float64(r1[sx+1])
+					dst[y*w+x] = uint8(math.Round((1-ay)*top + ay*bot))
+				}
+			}
+		}
+		views[k] = v
+	}
+	return views
 }

@@ -83,10 +83,29 @@ func parseRange(s string) (Range, error) {
 	return Range{a, b}, nil
 }
 
-// Chain is a denoise mode run before the CNN ("none": nothing), with its weight.
+// Chain is a denoise mode run before the CNN ("none": nothing), with its weight. A mode
+// written MODE/N (N odd, 3 to 9) runs over N frames of a synthetic pan across the clean image
+// (random speed up to MaxSpeed pixels per frame, sub-pixel jitter, independent noise per
+// frame), so a temporal stage denoises the centre frame with its neighbours, as on video.
 type Chain struct {
 	Mode   string
 	Weight float64
+}
+
+// MaxSpeed is the largest pan speed of a sequence chain, pixels per frame along each axis.
+const MaxSpeed = 3.0
+
+// splitFrames splits "MODE/N" into the mode and its frame count (1 without /N).
+func splitFrames(chain string) (string, int, error) {
+	mode, n, ok := strings.Cut(chain, "/")
+	if !ok {
+		return chain, 1, nil
+	}
+	k, err := strconv.Atoi(n)
+	if err != nil || k < 3 || k > 9 || k%2 == 0 {
+		return "", 0, fmt.Errorf("chain %q: frames %q; want an odd number from 3 to 9", chain, n)
+	}
+	return mode, k, nil
 }
 
 func parseChains(s string) ([]Chain, error) {
@@ -98,6 +117,9 @@ func parseChains(s string) ([]Chain, error) {
 		}
 		mode, w, ok := strings.Cut(part, ":")
 		c := Chain{Mode: strings.TrimSpace(mode), Weight: 1}
+		if _, _, err := splitFrames(c.Mode); err != nil {
+			return nil, err
+		}
 		if ok {
 			v, err := strconv.ParseFloat(w, 64)
 			if err != nil || v < 0 {
@@ -302,7 +324,11 @@ type step struct {
 
 // stages returns the stages of mode, as denoise builds them (sigma 0: estimated), the last
 // keeping its input as the guide when the records have guide channels.
-func (g *generator) stages(mode string, sigma float64) ([]step, error) {
+func (g *generator) stages(chain string, sigma float64) ([]step, error) {
+	mode, _, err := splitFrames(chain)
+	if err != nil {
+		return nil, err
+	}
 	if mode == "none" || mode == "" {
 		return nil, nil
 	}
@@ -331,32 +357,50 @@ func (g *generator) stages(mode string, sigma float64) ([]step, error) {
 	return steps, nil
 }
 
-// process runs one picture through the step and returns the result.
-func (s step) process(f *frame.Frame) (*frame.Frame, error) {
+// process runs a sequence (one picture, or the frames of a pan) through the step and
+// returns the results in order. On error it has released every frame.
+func (s step) process(fs []*frame.Frame) ([]*frame.Frame, error) {
 	if s.f != nil {
-		return s.f.Process(f)
-	}
-	var out *frame.Frame
-	emit := func(o *frame.Frame) error {
-		if out != nil {
-			o.Release()
-			return errors.New("more than one frame out for one in")
+		for i, f := range fs {
+			out, err := s.f.Process(f)
+			if err != nil {
+				releaseAll(fs[i+1:])
+				releaseAll(fs[:i])
+				return nil, err
+			}
+			fs[i] = out
 		}
-		out = o
+		return fs, nil
+	}
+	var outs []*frame.Frame
+	emit := func(o *frame.Frame) error {
+		outs = append(outs, o)
 		return nil
 	}
-	err := s.t.Push(f, emit)
+	var err error
+	for i, f := range fs {
+		if err = s.t.Push(f, emit); err != nil {
+			releaseAll(fs[i+1:])
+			break
+		}
+	}
 	if ferr := s.t.Flush(emit); err == nil {
 		err = ferr
 	}
-	if err == nil && out == nil {
-		err = errors.New("no frame out")
+	if err == nil && len(outs) != len(fs) {
+		err = fmt.Errorf("%d frames out for %d in", len(outs), len(fs))
 	}
-	if err != nil && out != nil {
-		out.Release()
-		out = nil
+	if err != nil {
+		releaseAll(outs)
+		return nil, err
 	}
-	return out, err
+	return outs, nil
+}
+
+func releaseAll(fs []*frame.Frame) {
+	for _, f := range fs {
+		f.Release()
+	}
 }
 
 type result struct {
@@ -474,10 +518,21 @@ func (wk *worker) job(j int) ([]float32, error) {
 	}
 	noiseSeed := int64(rng.Uint64() >> 1)
 
-	f := wk.pool.Get(frame.Geometry{Format: im.format(), W: im.w, H: im.h})
-	f.Index = int64(j)
-	im.fill(f)
-	n.Apply(f, noiseSeed)
+	// the clean views: the image, or the frames of a pan across it (the centre one is the target)
+	_, nframes, _ := splitFrames(chain)
+	views, centre := []clean{im}, 0
+	if nframes > 1 {
+		views, centre = pan(im, nframes, o.Patch, rng)
+	}
+	im = views[centre]
+	seq := make([]*frame.Frame, len(views))
+	for k, v := range views {
+		f := wk.pool.Get(frame.Geometry{Format: v.format(), W: v.w, H: v.h})
+		f.Index = int64(k)
+		v.fill(f)
+		n.Apply(f, noiseSeed+int64(k-centre)*0x9e3779b9)
+		seq[k] = f
+	}
 	var filters []step
 	var err error
 	if o.StageSigma == "true" {
@@ -487,14 +542,17 @@ func (wk *worker) job(j int) ([]float32, error) {
 		wk.cache[chain] = filters
 	}
 	if err != nil {
-		f.Release()
+		releaseAll(seq)
 		return nil, err
 	}
 	for _, st := range filters {
-		if f, err = st.process(f); err != nil {
+		if seq, err = st.process(seq); err != nil {
 			return nil, fmt.Errorf("%s: %w", st.name, err)
 		}
 	}
+	f := seq[centre]
+	releaseAll(seq[:centre])
+	releaseAll(seq[centre+1:])
 	if o.StageSigma == "true" {
 		closeAll(filters)
 	}
@@ -549,6 +607,31 @@ func (wk *worker) job(j int) ([]float32, error) {
 	}
 	f.Release()
 	return out, nil
+}
+
+// pan returns n views of im panning at a random speed (up to MaxSpeed px/frame per axis)
+// with sub-pixel jitter, each as large as the motion leaves room for (at least patch), and
+// the index of the centre view, an exact crop of im.
+func pan(im clean, n, patch int, rng *rand.Rand) ([]clean, int) {
+	c := n / 2
+	vx, vy := (2*rng.Float64()-1)*MaxSpeed, (2*rng.Float64()-1)*MaxSpeed
+	offs := make([][2]float64, n)
+	reach := 0.0
+	for k := range n {
+		if k != c {
+			offs[k] = [2]float64{float64(k-c)*vx + rng.Float64() - 0.5, float64(k-c)*vy + rng.Float64() - 0.5}
+		}
+		reach = max(reach, math.Abs(offs[k][0]), math.Abs(offs[k][1]))
+	}
+	m := int(math.Ceil(reach)) + 1
+	w, h := im.w-2*m, im.h-2*m
+	if w < patch || h < patch { // too small to move: a still sequence
+		for k := range offs {
+			offs[k] = [2]float64{}
+		}
+		m, w, h = 0, im.w, im.h
+	}
+	return im.moving(n, w, h, m, m, offs), c
 }
 
 func closeAll(steps []step) {

@@ -325,3 +325,45 @@ func TestGuideChannels(t *testing.T) {
 		t.Errorf("-impulse-chains naming no chain: %v", err)
 	}
 }
+
+// TestPan: the views of a sequence chain are crops of the clean image moved by their
+// offsets — exact for the centre view and whole-pixel offsets, bilinear between — and a
+// sequence chain's records have the guide channels and are reproducible.
+func TestPan(t *testing.T) {
+	im := clean{c: 1, w: 60, h: 50, pix: make([]uint8, 60*50)}
+	for i := range im.pix {
+		im.pix[i] = uint8((i*37 + i/60*11) % 251)
+	}
+	offs := [][2]float64{{-3, 2}, {0, 0}, {2, -1}, {0.5, 0}}
+	v := im.moving(4, 40, 30, 8, 9, offs)
+	at := func(c clean, x, y int) float64 { return float64(c.pix[y*c.w+x]) }
+	for y := range 30 {
+		for x := range 40 {
+			for k := range 3 {
+				if got, want := at(v[k], x, y), at(im, x+8+int(offs[k][0]), y+9+int(offs[k][1])); got != want {
+					t.Fatalf("view %d (%d,%d) = %g, want %g", k, x, y, got, want)
+				}
+			}
+			if got, want := at(v[3], x, y), math.Round((at(im, x+8, y+9)+at(im, x+9, y+9))/2); got != want {
+				t.Fatalf("half-pixel view (%d,%d) = %g, want %g", x, y, got, want)
+			}
+		}
+	}
+
+	o := baseOptions(testDir(t, 6, false))
+	o.Guide, o.ImpulseProb, o.Sigma = true, 0, Range{20, 20}
+	o.Chains = []Chain{{"stnlm/3", 1}}
+	r, b1 := generate(t, o)
+	if r.cin != 2 || len(r.in) != o.Count {
+		t.Fatalf("%d records of %d in channels", len(r.in), r.cin)
+	}
+	o.Workers = 1
+	if _, b2 := generate(t, o); !bytes.Equal(b1, b2) {
+		t.Error("sequence records depend on the number of workers")
+	}
+	for _, bad := range []string{"stnlm/4", "stnlm/1", "stnlm/x", "stnlm/11"} {
+		if _, err := parseChains(bad); err == nil {
+			t.Errorf("chain %q accepted", bad)
+		}
+	}
+}
