@@ -29,7 +29,7 @@ func WithGuide(stages []pipeline.Stage) []pipeline.Stage {
 			if err != nil {
 				return nil, err
 			}
-			return &guideFilter{inner: f, pool: frame.NewPool(2)}, nil
+			return &guideFilter{inner: f, pool: frame.NewPool(8)}, nil
 		}
 	}
 	return out
