@@ -4,6 +4,7 @@ import (
 	"github.com/denoise-go/denoise/filter/median"
 	"github.com/denoise-go/denoise/filter/noise"
 	"github.com/denoise-go/denoise/frame"
+	"slices"
 )
 
 // detector finds the impulses Δ of one plane and builds m(y): the plane with every pixel of
@@ -72,9 +73,10 @@ func (d *detector) markExtremes(p *frame.Plane, lo, hi float32) int {
 // saltPepper flags the pixels at an extreme that an adaptive median confirms (Hwang–Haddad:
 // the window grows from 3×3 up to (2·maxRadius+1)² until its median is not an extreme; a
 // pixel whose every window has an extreme median sits in a saturated area and is kept) and
-// whose distance to the median m of the window's non-extreme samples exceeds minDist: in a
-// dark or bright area, Gaussian noise clipped at the range's end is no impulse, and
-// replacing it would only risk pulling in the other side of an edge. m becomes the pixel's
+// whose distance to the window's non-extreme samples nearest its value (see nearest)
+// exceeds minDist: in a dark or bright area, and on the bright or dark side of an edge,
+// Gaussian noise clipped at the range's end is no impulse, and replacing it would pull in
+// the other side of the edge. The median m of the non-extreme samples becomes the pixel's
 // m(y). It returns the number flagged.
 func (d *detector) saltPepper(p *frame.Plane, lo, hi, minDist float32, maxRadius int) int {
 	count := 0
@@ -102,7 +104,12 @@ func (d *detector) saltPepper(p *frame.Plane, lo, hi, minDist float32, maxRadius
 						k++
 					}
 				}
-				if m := noise.Median(win[:k]); abs(m-v) > minDist {
+				// Judged against the non-extreme neighbour nearest its value (the second
+				// nearest when there are four or more, so one outlier does not decide): a
+				// sample clipped on the bright side of an edge has bright neighbours, though
+				// the window's median may lie on the dark side.
+				near := nearest(win[:k], v >= hi)
+				if m := noise.Median(win[:k]); abs(near-v) > minDist {
 					d.mask[y*w+x] = true
 					d.sp[y*w+x] = true
 					d.med.Pix[y*w+x] = m
@@ -113,6 +120,19 @@ func (d *detector) saltPepper(p *frame.Plane, lo, hi, minDist float32, maxRadius
 		}
 	}
 	return count
+}
+
+// nearest returns the sample of s nearest the high end (the low end when !high) after
+// leaving out the len(s)/3 nearest, so that a few outliers do not decide. s is not empty.
+func nearest(s []float32, high bool) float32 {
+	var buf [64]float32
+	t := append(buf[:0], s...)
+	k := len(t) / 3
+	slices.Sort(t)
+	if high {
+		return t[len(t)-1-k]
+	}
+	return t[k]
 }
 
 // randomValued flags the pixels not yet flagged whose distance to the 3×3 median exceeds
