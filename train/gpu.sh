@@ -3,14 +3,15 @@
 #
 #   bash train/gpu.sh pack                 # here: build train/prepare, copy the training images into .gpu/
 #   bash train/gpu.sh run [MINUTES] [ARGS]  # there (the device tool, carry .gpu): train, checkpoint to $OUT/run/
-#   /usr/bin/python3 train/train.py export --ckpt FETCHED/run/ckpt.pt --name full --out models/builtin/full.onnx
+#   bash train/gpu.sh finish FETCHED/run      # here: export, ORT check, Set12 scores, card, checkpoint
 #
 # The GPU machine has PyTorch but no Go and no ../shared: `pack` puts the prepare binary
 # (x86-64, built here) and train400 into the git-ignored .gpu/ folder that travels with
 # `carry: [".gpu"]`. `run` trains the full model (17 × 64, guide channels, the light model's
 # chains) for MINUTES (default 8) with a learning-rate schedule fitted to the budget; extra
 # ARGS go to `train.py train`. Export, the ONNX Runtime check and the Set12 evaluation run
-# back here (train/README.md).
+# back here with `finish` (train/README.md). The 17 × 64 checkpoint (with Adam's state) is
+# about 7 MB: it comes back through $OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmd=${1:-}
@@ -36,11 +37,30 @@ run)
 	workers=$(( $(nproc) > 2 ? $(nproc) - 2 : 1 ))
 	PYTHONUNBUFFERED=1 $py train/train.py train --out "$out" --force --prepare .gpu/prepare --data .gpu/train400 \
 		--workers "$workers" --depth 17 --features 64 --guide \
-		--chains none:0.1,impulse:0.1,nlm:0.4,impulse+stnlm:0.4 --impulse-chains impulse,impulse+stnlm \
-		--per-image 16 --batch 128 --minutes "$minutes" --save-every 200 --val-interval 500 "$@" 2>&1 | tee "$out/train.log"
+		--chains none:0.05,impulse:0.05,nlm:0.4,impulse+stnlm:0.25,impulse+stnlm/5:0.25 \
+		--impulse-chains impulse,impulse+stnlm,impulse+stnlm/5 \
+		--per-image 24 --batch 128 --minutes "$minutes" --save-every 200 --val-interval 500 "$@" 2>&1 | tee "$out/train.log"
+	;;
+finish)
+	# here, with the fetched run folder: export, check, score on Set12, write the card
+	run=${1:?usage: bash train/gpu.sh finish FETCHED_RUN_FOLDER [NAME]}
+	name=${2:-full}
+	ckpt=$run/ckpt.pt
+	[ -f "$ckpt" ] || { echo "gpu.sh: no checkpoint at $ckpt" >&2; exit 1; }
+	/usr/bin/python3 train/train.py export --ckpt "$ckpt" --name "$name" --out "models/builtin/$name.onnx"
+	go build -o bin/denoise ./cmd/denoise
+	mkdir -p out
+	DENOISE_CNN_MODEL=$name bin/denoise eval --clean ../shared/datasets/set12 \
+		--noise awgn:25 --noise awgn:10+sp:0.2 --mode nlm --mode cnn --mode nlm+cnn \
+		--mode impulse+nlm --mode impulse+cnn --mode full --json "out/$name-set12.json"
+	/usr/bin/python3 train/train.py card --ckpt "$ckpt" --name "$name" --onnx "models/builtin/$name.onnx" \
+		--eval-json "out/$name-set12.json"
+	mkdir -p train/checkpoints
+	cp "$ckpt" "train/checkpoints/$name.pt"
+	echo "gpu.sh: models/builtin/$name.onnx, its card and train/checkpoints/$name.pt are ready to commit"
 	;;
 *)
-	echo "usage: bash train/gpu.sh pack | run [MINUTES] [train.py train ARGS]" >&2
+	echo "usage: bash train/gpu.sh pack | run [MINUTES] [train.py train ARGS] | finish RUN_FOLDER [NAME]" >&2
 	exit 2
 	;;
 esac
