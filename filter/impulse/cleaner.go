@@ -108,7 +108,8 @@ func (c *Cleaner) Detect(p *frame.Plane) float64 {
 // non-local means weighted by the patches of x̂.
 func (c *Cleaner) Clean(p *frame.Plane) (float64, error) {
 	sigma := c.Detect(p)
-	refine := c.rvPath && c.opt.Refine > 0
+	refine := c.rvPath && c.opt.Refine > 0 &&
+		(c.opt.Kind == RandomValued || float64(c.FoundRandomValued) >= rvRefineShare*float64(p.W*p.H))
 	if c.FoundSaltPepper+c.FoundRandomValued == 0 && !refine {
 		return sigma, nil
 	}
