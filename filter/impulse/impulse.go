@@ -80,7 +80,7 @@ type Options struct {
 }
 
 // MedianThreshold is the default threshold on |y − 3×3 median| for Gaussian noise of σ. Below
-// σ ≈ 8 a floor keeps fine texture, which departs from its median by tens of codes, from
+// σ = 10 a floor keeps fine texture, which departs from its median by tens of codes, from
 // reading as impulses; impulses that close to the truth cost little when left.
 func MedianThreshold(sigma float64) float64 { return max(4*sigma, medianFloor) }
 
@@ -88,7 +88,7 @@ func MedianThreshold(sigma float64) float64 { return max(4*sigma, medianFloor) }
 func ROADThreshold(sigma float64) float64 { return max(3*sigma, roadFloor) }
 
 // The thresholds' floors in 8-bit codes.
-const medianFloor, roadFloor = 30, 25
+const medianFloor, roadFloor = 40, 30
 
 // ReplaceParams are the default parameters of the non-local mean that replaces Δ.
 func ReplaceParams(sigma float64) nlm.Params {
