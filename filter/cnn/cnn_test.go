@@ -107,6 +107,11 @@ func maxDiff(t testing.TB, a, b *frame.Plane) float64 {
 // reference denoises one plane without tiles: the whole plane, mirrored by the margin, in
 // one RunRaw, then residual and clamp — what the tiled filter must reproduce.
 func reference(t testing.TB, m *Model, p *frame.Plane, sigma float64) *frame.Plane {
+	return referenceGuided(t, m, p, p, sigma)
+}
+
+// referenceGuided is reference with guide as the guide channel of a model that takes one.
+func referenceGuided(t testing.TB, m *Model, p, guide *frame.Plane, sigma float64) *frame.Plane {
 	t.Helper()
 	s, err := m.NewSession()
 	if err != nil {
@@ -116,11 +121,17 @@ func reference(t testing.TB, m *Model, p *frame.Plane, sigma float64) *frame.Pla
 	mg := m.Margin()
 	w, h := p.W+2*mg, p.H+2*mg
 	in := make([]float32, m.InChannels*w*h)
-	for y := range h {
-		fillRow(in[y*w:(y+1)*w], p.Row(mirror(y-mg, p.H)), -mg)
+	chans := []*frame.Plane{p}
+	if m.Guide {
+		chans = append(chans, guide)
+	}
+	for c, pl := range chans {
+		for y := range h {
+			fillRow(in[(c*h+y)*w:(c*h+y+1)*w], pl.Row(mirror(y-mg, p.H)), -mg)
+		}
 	}
 	if m.SigmaMap {
-		for i := w * h; i < len(in); i++ {
+		for i := len(chans) * w * h; i < len(in); i++ {
 			in[i] = SigmaMapValue(sigma)
 		}
 	}
@@ -513,39 +524,6 @@ func TestConcurrentWorkers(t *testing.T) {
 	}
 }
 
-// referenceGuided is reference for a model with guide channels: image, guide, σ map.
-func referenceGuided(t testing.TB, m *Model, p, guide *frame.Plane, sigma float64) *frame.Plane {
-	t.Helper()
-	s, err := m.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	mg := m.Margin()
-	w, h := p.W+2*mg, p.H+2*mg
-	in := make([]float32, m.InChannels*w*h)
-	for y := range h {
-		fillRow(in[y*w:(y+1)*w], p.Row(mirror(y-mg, p.H)), -mg)
-		fillRow(in[w*h+y*w:w*h+(y+1)*w], guide.Row(mirror(y-mg, p.H)), -mg)
-	}
-	for i := 2 * w * h; i < len(in); i++ {
-		in[i] = SigmaMapValue(sigma)
-	}
-	out, err := s.RunRaw(in, h, w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := clonePlane(p)
-	for y := range p.H {
-		row := r.Row(y)
-		for x := range row {
-			i := (y+mg)*w + x + mg
-			row[x] = clamp01(in[i] - out[i])
-		}
-	}
-	return r
-}
-
 // TestGuide: a model with guide channels reads the frame's Guide (or the frame itself when
 // it has none), over tiles, releases the guide, and refuses one of another geometry.
 func TestGuide(t *testing.T) {
@@ -578,7 +556,7 @@ func TestGuide(t *testing.T) {
 
 	self := frame.New(in.Format, in.W, in.H)
 	self.CopyFrom(in)
-	want = referenceGuided(t, m, &in.Planes[0], &in.Planes[0], 20)
+	want = reference(t, m, &in.Planes[0], 20)
 	if _, err := f.Process(self); err != nil {
 		t.Fatal(err)
 	}

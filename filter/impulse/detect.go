@@ -73,7 +73,7 @@ func (d *detector) markExtremes(p *frame.Plane, lo, hi float32) int {
 // saltPepper flags the pixels at an extreme that an adaptive median confirms (Hwang–Haddad:
 // the window grows from 3×3 up to (2·maxRadius+1)² until its median is not an extreme; a
 // pixel whose every window has an extreme median sits in a saturated area and is kept) and
-// whose distance to the window's non-extreme samples nearest its value (see nearest)
+// whose distance to the window's non-extreme samples nearest its value (a third left out)
 // exceeds minDist: in a dark or bright area, and on the bright or dark side of an edge,
 // Gaussian noise clipped at the range's end is no impulse, and replacing it would pull in
 // the other side of the edge. The median m of the non-extreme samples becomes the pixel's
@@ -104,12 +104,17 @@ func (d *detector) saltPepper(p *frame.Plane, lo, hi, minDist float32, maxRadius
 						k++
 					}
 				}
-				// Judged against the non-extreme neighbour nearest its value (the second
-				// nearest when there are four or more, so one outlier does not decide): a
-				// sample clipped on the bright side of an edge has bright neighbours, though
-				// the window's median may lie on the dark side.
-				near := nearest(win[:k], v >= hi)
-				if m := noise.Median(win[:k]); abs(near-v) > minDist {
+				// Judged against the non-extreme neighbour nearest its value once the k/3
+				// nearest are left out, so that a few outliers do not decide: a sample
+				// clipped on the bright side of an edge has bright neighbours, though the
+				// window's median may lie on the dark side. One sort gives both.
+				s := win[:k]
+				slices.Sort(s)
+				m, near := s[(k-1)/2], s[k/3]
+				if v >= hi {
+					near = s[k-1-k/3]
+				}
+				if abs(near-v) > minDist {
 					d.mask[y*w+x] = true
 					d.sp[y*w+x] = true
 					d.med.Pix[y*w+x] = m
@@ -120,19 +125,6 @@ func (d *detector) saltPepper(p *frame.Plane, lo, hi, minDist float32, maxRadius
 		}
 	}
 	return count
-}
-
-// nearest returns the sample of s nearest the high end (the low end when !high) after
-// leaving out the len(s)/3 nearest, so that a few outliers do not decide. s is not empty.
-func nearest(s []float32, high bool) float32 {
-	var buf [64]float32
-	t := append(buf[:0], s...)
-	k := len(t) / 3
-	slices.Sort(t)
-	if high {
-		return t[len(t)-1-k]
-	}
-	return t[k]
 }
 
 // randomValued flags the pixels not yet flagged whose distance to the 3×3 median exceeds
