@@ -99,6 +99,8 @@ type Filter struct {
 	m   *Model
 	s   *Session
 	est noise.Estimator
+	// the planes of the group being denoised, and of its guide (no allocation per frame)
+	img, guide [3]*frame.Plane
 }
 
 // NewFilter returns a filter with its own session.
@@ -118,25 +120,21 @@ func (f *Filter) Close() error { return f.s.Close() }
 
 // Process denoises in in place and returns it.
 func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
-	groups, err := f.m.planeGroups(in)
-	var guides [][]*frame.Plane
-	if err == nil && f.m.Guide && in.Guide != nil {
-		if in.Guide.Geometry() != in.Geometry() {
-			err = fmt.Errorf("guide frame %dx%d %s differs from the frame", in.Guide.W, in.Guide.H, in.Guide.Format)
-		} else {
-			guides, err = f.m.planeGroups(in.Guide)
-		}
+	n, size, err := f.m.groupShape(in.Format.Layout)
+	guide := in.Guide
+	if !f.m.Guide {
+		guide = nil
 	}
-	if err == nil {
-		for i, g := range groups {
-			var gd []*frame.Plane
-			if guides != nil {
-				gd = guides[i]
-			}
-			if err = f.s.Denoise(g, gd, f.sigma(g)); err != nil {
-				break
-			}
+	if err == nil && guide != nil && guide.Geometry() != in.Geometry() {
+		err = fmt.Errorf("guide frame %dx%d %s differs from the frame", guide.W, guide.H, guide.Format)
+	}
+	for i := 0; err == nil && i < n; i++ {
+		g := planeRange(f.img[:0], in, i*size, size)
+		var gd []*frame.Plane
+		if guide != nil {
+			gd = planeRange(f.guide[:0], guide, i*size, size)
 		}
+		err = f.s.Denoise(g, gd, f.sigma(g))
 	}
 	if g := in.TakeGuide(); g != nil {
 		g.Release() // later stages see the result only
@@ -156,22 +154,31 @@ func trimPrefix(err error) error {
 	return err
 }
 
-// planeGroups says which planes of a frame the model runs on, and how many at a time.
-func (m *Model) planeGroups(in *frame.Frame) ([][]*frame.Plane, error) {
-	p := func(i int) *frame.Plane { return &in.Planes[i] }
-	switch in.Format.Layout {
+// groupShape says which planes of a frame of layout l the model runs on: n groups of size
+// planes, group i being planes i·size to (i+1)·size − 1 — the gray plane or the luma, R, G
+// and B together, or each of them with a one-channel model.
+func (m *Model) groupShape(l frame.Layout) (n, size int, err error) {
+	switch l {
 	case frame.Gray, frame.YUV:
 		if m.ImageChannels != 1 {
-			return nil, fmt.Errorf("model %s takes RGB; the frame is %s (convert it to RGB)", m.Name, in.Format.Layout)
+			return 0, 0, fmt.Errorf("model %s takes RGB; the frame is %s (convert it to RGB)", m.Name, l)
 		}
-		return [][]*frame.Plane{{p(0)}}, nil
+		return 1, 1, nil
 	case frame.RGB:
 		if m.ImageChannels == 3 {
-			return [][]*frame.Plane{{p(0), p(1), p(2)}}, nil
+			return 1, 3, nil
 		}
-		return [][]*frame.Plane{{p(0)}, {p(1)}, {p(2)}}, nil
+		return 3, 1, nil
 	}
-	return nil, fmt.Errorf("layout %s not supported", in.Format.Layout)
+	return 0, 0, fmt.Errorf("layout %s not supported", l)
+}
+
+// planeRange appends planes lo to lo+n−1 of fr to dst.
+func planeRange(dst []*frame.Plane, fr *frame.Frame, lo, n int) []*frame.Plane {
+	for k := range n {
+		dst = append(dst, &fr.Planes[lo+k])
+	}
+	return dst
 }
 
 // sigma returns the noise level fed to a noise-level map: the configured one, else the
