@@ -22,7 +22,9 @@ func WithGuide(stages []pipeline.Stage) []pipeline.Stage {
 	out := append([]pipeline.Stage(nil), stages...)
 	last := &out[len(out)-1]
 	if last.Temporal != nil {
-		last.Temporal = &guideTemporal{inner: last.Temporal, pool: frame.NewPool(8), pending: map[int64]*frame.Frame{}}
+		gt := &guideTemporal{inner: last.Temporal, pool: frame.NewPool(8), pending: map[int64]*frame.Frame{}}
+		gt.attachFn = gt.attach
+		last.Temporal = gt
 	} else if ff := last.Filter; ff != nil {
 		last.Filter = func() (pipeline.Filter, error) {
 			f, err := ff()
@@ -70,11 +72,11 @@ func (g *guideFilter) Close() error {
 // guideTemporal keeps the copies of the frames its window holds, by index, and hands each
 // to the output frame of the same index.
 type guideTemporal struct {
-	inner   pipeline.Temporal
-	pool    *frame.Pool
-	pending map[int64]*frame.Frame
-	emit    func(*frame.Frame) error
-	wrapped func(*frame.Frame) error
+	inner    pipeline.Temporal
+	pool     *frame.Pool
+	pending  map[int64]*frame.Frame
+	emit     func(*frame.Frame) error // the caller's emit of the Push or Flush under way
+	attachFn func(*frame.Frame) error // attach, as a func value made once
 }
 
 func (g *guideTemporal) Name() string   { return g.inner.Name() }
@@ -89,11 +91,8 @@ func (g *guideTemporal) attach(f *frame.Frame) error {
 }
 
 func (g *guideTemporal) use(emit func(*frame.Frame) error) func(*frame.Frame) error {
-	if g.wrapped == nil {
-		g.wrapped = g.attach
-	}
 	g.emit = emit
-	return g.wrapped
+	return g.attachFn
 }
 
 func (g *guideTemporal) Push(in *frame.Frame, emit func(*frame.Frame) error) error {

@@ -29,6 +29,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -288,11 +289,7 @@ func newGenerator(o Options) (*generator, error) {
 		}
 	}
 	for _, m := range o.ImpulseIn {
-		found := false
-		for _, c := range o.Chains {
-			found = found || c.Mode == m
-		}
-		if !found {
+		if !slices.ContainsFunc(o.Chains, func(c Chain) bool { return c.Mode == m }) {
 			return nil, fmt.Errorf("-impulse-chains: %q is not one of the chains", m)
 		}
 	}
@@ -507,7 +504,7 @@ func (wk *worker) job(j int) ([]float32, error) {
 	}
 	p := 0.0
 	chain := drawChain(o.Chains, rng)
-	if rng.Float64() < o.ImpulseProb && impulsesIn(o.ImpulseIn, chain) {
+	if rng.Float64() < o.ImpulseProb && (len(o.ImpulseIn) == 0 || slices.Contains(o.ImpulseIn, chain)) {
 		if rng.IntN(2) == 0 {
 			p = o.SP.draw(rng)
 			n.Parts = append(n.Parts, quality.Component{Kind: quality.SaltPepper, P: p})
@@ -640,19 +637,6 @@ func closeAll(steps []step) {
 			c.Close()
 		}
 	}
-}
-
-// impulsesIn says whether images of chain may get impulses.
-func impulsesIn(chains []string, chain string) bool {
-	if len(chains) == 0 {
-		return true
-	}
-	for _, c := range chains {
-		if c == chain {
-			return true
-		}
-	}
-	return false
 }
 
 func drawChain(cs []Chain, rng *rand.Rand) string {
