@@ -32,6 +32,8 @@ type Cleaner struct {
 	// pepper, and the rest of Δ after the last refinement pass.
 	FoundSaltPepper, FoundRandomValued int
 	rvPath                             bool
+	none                               []bool  // an empty Δ, for verify
+	drop                               []int32 // decluster's scratch
 }
 
 // NewCleaner returns a Cleaner with the given options.
@@ -98,6 +100,8 @@ func (c *Cleaner) Detect(p *frame.Plane) float64 {
 				break
 			}
 		}
+		c.verify(p, sigma)
+		c.FoundRandomValued = c.decluster(p, sigma)
 	}
 	return sigma
 }

@@ -14,6 +14,7 @@ type detector struct {
 	mask   []bool      // Δ
 	sp     []bool      // the salt and pepper of Δ
 	rv     []int32     // indices flagged by randomValued
+	medT   float32     // randomValued's last threshold on |y − 3×3 median|
 	med    frame.Plane // m(y)
 	med3   frame.Plane // plain 3×3 median
 	window []float32
@@ -137,6 +138,7 @@ func (d *detector) randomValued(medT, roadT float32, m int) int {
 	p := &d.med
 	w, h := p.W, p.H
 	median.Median3(&d.med3, p)
+	d.medT = medT
 	count := 0
 	for y := 0; y < h; y++ {
 		a, b, c := p.Row(mirror(y-1, h)), p.Row(y), p.Row(mirror(y+1, h))
