@@ -71,6 +71,7 @@ func (c *Cleaner) Detect(p *frame.Plane) float64 {
 		}
 		// Clipped Gaussian noise is no impulse: at least 2σ from the clean neighbours.
 		c.FoundSaltPepper = c.det.saltPepper(p, lo, hi, float32(2*sigma/255), o.MaxRadius)
+		c.FoundSaltPepper = c.declusterSaltPepper(p, lo, hi, float32(sigma/255))
 	}
 	if o.Sigma == 0 {
 		sigma = c.est.Estimate(p, c.det.mask)

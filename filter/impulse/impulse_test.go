@@ -356,3 +356,57 @@ func TestFineDetailIsNoImpulse(t *testing.T) {
 		t.Errorf("found %d of %d impulses", hits, imps)
 	}
 }
+
+// TestWhiteDetailIsNoSalt: a one-pixel white line and a white square, clipped by Gaussian noise
+// of σ = 25, stand as far from their neighbours as salt does; with salt rare they must stay
+// out of Δ (but for a pixel whose neighbours along the line all fell more than σ below white:
+// at most 1 in 20), while isolated salt and pepper is still found.
+func TestWhiteDetailIsNoSalt(t *testing.T) {
+	const w, h, sigma = 256, 192, 25.0
+	rng := rand.New(rand.NewPCG(9, 9))
+	p := &frame.Plane{W: w, H: h, Stride: w, Pix: make([]float32, w*h)}
+	detail := make([]bool, w*h)
+	for y := range h {
+		for x := range w {
+			c := 110.0
+			if x == 40 && y >= 20 && y < 80 || x >= 80 && x < 83 && y >= 50 && y < 53 {
+				c = 255
+			}
+			detail[y*w+x] = c == 255
+			p.Pix[y*w+x] = float32(math.Round(min(255, max(0, c+sigma*rng.NormFloat64()))) / 255)
+		}
+	}
+	imp := make([]bool, w*h)
+	for i := range 48 { // 0.1 %, on a grid away from the detail
+		k := (8+i/8*30)*w + 10 + i%8*30
+		if x := k % w; x >= 38 && x <= 42 {
+			k += 4
+		}
+		imp[k] = true
+		p.Pix[k] = float32(i % 2)
+	}
+	c, err := NewCleaner(Options{Kind: SaltPepper, Sigma: sigma})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Detect(p)
+	var lost, details, hits, imps int
+	for k, m := range c.Mask() {
+		if detail[k] {
+			details++
+			if m {
+				lost++
+			}
+		}
+		if imp[k] {
+			imps++
+			if m {
+				hits++
+			}
+		}
+	}
+	t.Logf("detail pixels flagged %d of %d; impulses found %d of %d", lost, details, hits, imps)
+	if lost*20 > details || hits < imps {
+		t.Errorf("%d of %d white detail pixels taken for salt; %d of %d impulses found", lost, details, hits, imps)
+	}
+}
