@@ -6,7 +6,10 @@
 // Salt and pepper is a sample at the format's extremes that an adaptive median confirms.
 // Random-valued impulses are found in two steps: a median-type detector (distance to the 3×3
 // median, gated by the ROAD statistic), then refinement passes that compare every pixel with
-// a leave-one-out non-local mean of the cleaned plane against a locally robust scale.
+// a leave-one-out non-local mean of the cleaned plane against a locally robust scale. In
+// between, candidates that the picture itself explains — fine detail, which a median-type
+// detector cannot tell from impulses — are taken back out (verify.go), and so is rare salt
+// and pepper beside a like extreme.
 package impulse
 
 import (
