@@ -80,6 +80,60 @@ class DnCNN(nn.Module):
         return self.body(x)
 
 
+def widen_deepen(big, small, x):
+    """Embeds the trained DnCNN small into the larger big (as deep or deeper, as wide or wider,
+    same channels in and out) so that big computes what small does (Net2Net): small's filters
+    fill big's first channels, big's extra channels start from their random initialisation but
+    feed nothing small's channels read (their weights into those channels and into the output
+    are zero), and each extra layer passes small's last hidden features through unchanged (a
+    centre-tap identity whose batch norm undoes its own normalisation, set from the statistics
+    of x, a batch of training inputs). Training then starts from small's quality. Returns the
+    largest difference between the two outputs on x (eval mode)."""
+    cs = [m for m in small.body if isinstance(m, nn.Conv2d)]
+    cb = [m for m in big.body if isinstance(m, nn.Conv2d)]
+    bs = [m for m in small.body if isinstance(m, nn.BatchNorm2d)]
+    bb = [m for m in big.body if isinstance(m, nn.BatchNorm2d)]
+    fs = small.features
+    if (big.in_ch, big.out_ch) != (small.in_ch, small.out_ch) or big.depth < small.depth or big.features < fs \
+            or len(bs) != small.depth - 2 or len(bb) != big.depth - 2:
+        raise ValueError("cannot embed %dx%d (%d->%d) into %dx%d (%d->%d)" % (
+            small.depth, fs, small.in_ch, small.out_ch, big.depth, big.features, big.in_ch, big.out_ch))
+    small.eval()
+    with torch.no_grad():
+        feats = small.body[:-1](x)  # small's last hidden features (after ReLU)
+        mean = feats.mean(dim=(0, 2, 3))
+        var = feats.var(dim=(0, 2, 3), unbiased=False)
+        for i, c in enumerate(cb):
+            last = i == len(cb) - 1
+            if i == 0:
+                c.weight[:fs] = cs[0].weight
+                c.bias[:fs] = cs[0].bias
+                continue
+            if last:
+                c.weight.zero_()
+                c.weight[:, :fs] = cs[-1].weight
+                c.bias.copy_(cs[-1].bias)
+                continue
+            c.weight[:fs] = 0
+            bn = bb[i - 1]
+            if i < small.depth - 1:  # a hidden layer of small
+                c.weight[:fs, :fs] = cs[i].weight
+                s = bs[i - 1]
+                for name in ("weight", "bias", "running_mean", "running_var"):
+                    getattr(bn, name)[:fs] = getattr(s, name)
+            else:  # an extra layer: identity on small's channels
+                for k in range(fs):
+                    c.weight[k, k, 1, 1] = 1
+                bn.running_mean[:fs] = mean
+                bn.running_var[:fs] = var
+                bn.weight[:fs] = torch.sqrt(var + bn.eps)
+                bn.bias[:fs] = mean
+        big.eval()
+        diff = float((big(x) - small(x)).abs().max())
+    big.train()
+    return diff
+
+
 def fold_bn(model):
     """Returns an equivalent nn.Sequential of Conv2d(bias)+ReLU with batch norm folded in."""
     model = model.eval()
@@ -346,11 +400,24 @@ def cmd_train(a):
         step, patches, wall, history = state["step"], state["patches"], state["wall"], state["history"]
 
     prep = a.prepare or build_prepare(os.path.join(a.out, "prepare"))
+    init_from = getattr(a, "init_from", None)
     # a resumed run draws new noise: the seed moves on with the step
     stream_seed = a.seed * 1000003 + step
     stream = PatchStream([prep, "-stream"] + prepare_args(a, "train", stream_seed, 0, a.patch, a.workers), a.batch)
     if (stream.cin, stream.cout) != (in_ch, image_ch):
         stream.fail("stream has %d->%d channels, model %d->%d" % (stream.cin, stream.cout, in_ch, image_ch))
+    if init_from and state is None:
+        small = load_checkpoint_model(init_from)[0]
+        x0, _, _ = stream.next()
+        try:
+            diff = widen_deepen(model.cpu(), small, torch.from_numpy(x0.copy()))
+        except ValueError as e:
+            stream.fail("--init-from: %s" % e)
+        if diff > 1e-4:
+            stream.fail("--init-from: the embedded network differs from %s by %.2g" % (init_from, diff))
+        model.to(device)
+        print("train: started from %s (%dx%d), max |difference| %.2g" % (init_from, small.depth, small.features, diff),
+              file=sys.stderr)
     val = None
     if a.val_count > 0:
         vpath = os.path.join(a.out, "val.bin")
@@ -836,6 +903,8 @@ def main():
     t.add_argument("--steps", type=int, default=None, help="training length in steps (overrides --epochs)")
     t.add_argument("--minutes", type=float, default=None,
                    help="train for this wall time: the step count is set from the speed of the first steps")
+    t.add_argument("--init-from", default=None,
+                   help="start from a smaller trained checkpoint embedded in the new network (Net2Net)")
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--lr-min", type=float, default=1e-5)
     t.add_argument("--seed", type=int, default=1)
