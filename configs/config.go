@@ -58,7 +58,7 @@ type Temporal struct {
 
 // CNN settings of the refinement stage.
 type CNN struct {
-	Model    string `mapstructure:"model"`    // ONNX file or built-in name; empty: the built-in default
+	Model    string `mapstructure:"model"`    // ONNX file or built-in name; empty: the built-in default (light when live or alone)
 	Library  string `mapstructure:"library"`  // ONNX Runtime shared library; empty: DENOISE_ORT_LIBRARY, then setup's
 	Threads  int    `mapstructure:"threads"`  // ONNX Runtime threads per worker (0: 1)
 	Provider string `mapstructure:"provider"` // cpu or cuda

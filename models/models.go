@@ -19,7 +19,22 @@ var builtin embed.FS
 
 // Preference is the order in which a default model is chosen among those built in: the
 // full model for quality, the light one when the full one is not in this build.
-var Preference = []string{"full", "light"}
+var Preference = []string{"full", Light}
+
+// Light is the built-in model made for real time on CPU.
+const Light = "light"
+
+// LightDefault returns the light model when it is built in, else Default: the default of
+// live pipelines (the full model is about ten times slower) and of the CNN alone (modes cnn
+// and impulse+cnn, where the light model measures better; see modes.cnnModel).
+func LightDefault() string {
+	for _, n := range Names() {
+		if n == Light {
+			return n
+		}
+	}
+	return Default()
+}
 
 // Names lists the built-in models, sorted.
 func Names() []string {

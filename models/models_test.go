@@ -25,3 +25,20 @@ func TestBuiltins(t *testing.T) {
 	}
 	t.Logf("built in: %v, default %q", names, d)
 }
+
+// TestDefaults: the full model is the default, the light one LightDefault.
+func TestDefaults(t *testing.T) {
+	have := map[string]bool{}
+	for _, n := range Names() {
+		have[n] = true
+	}
+	if have["full"] && Default() != "full" {
+		t.Errorf("default %q with a full model built in", Default())
+	}
+	if have[Light] && LightDefault() != Light {
+		t.Errorf("light default %q with the light model built in", LightDefault())
+	}
+	if !have[Light] && LightDefault() != Default() {
+		t.Errorf("light default %q, default %q", LightDefault(), Default())
+	}
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/denoise-go/denoise/filter/cnn"
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/models"
 	"github.com/denoise-go/denoise/pipeline"
 )
 
@@ -144,5 +145,30 @@ func TestFullWithGuidedModel(t *testing.T) {
 			}
 			f.Release()
 		}
+	}
+}
+
+// TestCNNModelChoice: the CNN stage loads the default model after a smoothing stage, the light
+// one live or alone, and always the one given.
+func TestCNNModelChoice(t *testing.T) {
+	cfg := defaults(t)
+	nl := []pipeline.Stage{{Name: "impulse"}, {Name: "nlm"}}
+	imp := []pipeline.Stage{{Name: "impulse"}}
+	if got := cnnModel(cfg, nl); got != "" {
+		t.Errorf("after nlm: %q, want the default (empty)", got)
+	}
+	if got := cnnModel(cfg, imp); got != models.LightDefault() {
+		t.Errorf("after impulse: %q, want %q", got, models.LightDefault())
+	}
+	if got := cnnModel(cfg, nil); got != models.LightDefault() {
+		t.Errorf("alone: %q, want %q", got, models.LightDefault())
+	}
+	cfg.Pipeline.Live = true
+	if got := cnnModel(cfg, nl); got != models.LightDefault() {
+		t.Errorf("live: %q, want %q", got, models.LightDefault())
+	}
+	cfg.CNN.Model = "mine.onnx"
+	if got := cnnModel(cfg, nil); got != "mine.onnx" {
+		t.Errorf("live with a model given: %q", got)
 	}
 }

@@ -755,7 +755,9 @@ def write_card(path, name, onnx_path, t, state, folded_params, checks=None, eval
                                                   " (of {:,} planned: stopped early, cosine schedule unfinished)".format(t.steps)),
         "patches": "{:,}".format(state["patches"]),
         "epochs": "%.2f (epoch = %s patches, as DnCNN's 128 x 1,600)" % (state["patches"] / t.epoch_size, "{:,}".format(t.epoch_size)),
-        "wall": fmt_dur(state["wall"]) + " (%.0f s)" % state["wall"],
+        "wall": fmt_dur(state["wall"]) + " (%.0f s)" % state["wall"] + (
+            "; started from %s (--init-from, Net2Net: the same function at step 0), whose own training is not counted"
+            % os.path.relpath(os.path.abspath(t.init_from), REPO) if getattr(t, "init_from", None) else ""),
         "rate": ("%.0f patches/s (median)" % float(np.median(rates))) if rates else "-",
         "hardware": state.get("hardware", "-"),
         "val": ("%.2f dB (input %.2f dB) on %d held-out %dx%d patches" % (val["psnr"], val["input_psnr"], t.val_count, t.val_patch, t.val_patch)) if val else "-",
@@ -768,8 +770,8 @@ def write_card(path, name, onnx_path, t, state, folded_params, checks=None, eval
                                                  for k, v in sorted(vars(t).items())
                                                  if k in ("depth", "features", "sigma", "sp", "rv", "impulse_prob", "chains",
                                                           "sigma_map", "patch", "batch", "steps", "lr", "data", "color",
-                                                          "guide", "impulse_chains")
-                                                 and v is not False),
+                                                          "guide", "impulse_chains", "init_from")
+                                                 and v is not False and v is not None),
     }
     out = tpl
     for k, v in vals.items():

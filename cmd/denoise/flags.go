@@ -60,7 +60,7 @@ func runFlags() *pflag.FlagSet {
 	fs.Bool("align", true, "motion-compensate neighbouring frames before combining them")
 	fs.Bool("causal", false, "use past frames only (no lookahead; on in live mode)")
 	fs.Int("radius", 2, "stnlm: neighbouring frames on each side (past only with --causal; 0: spatial only)")
-	fs.String("model", "", "CNN model: an ONNX file or a built-in name (default: the built-in full model)")
+	fs.String("model", "", "CNN model: an ONNX file or a built-in name (default: the built-in full model; light in live mode and modes cnn, impulse+cnn)")
 	fs.String("cnn-provider", "cpu", "ONNX Runtime execution provider: cpu, cuda")
 	fs.Int("cnn-threads", 0, "ONNX Runtime threads per worker (0: 1)")
 	fs.StringP("codec", "c", "", "video encoder (libx264, libx265, ffv1, png, tiff; -c:v works too)")
