@@ -287,23 +287,17 @@ func TestClippedEdgeIsNoSaltOrPepper(t *testing.T) {
 func TestFineDetailIsNoImpulse(t *testing.T) {
 	const w, h, sigma = 128, 96, 5.0
 	rng := rand.New(rand.NewPCG(7, 7))
-	p := &frame.Plane{W: w, H: h, Stride: w, Pix: make([]float32, w*h)}
-	detail := make([]bool, w*h)
-	for y := range h {
-		for x := range w {
-			c := 100.0
-			switch {
-			case x%16 == 3, y%24 == 5, (x+y)%32 == 0: // 1-px lines, some crossing
-				c = 200
-			case x%32 == 20 && y%24 == 14: // 2-px specks
-				c = 20
-			case x%32 == 21 && y%24 == 14:
-				c = 30
-			}
-			detail[y*w+x] = c != 100
-			p.Pix[y*w+x] = float32(math.Round(min(255, max(0, c+sigma*rng.NormFloat64()))) / 255)
+	p, detail := detailPicture(w, h, sigma, 100, rng, func(x, y int) float64 {
+		switch {
+		case x%16 == 3, y%24 == 5, (x+y)%32 == 0: // 1-px lines, some crossing
+			return 200
+		case x%32 == 20 && y%24 == 14: // 2-px specks
+			return 20
+		case x%32 == 21 && y%24 == 14:
+			return 30
 		}
-	}
+		return 100
+	})
 	// impulses at 0.3 %, away from the detail (one beside a line, of a like value, would
 	// extend it)
 	imp := make([]bool, w*h)
@@ -333,21 +327,7 @@ func TestFineDetailIsNoImpulse(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Detect(p)
-	var lost, hits, imps int
-	for k, m := range c.Mask() {
-		if detail[k] && m {
-			lost++
-			if lost < 15 {
-				t.Logf("flagged detail at %d,%d", k%w, k/w)
-			}
-		}
-		if imp[k] {
-			imps++
-			if m {
-				hits++
-			}
-		}
-	}
+	lost, _, hits, imps := flagCounts(c.Mask(), detail, imp)
 	t.Logf("detail pixels flagged %d; impulses found %d of %d", lost, hits, imps)
 	if lost > 0 {
 		t.Errorf("%d pixels of fine detail taken for impulses", lost)
@@ -364,18 +344,12 @@ func TestFineDetailIsNoImpulse(t *testing.T) {
 func TestWhiteDetailIsNoSalt(t *testing.T) {
 	const w, h, sigma = 256, 192, 25.0
 	rng := rand.New(rand.NewPCG(9, 9))
-	p := &frame.Plane{W: w, H: h, Stride: w, Pix: make([]float32, w*h)}
-	detail := make([]bool, w*h)
-	for y := range h {
-		for x := range w {
-			c := 110.0
-			if x == 40 && y >= 20 && y < 80 || x >= 80 && x < 83 && y >= 50 && y < 53 {
-				c = 255
-			}
-			detail[y*w+x] = c == 255
-			p.Pix[y*w+x] = float32(math.Round(min(255, max(0, c+sigma*rng.NormFloat64()))) / 255)
+	p, detail := detailPicture(w, h, sigma, 110, rng, func(x, y int) float64 {
+		if x == 40 && y >= 20 && y < 80 || x >= 80 && x < 83 && y >= 50 && y < 53 {
+			return 255
 		}
-	}
+		return 110
+	})
 	imp := make([]bool, w*h)
 	for i := range 48 { // 0.1 %, on a grid away from the detail
 		k := (8+i/8*30)*w + 10 + i%8*30
@@ -390,8 +364,31 @@ func TestWhiteDetailIsNoSalt(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Detect(p)
-	var lost, details, hits, imps int
-	for k, m := range c.Mask() {
+	lost, details, hits, imps := flagCounts(c.Mask(), detail, imp)
+	t.Logf("detail pixels flagged %d of %d; impulses found %d of %d", lost, details, hits, imps)
+	if lost*20 > details || hits < imps {
+		t.Errorf("%d of %d white detail pixels taken for salt; %d of %d impulses found", lost, details, hits, imps)
+	}
+}
+
+// detailPicture returns a w×h plane of clean(x, y) plus Gaussian noise of sigma, rounded and
+// clipped to 8-bit codes, and which pixels are detail (clean value other than background).
+func detailPicture(w, h int, sigma, background float64, rng *rand.Rand, clean func(x, y int) float64) (*frame.Plane, []bool) {
+	p := &frame.Plane{W: w, H: h, Stride: w, Pix: make([]float32, w*h)}
+	detail := make([]bool, w*h)
+	for y := range h {
+		for x := range w {
+			c := clean(x, y)
+			detail[y*w+x] = c != background
+			p.Pix[y*w+x] = float32(math.Round(min(255, max(0, c+sigma*rng.NormFloat64()))) / 255)
+		}
+	}
+	return p, detail
+}
+
+// flagCounts counts the detail pixels and the impulses, and how many of each mask flags.
+func flagCounts(mask, detail, imp []bool) (lost, details, hits, imps int) {
+	for k, m := range mask {
 		if detail[k] {
 			details++
 			if m {
@@ -405,8 +402,5 @@ func TestWhiteDetailIsNoSalt(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("detail pixels flagged %d of %d; impulses found %d of %d", lost, details, hits, imps)
-	if lost*20 > details || hits < imps {
-		t.Errorf("%d of %d white detail pixels taken for salt; %d of %d impulses found", lost, details, hits, imps)
-	}
+	return
 }
