@@ -25,7 +25,7 @@ var Preference = []string{"full", Light}
 const Light = "light"
 
 // LightDefault returns the light model when it is built in, else Default: the default of
-// live pipelines (the full model is about ten times slower) and of the CNN alone (modes cnn
+// live pipelines (the full model is about 37 times slower) and of the CNN alone (modes cnn
 // and impulse+cnn, where the light model measures better; see modes.cnnModel).
 func LightDefault() string {
 	for _, n := range Names() {

@@ -10,13 +10,18 @@ import (
 // smoothing names the stages whose input a guided CNN sees beside their output.
 var smoothing = map[string]bool{"nlm": true, "stnlm": true}
 
+// endsSmoothing tells whether the last of stages is a smoothing stage.
+func endsSmoothing(stages []pipeline.Stage) bool {
+	return len(stages) > 0 && smoothing[stages[len(stages)-1].Name]
+}
+
 // WithGuide makes the last of stages keep a copy of each frame as it enters it
 // (frame.Frame.Guide) when that stage is a smoothing stage (nlm, stnlm): a CNN with guide
 // channels then sees the picture before and after smoothing. Other stage lists come back
 // as they are: the CNN's own input is the guide then. train/prepare calls it too, so
 // training inputs are what inference sees.
 func WithGuide(stages []pipeline.Stage) []pipeline.Stage {
-	if len(stages) == 0 || !smoothing[stages[len(stages)-1].Name] {
+	if !endsSmoothing(stages) {
 		return stages
 	}
 	out := append([]pipeline.Stage(nil), stages...)

@@ -89,11 +89,7 @@ func cnnModel(cfg *configs.Config, before []pipeline.Stage) string {
 	if cfg.CNN.Model != "" {
 		return cfg.CNN.Model
 	}
-	smoothed := false
-	for _, s := range before {
-		smoothed = smoothed || smoothing[s.Name]
-	}
-	if cfg.Pipeline.Live || !smoothed {
+	if cfg.Pipeline.Live || !endsSmoothing(before) {
 		return models.LightDefault()
 	}
 	return ""
