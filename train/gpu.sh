@@ -11,7 +11,7 @@
 # chains) for MINUTES (default 8) with a learning-rate schedule fitted to the budget; extra
 # ARGS go to `train.py train`. Export, the ONNX Runtime check and the Set12 evaluation run
 # back here with `finish` (train/README.md). The 17 × 64 checkpoint (with Adam's state) is
-# about 7 MB: it comes back through $OUT.
+# about 7 MB: it comes back through $OUT; the one committed is slimmed (2.3 MB, no Adam state).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmd=${1:-}
@@ -56,7 +56,7 @@ finish)
 	/usr/bin/python3 train/train.py card --ckpt "$ckpt" --name "$name" --onnx "models/builtin/$name.onnx" \
 		--eval-json "out/$name-set12.json"
 	mkdir -p train/checkpoints
-	cp "$ckpt" "train/checkpoints/$name.pt"
+	/usr/bin/python3 train/train.py slim --ckpt "$ckpt" --out "train/checkpoints/$name.pt"
 	echo "gpu.sh: models/builtin/$name.onnx, its card and train/checkpoints/$name.pt are ready to commit"
 	;;
 *)

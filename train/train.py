@@ -396,7 +396,10 @@ def cmd_train(a):
     step, patches, wall, history = 0, 0, 0.0, []
     if state is not None:
         model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
+        if state.get("opt") is not None:
+            opt.load_state_dict(state["opt"])
+        else:  # a slimmed checkpoint (train.py slim)
+            print("train: the checkpoint has no optimiser state: Adam's moments start afresh", file=sys.stderr)
         step, patches, wall, history = state["step"], state["patches"], state["wall"], state["history"]
 
     prep = a.prepare or build_prepare(os.path.join(a.out, "prepare"))
@@ -813,6 +816,16 @@ def cmd_card(a):
 # init: an untrained checkpoint (tests, speed of candidate sizes through ONNX Runtime)
 
 
+def cmd_slim(a):
+    """Writes the checkpoint without the optimiser's state (Adam's two moments: twice the
+    weights' size), for committing; resuming it restarts the moments."""
+    state = load_state(a.ckpt)
+    state["opt"] = None
+    save_atomic(state, a.out)
+    print("slim: %s (%d bytes) -> %s (%d bytes)" % (a.ckpt, os.path.getsize(a.ckpt), a.out, os.path.getsize(a.out)),
+          file=sys.stderr)
+
+
 def cmd_init(a):
     torch.manual_seed(a.seed)
     ns = argparse.Namespace(depth=a.depth, features=a.features, color=a.color, no_bn=False,
@@ -939,6 +952,10 @@ def main():
     c.add_argument("--card", default="")
     c.add_argument("--eval-json", default="", help="a `denoise eval --json` report to fill the Set12 table")
 
+    sl = sub.add_parser("slim", help="drop the optimiser state from a checkpoint (to commit it; resuming restarts Adam)")
+    sl.add_argument("--ckpt", required=True)
+    sl.add_argument("--out", required=True)
+
     i = sub.add_parser("init", help="write an untrained checkpoint (random weights) for tests and benchmarks")
     i.add_argument("--out", required=True, help="checkpoint file")
     i.add_argument("--depth", type=int, default=17)
@@ -962,7 +979,8 @@ def main():
     s.add_argument("--threads", type=int, default=0)
 
     a = p.parse_args()
-    {"train": cmd_train, "export": cmd_export, "card": cmd_card, "init": cmd_init, "speed": cmd_speed}[a.cmd](a)
+    {"train": cmd_train, "export": cmd_export, "card": cmd_card, "slim": cmd_slim, "init": cmd_init,
+     "speed": cmd_speed}[a.cmd](a)
 
 
 if __name__ == "__main__":
