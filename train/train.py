@@ -376,6 +376,8 @@ def cmd_train(a):
         for k in RESUME_OVERRIDES:
             if getattr(a, k) is not None:
                 saved[k] = getattr(a, k)
+        if a.steps is not None and a.minutes is None:
+            saved["minutes"] = None  # a step count given now replaces the run's wall-time budget
         saved["resume"], saved["out"] = True, a.out
         a = argparse.Namespace(**saved)
         print("train: resuming %s at step %d" % (ckpt_path, state["step"]), file=sys.stderr)
