@@ -37,9 +37,10 @@ run)
 	workers=$(( $(nproc) > 2 ? $(nproc) - 2 : 1 ))
 	PYTHONUNBUFFERED=1 $py train/train.py train --out "$out" --force --prepare .gpu/prepare --data .gpu/train400 \
 		--workers "$workers" --depth 17 --features 64 --guide \
-		--chains none:0.05,impulse:0.05,nlm:0.4,impulse+stnlm:0.25,impulse+stnlm/5:0.25 \
+		--chains none:0.05,impulse:0.05,nlm:0.3,impulse+stnlm:0.4,impulse+stnlm/5:0.2 \
 		--impulse-chains impulse,impulse+stnlm,impulse+stnlm/5 \
-		--per-image 24 --batch 128 --minutes "$minutes" --save-every 200 --val-interval 500 "$@" 2>&1 | tee "$out/train.log"
+		--per-image 32 --batch 128 --reuse 4 --minutes "$minutes" --save-every 2000 --val-interval 2000 \
+		--log-every 200 "$@" 2>&1 | tee "$out/train.log"
 	;;
 finish)
 	# here, with the fetched run folder: export, check, score on Set12, write the card

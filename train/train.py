@@ -272,6 +272,10 @@ class PatchStream:
             a = np.frombuffer(buf, dtype="<f4").reshape(self.batch, self.rec)
             self.q.put(a)
 
+    def ready(self):
+        """Whether a batch is waiting (next() would not block)."""
+        return not self.q.empty()
+
     def next(self):
         a = self.q.get()
         if a is None:
@@ -326,6 +330,23 @@ def pick_device(name):
     if name.startswith("cuda") and not torch.cuda.is_available():
         sys.exit("train: --device %s but torch sees no CUDA GPU (Debian's python3-torch is CPU-only)" % name)
     return torch.device(name)
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def dihedral(x, y, k):
+    """The k-th (1-7) of the square's 7 non-identity turns and flips, applied alike to a batch
+    of inputs and targets (N, C, H, W with H = W): a new view of the same training pairs."""
+    k %= 8
+    if k >= 4:
+        x, y = x.flip(3), y.flip(3)
+    r = k % 4
+    if r:
+        x, y = torch.rot90(x, r, (2, 3)), torch.rot90(y, r, (2, 3))
+    return x, y
 
 
 def lr_at(a, step):
@@ -394,6 +415,8 @@ def cmd_train(a):
     image_ch = 3 if a.color else 1
     in_ch = in_channels(a)
     model = DnCNN(a.depth, a.features, in_ch, image_ch, bn=not a.no_bn).to(device)
+    if device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     step, patches, wall, history = 0, 0, 0.0, []
     if state is not None:
@@ -440,7 +463,9 @@ def cmd_train(a):
     loss_fn = nn.MSELoss()
 
     def checkpoint(final=False):
-        save_atomic({"version": 1, "args": vars(a), "model": model.state_dict(), "opt": opt.state_dict(),
+        # weights saved in the plain (N, C, H, W) layout whatever the training layout was
+        weights = {k: v.contiguous() for k, v in model.state_dict().items()}
+        save_atomic({"version": 1, "args": vars(a), "model": weights, "opt": opt.state_dict(),
                      "step": step, "patches": patches, "wall": wall, "history": history, "hardware": hw,
                      "final": final, "saved": now()}, ckpt_path)
 
@@ -460,7 +485,8 @@ def cmd_train(a):
     # --minutes: train for a wall-time budget. Steps 10-40 of this run measure the speed;
     # the run's length in steps (and so its cosine schedule) is then fixed to end in time.
     budget = (a.minutes or 0) * 60.0
-    t_start, step0, t_probe = time.time(), step, None
+    t_start, step0, t_probe, s_probe, replanned = time.time(), step, None, step, False
+    p0, p1 = (20, 220) if device.type == "cuda" else (10, 40)
     if budget > 0:
         a.steps = step + 10 ** 9
         print("train: wall-time budget %s" % fmt_dur(budget), file=sys.stderr)
@@ -468,22 +494,43 @@ def cmd_train(a):
     model.train()
     t_last, p_last, loss_acc, n_acc = time.time(), patches, 0.0, 0
     t_seg = time.time()
+    xb = yb = None
+    uses = reused = 0
     try:
         while step < a.steps and not stop["now"]:
             if budget > 0:
                 el = time.time() - t_start
-                if step - step0 == 10:
-                    t_probe = time.time()
-                elif step - step0 == 40 and t_probe is not None:
-                    rate = 30 / max(time.time() - t_probe, 1e-9)
-                    a.steps = step + max(1, int((budget - el) * rate * 0.97))
+                if step - step0 == p0:
+                    sync(device)
+                    t_probe, s_probe = time.time(), step
+                elif t_probe is not None and (step - step0 == p1 or (not replanned and el > budget / 4)):
+                    # planned from the speed of steps p0-p1, then once more a quarter in
+                    # (the first steps may run on batches buffered before the start)
+                    sync(device)
+                    replanned = step - step0 != p1
+                    rate = (step - s_probe) / max(time.time() - t_probe, 1e-9)
+                    a.steps = step + max(1, int((budget - (time.time() - t_start)) * rate * 0.97))
                     print("train: %.1f steps/s: planning %d steps in all" % (rate, a.steps), file=sys.stderr)
                 if el > budget:
                     print("train: wall-time budget spent at step %d" % step, file=sys.stderr)
                     break
-            x, y, _ = stream.next()
-            x = torch.from_numpy(x.copy()).to(device, non_blocking=True)
-            y = torch.from_numpy(y.copy()).to(device, non_blocking=True)
+            if xb is not None and uses < a.reuse and not stream.ready():
+                # the patch stream is behind the GPU: train on the last batch again, turned
+                # or flipped (a new view of the same pairs) rather than wait
+                x, y = dihedral(xb, yb, uses)
+                if device.type == "cuda":
+                    x = x.contiguous(memory_format=torch.channels_last)
+                    y = y.contiguous(memory_format=torch.channels_last)
+                uses += 1
+                reused += 1
+            else:
+                xn, yn, _ = stream.next()
+                xb = torch.from_numpy(xn.copy()).to(device, non_blocking=True)
+                yb = torch.from_numpy(yn.copy()).to(device, non_blocking=True)
+                if device.type == "cuda":
+                    xb = xb.contiguous(memory_format=torch.channels_last)
+                    yb = yb.contiguous(memory_format=torch.channels_last)
+                x, y, uses = xb, yb, 1
             for g in opt.param_groups:
                 g["lr"] = lr_at(a, step)
             noise = x[:, :image_ch] - y
@@ -493,7 +540,7 @@ def cmd_train(a):
             opt.step()
             step += 1
             patches += len(x)
-            loss_acc += float(loss)
+            loss_acc += loss.detach()  # read at log time: no GPU sync per step
             n_acc += 1
             if step % a.log_every == 0 or step == a.steps:
                 t = time.time()
@@ -501,8 +548,10 @@ def cmd_train(a):
                 t_seg = t
                 rate = (patches - p_last) / max(t - t_last, 1e-9)
                 eta = (a.steps - step) * a.batch / max(rate, 1e-9)
-                rec = {"step": step, "patches": patches, "loss": loss_acc / n_acc, "lr": lr_at(a, step),
+                rec = {"step": step, "patches": patches, "loss": float(loss_acc) / n_acc, "lr": lr_at(a, step),
                        "patches_per_s": round(rate, 1), "wall_s": round(wall, 1)}
+                if reused:
+                    rec["reused_steps"] = reused
                 if val is not None and (step % a.val_interval == 0 or step == a.steps):
                     rec["val"] = evaluate(model, val, device)
                     t_seg = time.time()
@@ -524,8 +573,8 @@ def cmd_train(a):
     if val is not None and (not history or "val" not in history[-1]):
         history.append({"step": step, "patches": patches, "wall_s": round(wall, 1), "val": evaluate(model, val, device)})
     checkpoint(final=step >= a.steps)
-    print("train: %d steps, %d patches (%.2f epochs of %d), %s; checkpoint %s" % (
-        step, patches, patches / a.epoch_size, a.epoch_size, fmt_dur(wall), ckpt_path), file=sys.stderr)
+    print("train: %d steps, %d patches (%.2f epochs of %d; %d steps re-used a batch), %s; checkpoint %s" % (
+        step, patches, patches / a.epoch_size, a.epoch_size, reused, fmt_dur(wall), ckpt_path), file=sys.stderr)
 
 
 def fill_defaults(a):
@@ -922,6 +971,8 @@ def main():
                    help="train for this wall time: the step count is set from the speed of the first steps")
     t.add_argument("--init-from", default=None,
                    help="start from a smaller trained checkpoint embedded in the new network (Net2Net)")
+    t.add_argument("--reuse", type=int, default=1,
+                   help="train on a batch up to N times (turned or flipped) while the patch stream is behind")
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--lr-min", type=float, default=1e-5)
     t.add_argument("--seed", type=int, default=1)
