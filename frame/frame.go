@@ -48,6 +48,9 @@ type Frame struct {
 	// The frame owns one reference to it: SetGuide replaces it, and the frame's last
 	// Release releases it. CopyMeta does not copy it.
 	Guide *Frame
+	// Source, when set, is this picture as it entered the chain of stages before the CNN
+	// (before impulse replacement, say), kept and owned like Guide.
+	Source *Frame
 
 	refs atomic.Int32
 	pool *Pool
@@ -108,6 +111,10 @@ func (fr *Frame) Release() {
 			fr.Guide = nil
 			g.Release()
 		}
+		if g := fr.Source; g != nil {
+			fr.Source = nil
+			g.Release()
+		}
 		if fr.pool != nil {
 			fr.pool.put(fr)
 		}
@@ -129,6 +136,22 @@ func (fr *Frame) SetGuide(g *Frame) {
 func (fr *Frame) TakeGuide() *Frame {
 	g := fr.Guide
 	fr.Guide = nil
+	return g
+}
+
+// SetSource makes g (whose reference the frame takes over; nil clears) the frame's source,
+// releasing the one it had.
+func (fr *Frame) SetSource(g *Frame) {
+	if old := fr.Source; old != nil && old != g {
+		old.Release()
+	}
+	fr.Source = g
+}
+
+// TakeSource removes the frame's source and returns it with its reference (nil when none).
+func (fr *Frame) TakeSource() *Frame {
+	g := fr.Source
+	fr.Source = nil
 	return g
 }
 

@@ -29,3 +29,26 @@ func TestGuideRelease(t *testing.T) {
 		t.Fatal("TakeGuide of a frame without a guide")
 	}
 }
+
+// TestSourceRelease: the source is owned like the guide.
+func TestSourceRelease(t *testing.T) {
+	p := NewPool(4)
+	g := Geometry{Format: Format{Layout: Gray, BitDepth: 8}, W: 4, H: 3}
+	f, s1, s2 := p.Get(g), p.Get(g), p.Get(g)
+	f.SetSource(s1)
+	f.SetSource(s2) // s1 back to the pool
+	if p.Get(g) != s1 {
+		t.Fatal("the replaced source was not released")
+	}
+	f.Release()
+	if f.Source != nil {
+		t.Fatal("the last Release kept the source")
+	}
+	a, b := p.Get(g), p.Get(g)
+	if (a != f && a != s2) || (b != f && b != s2) || a == b {
+		t.Fatal("the frame and its source did not both return to the pool")
+	}
+	if f.TakeSource() != nil {
+		t.Fatal("TakeSource of a frame without a source")
+	}
+}

@@ -25,22 +25,54 @@ func WithGuide(stages []pipeline.Stage) []pipeline.Stage {
 		return stages
 	}
 	out := append([]pipeline.Stage(nil), stages...)
-	last := &out[len(out)-1]
-	if last.Temporal != nil {
-		gt := &guideTemporal{inner: last.Temporal, pool: frame.NewPool(8), pending: map[int64]*frame.Frame{}}
-		gt.attachFn = gt.attach
-		last.Temporal = gt
-	} else if ff := last.Filter; ff != nil {
-		last.Filter = func() (pipeline.Filter, error) {
+	keepInput(&out[len(out)-1], guideCopy, (*frame.Frame).SetGuide)
+	return out
+}
+
+// WithSource makes the first of stages keep a copy of each frame as it enters it
+// (frame.Frame.Source) and every later stage hand that copy on to its output of the same
+// index: a CNN with source channels then sees the picture as the chain got it, before
+// impulse replacement, say. A chain of one smoothing stage comes back as it is (its input
+// is the guide: filter/cnn reads the source from there), and so does an empty one.
+// train/prepare calls it too.
+func WithSource(stages []pipeline.Stage) []pipeline.Stage {
+	if len(stages) == 0 || len(stages) == 1 && endsSmoothing(stages) {
+		return stages
+	}
+	out := append([]pipeline.Stage(nil), stages...)
+	keepInput(&out[0], guideCopy, (*frame.Frame).SetSource)
+	take := func(_ *frame.Pool, in *frame.Frame) *frame.Frame { return in.TakeSource() }
+	for i := 1; i < len(out); i++ {
+		keepInput(&out[i], take, (*frame.Frame).SetSource)
+	}
+	return out
+}
+
+// keepInput wraps stage st so that keep(in) is taken from each input frame before the stage
+// runs and given to the output frame of the same index with attach.
+func keepInput(st *pipeline.Stage, keep keepFunc, attach attachFunc) {
+	if st.Temporal != nil {
+		kt := &keepTemporal{inner: st.Temporal, pool: frame.NewPool(8), pending: map[int64]*frame.Frame{},
+			keep: keep, attach: attach}
+		kt.attachFn = kt.attachPending
+		st.Temporal = kt
+	} else if ff := st.Filter; ff != nil {
+		st.Filter = func() (pipeline.Filter, error) {
 			f, err := ff()
 			if err != nil {
 				return nil, err
 			}
-			return &guideFilter{inner: f, pool: frame.NewPool(8)}, nil
+			return &keepFilter{inner: f, pool: frame.NewPool(8), keep: keep, attach: attach}, nil
 		}
 	}
-	return out
 }
+
+// keepFunc returns what a frame entering a stage leaves for its output (a copy, or a frame
+// it carries; nil: nothing); attachFunc gives it to the output.
+type (
+	keepFunc   func(pool *frame.Pool, in *frame.Frame) *frame.Frame
+	attachFunc func(out, kept *frame.Frame)
+)
 
 // guideCopy returns a copy of in's samples and metadata from pool (it has no guide).
 func guideCopy(pool *frame.Pool, in *frame.Frame) *frame.Frame {
@@ -49,69 +81,80 @@ func guideCopy(pool *frame.Pool, in *frame.Frame) *frame.Frame {
 	return g
 }
 
-type guideFilter struct {
-	inner pipeline.Filter
-	pool  *frame.Pool
+type keepFilter struct {
+	inner  pipeline.Filter
+	pool   *frame.Pool
+	keep   keepFunc
+	attach attachFunc
 }
 
-func (g *guideFilter) Name() string { return g.inner.Name() }
+func (g *keepFilter) Name() string { return g.inner.Name() }
 
-func (g *guideFilter) Process(in *frame.Frame) (*frame.Frame, error) {
-	gd := guideCopy(g.pool, in)
+func (g *keepFilter) Process(in *frame.Frame) (*frame.Frame, error) {
+	kept := g.keep(g.pool, in)
 	out, err := g.inner.Process(in)
 	if err != nil {
-		gd.Release()
+		if kept != nil {
+			kept.Release()
+		}
 		return nil, err
 	}
-	out.SetGuide(gd)
+	if kept != nil {
+		g.attach(out, kept)
+	}
 	return out, nil
 }
 
-func (g *guideFilter) Close() error {
+func (g *keepFilter) Close() error {
 	if c, ok := g.inner.(io.Closer); ok {
 		return c.Close()
 	}
 	return nil
 }
 
-// guideTemporal keeps the copies of the frames its window holds, by index, and hands each
-// to the output frame of the same index.
-type guideTemporal struct {
+// keepTemporal keeps what it took from the frames its window holds, by index, and hands
+// each to the output frame of the same index.
+type keepTemporal struct {
 	inner    pipeline.Temporal
 	pool     *frame.Pool
 	pending  map[int64]*frame.Frame
+	keep     keepFunc
+	attach   attachFunc
 	emit     func(*frame.Frame) error // the caller's emit of the Push or Flush under way
-	attachFn func(*frame.Frame) error // attach, as a func value made once
+	attachFn func(*frame.Frame) error // attachPending, as a func value made once
 }
 
-func (g *guideTemporal) Name() string   { return g.inner.Name() }
-func (g *guideTemporal) Lookahead() int { return g.inner.Lookahead() }
+func (g *keepTemporal) Name() string   { return g.inner.Name() }
+func (g *keepTemporal) Lookahead() int { return g.inner.Lookahead() }
 
-func (g *guideTemporal) attach(f *frame.Frame) error {
-	if gd, ok := g.pending[f.Index]; ok {
+func (g *keepTemporal) attachPending(f *frame.Frame) error {
+	if kept, ok := g.pending[f.Index]; ok {
 		delete(g.pending, f.Index)
-		f.SetGuide(gd)
+		g.attach(f, kept)
 	}
 	return g.emit(f)
 }
 
-func (g *guideTemporal) use(emit func(*frame.Frame) error) func(*frame.Frame) error {
+func (g *keepTemporal) use(emit func(*frame.Frame) error) func(*frame.Frame) error {
 	g.emit = emit
 	return g.attachFn
 }
 
-func (g *guideTemporal) Push(in *frame.Frame, emit func(*frame.Frame) error) error {
-	if old, ok := g.pending[in.Index]; ok { // a repeated index: keep the newest copy
+func (g *keepTemporal) Push(in *frame.Frame, emit func(*frame.Frame) error) error {
+	if old, ok := g.pending[in.Index]; ok { // a repeated index: keep the newest
 		old.Release()
+		delete(g.pending, in.Index)
 	}
-	g.pending[in.Index] = guideCopy(g.pool, in)
+	if kept := g.keep(g.pool, in); kept != nil {
+		g.pending[in.Index] = kept
+	}
 	return g.inner.Push(in, g.use(emit))
 }
 
-func (g *guideTemporal) Flush(emit func(*frame.Frame) error) error {
+func (g *keepTemporal) Flush(emit func(*frame.Frame) error) error {
 	err := g.inner.Flush(g.use(emit))
-	for i, gd := range g.pending { // the stage holds no frames now: nothing will claim these
-		gd.Release()
+	for i, kept := range g.pending { // the stage holds no frames now: nothing will claim these
+		kept.Release()
 		delete(g.pending, i)
 	}
 	return err

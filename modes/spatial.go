@@ -65,7 +65,8 @@ func impulseNLMStage(cfg *configs.Config, h Hooks) pipeline.Stage {
 }
 
 // withCNN appends the CNN refinement stage to before; for a model with guide channels the
-// smoothing stage of before keeps its input for it (WithGuide).
+// smoothing stage of before keeps its input for it (WithGuide), for one with source channels
+// the first stage does (WithSource).
 func withCNN(cfg *configs.Config, before []pipeline.Stage) ([]pipeline.Stage, error) {
 	m, err := cnn.Load(cnn.Options{
 		Model: cnnModel(cfg, before), Library: cfg.CNN.Library, Threads: cfg.CNN.Threads,
@@ -76,6 +77,9 @@ func withCNN(cfg *configs.Config, before []pipeline.Stage) ([]pipeline.Stage, er
 	}
 	if m.Guide {
 		before = WithGuide(before)
+	}
+	if m.Source {
+		before = WithSource(before)
 	}
 	return append(before, pipeline.Stage{Name: "cnn", Filter: m.FilterFactory(), Workers: cfg.Pipeline.Workers}), nil
 }

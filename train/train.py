@@ -94,19 +94,21 @@ def widen_deepen(big, small, x):
     bs = [m for m in small.body if isinstance(m, nn.BatchNorm2d)]
     bb = [m for m in big.body if isinstance(m, nn.BatchNorm2d)]
     fs = small.features
-    if (big.in_ch, big.out_ch) != (small.in_ch, small.out_ch) or big.depth < small.depth or big.features < fs \
+    if big.in_ch < small.in_ch or big.out_ch != small.out_ch or big.depth < small.depth or big.features < fs \
             or len(bs) != small.depth - 2 or len(bb) != big.depth - 2:
         raise ValueError("cannot embed %dx%d (%d->%d) into %dx%d (%d->%d)" % (
             small.depth, fs, small.in_ch, small.out_ch, big.depth, big.features, big.in_ch, big.out_ch))
     small.eval()
     with torch.no_grad():
-        feats = small.body[:-1](x)  # small's last hidden features (after ReLU)
+        xs = x[:, :small.in_ch]  # small's channels come first
+        feats = small.body[:-1](xs)  # small's last hidden features (after ReLU)
         mean = feats.mean(dim=(0, 2, 3))
         var = feats.var(dim=(0, 2, 3), unbiased=False)
         for i, c in enumerate(cb):
             last = i == len(cb) - 1
-            if i == 0:
-                c.weight[:fs] = cs[0].weight
+            if i == 0:  # input channels small lacks (appended after its own) start unread
+                c.weight[:fs] = 0
+                c.weight[:fs, :small.in_ch] = cs[0].weight
                 c.bias[:fs] = cs[0].bias
                 continue
             if last:
@@ -129,7 +131,7 @@ def widen_deepen(big, small, x):
                 bn.weight[:fs] = torch.sqrt(var + bn.eps)
                 bn.bias[:fs] = mean
         big.eval()
-        diff = float((big(x) - small(x)).abs().max())
+        diff = float((big(x) - small(xs)).abs().max())
     big.train()
     return diff
 
@@ -186,14 +188,16 @@ def load_state(path):
 
 
 def in_channels(t):
-    """Input channels of a run's network: image, guide (when asked), noise-level map."""
+    """Input channels of a run's network: image, guide and source (when asked), noise-level map."""
     image_ch = 3 if t.color else 1
-    return image_ch * (2 if getattr(t, "guide", False) else 1) + (1 if t.sigma_map != "none" else 0)
+    sets = 1 + bool(getattr(t, "guide", False)) + bool(getattr(t, "source", False))
+    return image_ch * sets + (1 if t.sigma_map != "none" else 0)
 
 
 def extra_meta(t):
     """The denoise.extra metadata value filter/cnn reads."""
-    parts = (["guide"] if getattr(t, "guide", False) else []) + (["sigma"] if t.sigma_map != "none" else [])
+    parts = (["guide"] if getattr(t, "guide", False) else []) + (["source"] if getattr(t, "source", False) else []) \
+        + (["sigma"] if t.sigma_map != "none" else [])
     return "+".join(parts) or "none"
 
 
@@ -217,6 +221,8 @@ def prepare_args(a, split, seed, count, patch, workers):
         args.append("-color")
     if getattr(a, "guide", False):
         args.append("-guide")
+    if getattr(a, "source", False):
+        args.append("-source")
     if getattr(a, "impulse_chains", ""):
         args += ["-impulse-chains", a.impulse_chains]
     return args
@@ -788,9 +794,11 @@ def write_card(path, name, onnx_path, t, state, folded_params, checks=None, eval
         "depth": str(t.depth),
         "features": str(t.features),
         "bn": "yes (folded into the convolutions at export)" if not t.no_bn else "no",
-        "inputs": "%d (%s%s%s)" % (in_ch, "R, G, B" if t.color else "gray / luma / one colour plane",
-                                    ", then the same before the smoothing stage (guide)" if getattr(t, "guide", False) else "",
-                                    ", noise-level map sigma/255" if t.sigma_map != "none" else ""),
+        "inputs": "%d (%s%s%s%s)" % (in_ch, "R, G, B" if t.color else "gray / luma / one colour plane",
+                                      ", then the same before the smoothing stage (guide)" if getattr(t, "guide", False) else "",
+                                      ", then the same as it entered the chain, before impulse replacement (source)"
+                                      if getattr(t, "source", False) else "",
+                                      ", noise-level map sigma/255" if t.sigma_map != "none" else ""),
         "outputs": "%d: the predicted noise (image = input - output)" % image_ch,
         "radius": str(t.depth),
         "params": "{:,}".format(folded_params),
@@ -824,7 +832,7 @@ def write_card(path, name, onnx_path, t, state, folded_params, checks=None, eval
                                                  for k, v in sorted(vars(t).items())
                                                  if k in ("depth", "features", "sigma", "sp", "rv", "impulse_prob", "chains",
                                                           "sigma_map", "patch", "batch", "steps", "lr", "data", "color",
-                                                          "guide", "impulse_chains", "init_from")
+                                                          "guide", "source", "impulse_chains", "init_from")
                                                  and v is not False and v is not None),
     }
     out = tpl
@@ -956,6 +964,8 @@ def main():
                    help="what runs before the CNN (denoise modes, with weights): none, impulse, nlm, impulse+nlm")
     t.add_argument("--guide", action="store_true",
                    help="guide channels: the picture as it entered the chain's smoothing stage (nlm, stnlm)")
+    t.add_argument("--source", action="store_true",
+                   help="source channels (with --guide): the picture as it entered the chain, before impulse replacement")
     t.add_argument("--impulse-chains", default="", help="chains whose images may get impulses (default: all)")
     t.add_argument("--sigma-map", default="none", choices=["none", "estimate", "true"],
                    help="add a noise-level input channel: estimated as inference does, or the true sigma")

@@ -93,14 +93,15 @@ func (m *Model) FilterFactory() pipeline.FilterFactory {
 // YUV frame (chroma passes through, or as the preceding stage left it) or, with a one-channel
 // model, each of R, G and B; a three-channel model takes R, G, B together. Alpha passes
 // through. A model with guide channels reads them from the frame's Guide (the picture as it
-// entered the smoothing stage; the frame itself when there is none), which the filter then
-// releases. It owns one session: one Filter per worker.
+// entered the smoothing stage; the frame itself when there is none), one with source channels
+// from its Source (GuideFrames); the filter then releases both. It owns one session: one Filter per worker.
 type Filter struct {
 	m   *Model
 	s   *Session
 	est noise.Estimator
 	// the planes of the group being denoised, and of its guide (no allocation per frame)
-	img, guide [3]*frame.Plane
+	img   [3]*frame.Plane
+	guide []*frame.Plane
 }
 
 // NewFilter returns a filter with its own session.
@@ -121,29 +122,49 @@ func (f *Filter) Close() error { return f.s.Close() }
 // Process denoises in in place and returns it.
 func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
 	n, size, err := f.m.groupShape(in.Format.Layout)
-	guide := in.Guide
-	if !f.m.Guide {
-		guide = nil
-	}
-	if err == nil && guide != nil && guide.Geometry() != in.Geometry() {
-		err = fmt.Errorf("guide frame %dx%d %s differs from the frame", guide.W, guide.H, guide.Format)
+	guide, source := GuideFrames(in)
+	for _, k := range []*frame.Frame{guide, source} {
+		if err == nil && k.Geometry() != in.Geometry() {
+			err = fmt.Errorf("guide frame %dx%d %s differs from the frame", k.W, k.H, k.Format)
+		}
 	}
 	for i := 0; err == nil && i < n; i++ {
 		g := planeRange(f.img[:0], in, i*size, size)
-		var gd []*frame.Plane
-		if guide != nil {
-			gd = planeRange(f.guide[:0], guide, i*size, size)
+		gd := f.guide[:0]
+		if f.m.Guide {
+			gd = planeRange(gd, guide, i*size, size)
 		}
+		if f.m.Source {
+			gd = planeRange(gd, source, i*size, size)
+		}
+		f.guide = gd
 		err = f.s.Denoise(g, gd, f.sigma(g))
 	}
 	if g := in.TakeGuide(); g != nil {
 		g.Release() // later stages see the result only
+	}
+	if g := in.TakeSource(); g != nil {
+		g.Release()
 	}
 	if err != nil {
 		in.Release()
 		return nil, fmt.Errorf("cnn: frame %d (%dx%d %s): %w", in.Index, in.W, in.H, in.Format, trimPrefix(err))
 	}
 	return in, nil
+}
+
+// GuideFrames returns the pictures a model's guide and source channels show for in: its Guide
+// (the input of the smoothing stage; in itself when no stage kept one) and its Source (the
+// chain's input; the guide when no stage kept one). train/prepare uses it too.
+func GuideFrames(in *frame.Frame) (guide, source *frame.Frame) {
+	guide, source = in, in
+	if in.Guide != nil {
+		guide, source = in.Guide, in.Guide
+	}
+	if in.Source != nil {
+		source = in.Source
+	}
+	return guide, source
 }
 
 // trimPrefix drops a leading "cnn: " so wrapped errors say it once.

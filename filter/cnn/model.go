@@ -41,6 +41,10 @@ type Spec struct {
 	// input itself when no stage set one). The output is still relative to the image
 	// channels.
 	Guide bool
+	// Source is true when as many source channels follow (after the guide's, which a model
+	// with source channels also has): the picture as it entered the chain of stages before
+	// the CNN (frame.Frame.Source; else the guide), e.g. before impulse replacement.
+	Source bool
 	// SigmaMap is true when a last input channel carries the noise level σ/255.
 	SigmaMap bool
 	// Residual is true when the output is the noise, so the image is input − output.
@@ -159,9 +163,13 @@ func inspect(data []byte, name string) (*Spec, error) {
 		s.Guide = true
 	case "guide+sigma":
 		s.Guide, s.SigmaMap = true, true
+	case "guide+source":
+		s.Guide, s.Source = true, true
+	case "guide+source+sigma":
+		s.Guide, s.Source, s.SigmaMap = true, true, true
 	case "none":
 	default:
-		return nil, modelError(name, "metadata %s=%q; want none, sigma, guide or guide+sigma", MetaExtra, v)
+		return nil, modelError(name, "metadata %s=%q; want none, sigma, guide, guide+sigma, guide+source or guide+source+sigma", MetaExtra, v)
 	}
 	s.ImageChannels = s.OutChannels
 	switch v := s.Meta[MetaChannels]; v {
@@ -177,10 +185,7 @@ func inspect(data []byte, name string) (*Spec, error) {
 	default:
 		return nil, modelError(name, "metadata %s=%q; want gray or rgb", MetaChannels, v)
 	}
-	want := s.ImageChannels
-	if s.Guide {
-		want += s.ImageChannels
-	}
+	want := s.ImageChannels * (1 + s.GuideSets())
 	if s.SigmaMap {
 		want++
 	}
@@ -197,6 +202,19 @@ func inspect(data []byte, name string) (*Spec, error) {
 	return s, nil
 }
 
+// GuideSets is how many sets of ImageChannels planes follow the image channels: the guide's,
+// then the source's.
+func (s *Spec) GuideSets() int {
+	n := 0
+	if s.Guide {
+		n++
+	}
+	if s.Source {
+		n++
+	}
+	return n
+}
+
 // Describe is a one-line summary of the spec for logs.
 func (s *Spec) Describe() string {
 	ch := "gray"
@@ -205,6 +223,9 @@ func (s *Spec) Describe() string {
 	}
 	if s.Guide {
 		ch += "+guide"
+	}
+	if s.Source {
+		ch += "+source"
 	}
 	if s.SigmaMap {
 		ch += "+sigma"

@@ -200,8 +200,8 @@ func (s *Session) RunRaw(in []float32, h, w int) ([]float32, error) {
 
 // Denoise replaces the image channels planes (one, or three for an RGB model; all of one
 // size) by the network's estimate of the clean image, clamped to [0,1]. guide holds the
-// guide channels of a model that takes them (as many planes, of the same size; nil: the
-// planes themselves); sigma is the noise level on the 0–255 scale for a model with a
+// guide channels of a model that takes them, then its source channels (as many planes as
+// planes per set, of the same size; nil: the planes themselves in every set); sigma is the noise level on the 0–255 scale for a model with a
 // noise-level map (ignored otherwise).
 func (s *Session) Denoise(planes, guide []*frame.Plane, sigma float64) error {
 	if len(planes) != s.m.ImageChannels {
@@ -213,12 +213,15 @@ func (s *Session) Denoise(planes, guide []*frame.Plane, sigma float64) error {
 			return fmt.Errorf("cnn: planes of different sizes (%dx%d and %dx%d)", w, h, p.W, p.H)
 		}
 	}
-	if !s.m.Guide {
+	sets := s.m.GuideSets()
+	if sets == 0 {
 		guide = nil
 	} else if guide == nil {
-		guide = planes
-	} else if len(guide) != len(planes) {
-		return fmt.Errorf("cnn: %d guide planes for %d image planes", len(guide), len(planes))
+		for range sets {
+			guide = append(guide, planes...)
+		}
+	} else if len(guide) != sets*len(planes) {
+		return fmt.Errorf("cnn: %d guide and source planes for %d image planes; want %d", len(guide), len(planes), sets*len(planes))
 	} else {
 		for _, p := range guide {
 			if p.W != w || p.H != h {
@@ -226,7 +229,8 @@ func (s *Session) Denoise(planes, guide []*frame.Plane, sigma float64) error {
 			}
 		}
 	}
-	// channels filled from the picture per tile: the image planes, then the guide's
+	// channels filled from the picture per tile: the image planes, then the guide's and the
+	// source's
 	chans := planes
 	if guide != nil {
 		chans = append(append(s.chans[:0], planes...), guide...)

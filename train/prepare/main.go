@@ -57,6 +57,7 @@ type Options struct {
 	Chains      []Chain  // stages before the CNN, drawn by weight per image
 	ImpulseIn   []string // chains whose images may get impulses (empty: all)
 	Guide       bool     // guide channels: the picture as it entered the chain's smoothing stage (modes.WithGuide)
+	Source      bool     // source channels: the picture as it entered the chain (modes.WithSource)
 	SigmaMap    string   // none, estimate (as the cnn filter does), true (the AWGN sigma)
 	StageSigma  string   // estimate (stages get sigma 0, as by default), true (the AWGN sigma)
 	Augment     bool     // random flips and rotations of the clean image
@@ -155,6 +156,7 @@ func main() {
 	var impulseIn string
 	flag.StringVar(&impulseIn, "impulse-chains", "", "chains whose images may get impulses, comma-separated (empty: all)")
 	flag.BoolVar(&o.Guide, "guide", false, "add guide channels: the picture as it entered the chain's smoothing stage (nlm, stnlm), else the input")
+	flag.BoolVar(&o.Source, "source", false, "add source channels (after the guide's): the picture as it entered the chain, before impulse replacement")
 	flag.StringVar(&o.SigmaMap, "sigma-map", "none", "noise-level input channel: none, estimate, true")
 	flag.StringVar(&o.StageSigma, "stage-sigma", "estimate", "sigma given to the stages: estimate (0) or true")
 	flag.BoolVar(&o.Augment, "augment", true, "random flips and rotations")
@@ -273,6 +275,12 @@ func newGenerator(o Options) (*generator, error) {
 	if o.Guide {
 		g.inCh += g.imageCh
 	}
+	if o.Source {
+		if !o.Guide {
+			return nil, fmt.Errorf("-source needs -guide (source channels follow the guide's)")
+		}
+		g.inCh += g.imageCh
+	}
 	if o.SigmaMap != "none" {
 		g.inCh++
 	}
@@ -338,6 +346,9 @@ func (g *generator) stages(chain string, sigma float64) ([]step, error) {
 	}
 	if g.o.Guide {
 		st = modes.WithGuide(st)
+	}
+	if g.o.Source {
+		st = modes.WithSource(st)
 	}
 	var steps []step
 	for _, s := range st {
@@ -557,11 +568,17 @@ func (wk *worker) job(j int) ([]float32, error) {
 	for c := range planes {
 		planes[c] = &f.Planes[c]
 	}
-	guide := planes // the CNN's own input when no smoothing stage kept one
-	if gf := f.Guide; o.Guide && gf != nil {
-		guide = make([]*frame.Plane, g.imageCh)
-		for c := range guide {
-			guide[c] = &gf.Planes[c]
+	// what the filter feeds the guide and source channels (cnn.GuideFrames)
+	gf, sf := cnn.GuideFrames(f)
+	var guide []*frame.Plane
+	if o.Guide {
+		for c := range g.imageCh {
+			guide = append(guide, &gf.Planes[c])
+		}
+	}
+	if o.Source {
+		for c := range g.imageCh {
+			guide = append(guide, &sf.Planes[c])
 		}
 	}
 	var sm float32
@@ -581,7 +598,7 @@ func (wk *worker) job(j int) ([]float32, error) {
 				out = append(out, pl.Row(y)[x0:x0+ps]...)
 			}
 		}
-		if o.Guide {
+		if len(guide) > 0 {
 			for _, pl := range guide {
 				for y := y0; y < y0+ps; y++ {
 					out = append(out, pl.Row(y)[x0:x0+ps]...)

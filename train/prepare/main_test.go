@@ -367,3 +367,44 @@ func TestPan(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceChannels: with -source the records carry, after the guide channel, the picture
+// as it entered the chain: the noisy input (impulses and all) when the impulse stage has
+// replaced samples of the image and guide channels.
+func TestSourceChannels(t *testing.T) {
+	dir := testDir(t, 6, false)
+	o := baseOptions(dir)
+	o.ImpulseProb, o.Guide, o.Source = 1, true, true
+	o.Chains = []Chain{{"none", 1}}
+	none, _ := generate(t, o)
+	o.Chains = []Chain{{"impulse", 1}}
+	imp, _ := generate(t, o)
+	if imp.cin != 3 || none.cin != 3 {
+		t.Fatalf("in channels %d, %d; want 3", imp.cin, none.cin)
+	}
+	n := imp.h * imp.w
+	replaced := 0
+	for i := range imp.in {
+		for k := range n {
+			if none.in[i][k] != none.in[i][n+k] || none.in[i][k] != none.in[i][2*n+k] {
+				t.Fatalf("chain none: guide or source differs from the input at record %d", i)
+			}
+			if imp.in[i][2*n+k] != none.in[i][k] {
+				t.Fatalf("chain impulse: source of record %d is not the noisy input", i)
+			}
+			if imp.in[i][n+k] != imp.in[i][k] {
+				t.Fatalf("chain impulse: guide of record %d is not the CNN's input", i)
+			}
+			if imp.in[i][k] != imp.in[i][2*n+k] {
+				replaced++
+			}
+		}
+	}
+	if replaced == 0 {
+		t.Error("chain impulse: no sample replaced, so the source check proves nothing")
+	}
+	o.Guide = false
+	if _, err := newGenerator(o); err == nil || !strings.Contains(err.Error(), "-source needs -guide") {
+		t.Errorf("-source without -guide: %v", err)
+	}
+}
