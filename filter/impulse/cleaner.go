@@ -32,8 +32,9 @@ type Cleaner struct {
 	// pepper, and the rest of Δ after the last refinement pass.
 	FoundSaltPepper, FoundRandomValued int
 	rvPath                             bool
-	none                               []bool  // an empty Δ, for verify
-	drop                               []int32 // decluster's scratch
+	none                               []bool    // an empty Δ, for verify
+	drop                               []int32   // decluster's scratch
+	dev, scaleWin                      []float32 // verify's scratch
 }
 
 // NewCleaner returns a Cleaner with the given options.
@@ -71,6 +72,7 @@ func (c *Cleaner) Detect(p *frame.Plane) float64 {
 		}
 		// Clipped Gaussian noise is no impulse: at least 2σ from the clean neighbours.
 		c.FoundSaltPepper = c.det.saltPepper(p, lo, hi, float32(2*sigma/255), o.MaxRadius)
+		c.FoundSaltPepper = c.weakSaltPepper(p, sigma)
 		c.FoundSaltPepper = c.declusterSaltPepper(p, lo, hi, float32(sigma/255))
 	}
 	if o.Sigma == 0 {

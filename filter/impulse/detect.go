@@ -14,6 +14,7 @@ type detector struct {
 	mask   []bool      // Δ
 	sp     []bool      // the salt and pepper of Δ
 	rv     []int32     // indices flagged by randomValued
+	spDist []spFlag    // the salt and pepper saltPepper flagged, with their distances
 	medT   float32     // randomValued's last threshold on |y − 3×3 median|
 	med    frame.Plane // m(y)
 	med3   frame.Plane // plain 3×3 median
@@ -37,7 +38,14 @@ func (d *detector) reset(p *frame.Plane, maxRadius int) {
 	clear(d.mask)
 	clear(d.sp)
 	d.rv = d.rv[:0]
+	d.spDist = d.spDist[:0]
 	d.med.CopyFrom(p)
+}
+
+// spFlag is a sample saltPepper flagged and its distance to its non-extreme neighbours.
+type spFlag struct {
+	k    int32
+	dist float32
 }
 
 func resizePlane(p *frame.Plane, w, h int) {
@@ -115,10 +123,11 @@ func (d *detector) saltPepper(p *frame.Plane, lo, hi, minDist float32, maxRadius
 				if v >= hi {
 					near = s[k-1-k/3]
 				}
-				if abs(near-v) > minDist {
+				if dist := abs(near - v); dist > minDist {
 					d.mask[y*w+x] = true
 					d.sp[y*w+x] = true
 					d.med.Pix[y*w+x] = m
+					d.spDist = append(d.spDist, spFlag{int32(y*w + x), dist})
 					count++
 				}
 				break
