@@ -63,6 +63,7 @@ type CNN struct {
 	Threads  int    `mapstructure:"threads"`  // ONNX Runtime threads per worker (0: 1)
 	Provider string `mapstructure:"provider"` // cpu or cuda
 	Tile     int    `mapstructure:"tile"`     // largest tile side (0: 512)
+	Ensemble int    `mapstructure:"ensemble"` // views averaged (geometric self-ensemble): 1, 2, 4 or 8; each costs a run of the network
 }
 
 // Pipeline settings.
@@ -98,7 +99,7 @@ func Defaults() map[string]any {
 		"nlm.patch": 0, "nlm.search": 0, "nlm.h": 0.0,
 		"impulse.kind":    "auto",
 		"temporal.frames": 5, "temporal.align": true, "temporal.causal": false, "temporal.radius": 2,
-		"cnn.model": "", "cnn.library": "", "cnn.threads": 0, "cnn.provider": "cpu", "cnn.tile": 0,
+		"cnn.model": "", "cnn.library": "", "cnn.threads": 0, "cnn.provider": "cpu", "cnn.tile": 0, "cnn.ensemble": 1,
 		"pipeline.workers": 0, "pipeline.queue": 4, "pipeline.live": false, "pipeline.threads": 0,
 		"metrics_addr": "", "progress": "auto", "log_level": "info",
 	}

@@ -891,7 +891,8 @@ def cmd_init(a):
                             sigma_map="estimate" if a.sigma_map else "none", chains="none", data="(untrained)",
                             sigma="0:0", sp="0:0", rv="0:0", impulse_prob=0.0, stage_sigma="estimate",
                             patch=40, per_image=8, batch=0, lr=0.0, lr_min=0.0, steps=0, val_every_image=40,
-                            val_count=0, val_patch=64, epoch_size=DNCNN_EPOCH, seed=a.seed, guide=a.guide)
+                            val_count=0, val_patch=64, epoch_size=DNCNN_EPOCH, seed=a.seed, guide=a.guide,
+                            source=a.source)
     image_ch = 3 if a.color else 1
     model = DnCNN(a.depth, a.features, in_channels(ns), image_ch)
     for m in model.modules():  # non-trivial statistics, so that folding is exercised
@@ -1026,6 +1027,7 @@ def main():
     i.add_argument("--color", action="store_true")
     i.add_argument("--sigma-map", action="store_true")
     i.add_argument("--guide", action="store_true")
+    i.add_argument("--source", action="store_true", help="source channels too (with --guide)")
     i.add_argument("--seed", type=int, default=1)
 
     s = sub.add_parser("speed", help="training patches/s of an architecture on this machine")

@@ -17,15 +17,17 @@ import (
 )
 
 // Test models (models/testdata): smoke is DnCNN 5×16 trained briefly on train400 at σ=25
-// (see its card); tiny_rgb (3→3), tiny_sigma (gray + σ map → 1) and tiny_guide (gray +
-// guide + σ map → 1) are untrained 3×8 nets with random weights and batch-norm statistics,
-// exported by train.py like any other.
+// (see its card); tiny_rgb (3→3), tiny_sigma (gray + σ map → 1), tiny_guide (gray +
+// guide + σ map → 1) and tiny_source (gray + guide + source + σ map → 1) are untrained 3×8
+// nets with random weights and batch-norm statistics, written by `train.py init` and exported
+// by train.py like any other.
 const (
 	smokeModel  = "../../models/testdata/smoke.onnx"
 	smokeGolden = "../../models/testdata/smoke_golden.bin"
 	rgbModel    = "../../models/testdata/tiny_rgb.onnx"
 	sigmaModel  = "../../models/testdata/tiny_sigma.onnx"
 	guideModel  = "../../models/testdata/tiny_guide.onnx"
+	sourceModel = "../../models/testdata/tiny_source.onnx"
 )
 
 // needLibrary skips a test when no ONNX Runtime library can be found (scripts/setup.sh
@@ -110,8 +112,14 @@ func reference(t testing.TB, m *Model, p *frame.Plane, sigma float64) *frame.Pla
 	return referenceGuided(t, m, p, p, sigma)
 }
 
-// referenceGuided is reference with guide as the guide channel of a model that takes one.
+// referenceGuided is reference with guide as the guide channel of a model that takes one
+// (and as its source channel too, for a model that takes one).
 func referenceGuided(t testing.TB, m *Model, p, guide *frame.Plane, sigma float64) *frame.Plane {
+	return referenceSource(t, m, p, guide, guide, sigma)
+}
+
+// referenceSource is reference with the guide and source channels of a model that takes them.
+func referenceSource(t testing.TB, m *Model, p, guide, source *frame.Plane, sigma float64) *frame.Plane {
 	t.Helper()
 	s, err := m.NewSession()
 	if err != nil {
@@ -124,6 +132,9 @@ func referenceGuided(t testing.TB, m *Model, p, guide *frame.Plane, sigma float6
 	chans := []*frame.Plane{p}
 	if m.Guide {
 		chans = append(chans, guide)
+	}
+	if m.Source {
+		chans = append(chans, source)
 	}
 	for c, pl := range chans {
 		for y := range h {
@@ -572,5 +583,61 @@ func TestGuide(t *testing.T) {
 	bad.SetGuide(frame.New(in.Format, in.W+1, in.H))
 	if _, err := f.Process(bad); err == nil || !strings.Contains(err.Error(), "guide frame 98x61") {
 		t.Errorf("guide of another size: %v", err)
+	}
+}
+
+// TestSource: a model with source channels reads the frame's Source after its Guide (the
+// guide when no stage kept a source) and the filter releases both.
+func TestSource(t *testing.T) {
+	m := load(t, Options{Model: sourceModel, Sigma: 20, Tile: 40})
+	if !m.Guide || !m.Source || !m.SigmaMap || m.InChannels != 4 || !strings.Contains(m.Describe(), "+guide+source+sigma") {
+		t.Fatalf("spec %s: guide %v source %v sigma %v in %d", m.Describe(), m.Guide, m.Source, m.SigmaMap, m.InChannels)
+	}
+	in := grayFrame(97, 61, 8, 11)
+	pool := frame.NewPool(2)
+	guide, source := pool.Get(in.Geometry()), pool.Get(in.Geometry())
+	testImage(&guide.Planes[0], 12, 5.0/255)
+	testImage(&source.Planes[0], 13, 40.0/255)
+	f := newFilter(t, m)
+
+	both := frame.New(in.Format, in.W, in.H)
+	both.CopyFrom(in)
+	both.SetGuide(guide)
+	both.SetSource(source)
+	want := referenceSource(t, m, &in.Planes[0], &guide.Planes[0], &source.Planes[0], 20)
+	if _, err := f.Process(both); err != nil {
+		t.Fatal(err)
+	}
+	if d := maxDiff(t, &both.Planes[0], want); d > 1e-4 {
+		t.Errorf("with guide and source: %.2e from the reference", d)
+	}
+	if both.Guide != nil || both.Source != nil {
+		t.Error("the guide or the source is still attached after the cnn stage")
+	}
+	if a, b := pool.Get(in.Geometry()), pool.Get(in.Geometry()); !(a == guide && b == source || a == source && b == guide) {
+		t.Error("the guide and the source were not released to their pool")
+	}
+	if maxDiff(t, &both.Planes[0], referenceGuided(t, m, &in.Planes[0], &guide.Planes[0], 20)) < 1e-3 {
+		t.Error("the source channels made no difference")
+	}
+
+	// no source kept: the guide stands for it
+	onlyGuide := frame.New(in.Format, in.W, in.H)
+	onlyGuide.CopyFrom(in)
+	g := frame.New(in.Format, in.W, in.H)
+	g.CopyFrom(guide)
+	onlyGuide.SetGuide(g)
+	if _, err := f.Process(onlyGuide); err != nil {
+		t.Fatal(err)
+	}
+	if d := maxDiff(t, &onlyGuide.Planes[0], referenceGuided(t, m, &in.Planes[0], &guide.Planes[0], 20)); d > 1e-4 {
+		t.Errorf("without a source (the guide stands for it): %.2e from the reference", d)
+	}
+
+	bad := frame.New(in.Format, in.W, in.H)
+	bad.CopyFrom(in)
+	bad.SetSource(frame.New(in.Format, in.W, in.H+1))
+	if _, err := f.Process(bad); err == nil || !strings.Contains(err.Error(), "97x62") {
+		t.Errorf("source of another size: %v", err)
 	}
 }

@@ -39,6 +39,11 @@ type Options struct {
 	// Sigma is the noise level (0–255 scale) fed to a model with a noise-level map; 0
 	// estimates it on each plane the model sees (filter/noise, Laplacian MAD).
 	Sigma float64
+	// Ensemble is how many views of each picture the network sees, their results turned
+	// back and averaged (geometric self-ensemble): 1 (or 0) the picture alone; 2 adds it
+	// turned half way, 4 mirrored left–right and top–bottom too, 8 every turn and mirror of
+	// the square. Each view costs one run of the network.
+	Ensemble int
 }
 
 // DefaultTile is the largest tile core side when Options.Tile is 0: a 640×480 frame is two
@@ -67,6 +72,11 @@ func (o Options) validate() error {
 	}
 	if o.Overlap < 0 || o.Sigma < 0 || o.Device < 0 {
 		return fmt.Errorf("cnn: negative overlap, sigma or device in the options")
+	}
+	switch o.Ensemble {
+	case 0, 1, 2, 4, 8:
+	default:
+		return fmt.Errorf("cnn: ensemble %d is not one of 1, 2, 4, 8", o.Ensemble)
 	}
 	if o.Tile < 16 {
 		return fmt.Errorf("cnn: tile %d is smaller than 16 pixels", o.Tile)

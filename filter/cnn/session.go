@@ -81,6 +81,7 @@ type Session struct {
 	lay   layout
 	dst   []float32
 	chans []*frame.Plane // the planes that fill the input channels, image then guide
+	views viewScratch    // Options.Ensemble's turned copies and sums
 }
 
 // NewSession makes an ONNX Runtime session for one worker.
@@ -203,14 +204,31 @@ func (s *Session) RunRaw(in []float32, h, w int) ([]float32, error) {
 // guide channels of a model that takes them, then its source channels (as many planes as
 // planes per set, of the same size; nil: the planes themselves in every set); sigma is the noise level on the 0–255 scale for a model with a
 // noise-level map (ignored otherwise).
+//
+// With Options.Ensemble n > 1 the network runs on n turned or mirrored views of the picture
+// and the results, turned back, are averaged (ensemble.go).
 func (s *Session) Denoise(planes, guide []*frame.Plane, sigma float64) error {
+	guide, err := s.checkPlanes(planes, guide)
+	if err != nil {
+		return err
+	}
+	if s.m.opt.Ensemble > 1 {
+		return s.denoiseViews(planes, guide, sigma, s.m.opt.Ensemble)
+	}
+	return s.denoise(planes, guide, sigma)
+}
+
+// checkPlanes checks the planes given to Denoise and returns the guide and source planes
+// the model reads (nil when it takes none; the image planes in every set when none are
+// given).
+func (s *Session) checkPlanes(planes, guide []*frame.Plane) ([]*frame.Plane, error) {
 	if len(planes) != s.m.ImageChannels {
-		return fmt.Errorf("cnn: %d planes given to a model of %d image channels", len(planes), s.m.ImageChannels)
+		return nil, fmt.Errorf("cnn: %d planes given to a model of %d image channels", len(planes), s.m.ImageChannels)
 	}
 	w, h := planes[0].W, planes[0].H
 	for _, p := range planes[1:] {
 		if p.W != w || p.H != h {
-			return fmt.Errorf("cnn: planes of different sizes (%dx%d and %dx%d)", w, h, p.W, p.H)
+			return nil, fmt.Errorf("cnn: planes of different sizes (%dx%d and %dx%d)", w, h, p.W, p.H)
 		}
 	}
 	sets := s.m.GuideSets()
@@ -221,14 +239,20 @@ func (s *Session) Denoise(planes, guide []*frame.Plane, sigma float64) error {
 			guide = append(guide, planes...)
 		}
 	} else if len(guide) != sets*len(planes) {
-		return fmt.Errorf("cnn: %d guide and source planes for %d image planes; want %d", len(guide), len(planes), sets*len(planes))
+		return nil, fmt.Errorf("cnn: %d guide and source planes for %d image planes; want %d", len(guide), len(planes), sets*len(planes))
 	} else {
 		for _, p := range guide {
 			if p.W != w || p.H != h {
-				return fmt.Errorf("cnn: guide plane %dx%d for a %dx%d image", p.W, p.H, w, h)
+				return nil, fmt.Errorf("cnn: guide plane %dx%d for a %dx%d image", p.W, p.H, w, h)
 			}
 		}
 	}
+	return guide, nil
+}
+
+// denoise is Denoise for checked planes, one view.
+func (s *Session) denoise(planes, guide []*frame.Plane, sigma float64) error {
+	w, h := planes[0].W, planes[0].H
 	// channels filled from the picture per tile: the image planes, then the guide's and the
 	// source's
 	chans := planes
