@@ -26,7 +26,7 @@ const Light = "light"
 
 // LightDefault returns the light model when it is built in, else Default: the default of
 // live pipelines (the full model is about 37 times slower) and of the CNN alone (modes cnn
-// and impulse+cnn, where the light model measures better; see modes.cnnModel).
+// and impulse+cnn, where the full model breaks down at high noise; see modes.cnnModel).
 func LightDefault() string {
 	for _, n := range Names() {
 		if n == Light {

@@ -88,8 +88,9 @@ func withCNN(cfg *configs.Config, before []pipeline.Stage) ([]pipeline.Stage, er
 // cnnModel is the model the CNN stage after before loads: the configured one, else the
 // built-in default (full) — but the light model in a live pipeline, which must keep up with
 // its source, and for the CNN alone (no smoothing stage before it: modes cnn, impulse+cnn),
-// where the full model, fine-tuned on what NLM leaves, measured worse (Set12 σ=25: 24.85 dB
-// against 26.20).
+// where the full model, trained mostly on what NLM leaves, breaks down at high noise (Set12
+// cnn σ=50: 19.45 dB against light's 21.21, though 28.25 against 26.20 at σ=25) and takes 20
+// times as long.
 func cnnModel(cfg *configs.Config, before []pipeline.Stage) string {
 	if cfg.CNN.Model != "" {
 		return cfg.CNN.Model

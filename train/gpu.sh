@@ -7,9 +7,10 @@
 #
 # The GPU machine has PyTorch but no Go and no ../shared: `pack` puts the prepare binary
 # (x86-64, built here) and train400 into the git-ignored .gpu/ folder that travels with
-# `carry: [".gpu"]`. `run` trains the full model (17 × 64, guide channels, the light model's
-# chains) for MINUTES (default 8) with a learning-rate schedule fitted to the budget; extra
-# ARGS go to `train.py train`. Export, the ONNX Runtime check and the Set12 evaluation run
+# `carry: [".gpu"]`. `run` trains the full model (17 × 64, guide and source channels, the
+# light model's chains, the single-image `full` chain weighted up) for MINUTES (default 8)
+# with a learning-rate schedule fitted to the budget; extra ARGS go to `train.py train`
+# (e.g. `--init-from .gpu/init.pt --lr 3e-4` to go on from a checkpoint copied there). Export, the ONNX Runtime check and the Set12 evaluation run
 # back here with `finish` (train/README.md). The 17 × 64 checkpoint (with Adam's state) is
 # about 7 MB: it comes back through $OUT; the one committed is slimmed (2.3 MB, no Adam state).
 set -euo pipefail
@@ -36,7 +37,7 @@ run)
 	$py -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")'
 	workers=$(( $(nproc) > 2 ? $(nproc) - 2 : 1 ))
 	PYTHONUNBUFFERED=1 $py train/train.py train --out "$out" --force --prepare .gpu/prepare --data .gpu/train400 \
-		--workers "$workers" --depth 17 --features 64 --guide \
+		--workers "$workers" --depth 17 --features 64 --guide --source \
 		--chains none:0.05,impulse:0.05,nlm:0.3,impulse+stnlm:0.4,impulse+stnlm/5:0.2 \
 		--impulse-chains impulse,impulse+stnlm,impulse+stnlm/5 \
 		--per-image 32 --batch 128 --reuse 4 --minutes "$minutes" --save-every 2000 --val-interval 2000 \

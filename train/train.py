@@ -187,6 +187,21 @@ def load_state(path):
         return torch.load(path, map_location="cpu")
 
 
+def run_summary(state):
+    """What a checkpoint's run was, for the lineage of the runs started from it."""
+    t = argparse.Namespace(**state["args"])
+    return {"arch": arch_name(t), "extra": extra_meta(t), "chains": t.chains, "lr": t.lr,
+            "steps": state["step"], "patches": state["patches"],
+            "epochs": state["patches"] / getattr(t, "epoch_size", DNCNN_EPOCH),
+            "wall": state["wall"], "hardware": state.get("hardware", "-"), "saved": state.get("saved", "-")}
+
+
+def lineage_of(path):
+    """The runs that made the checkpoint at path, oldest first (its own last)."""
+    st = load_state(path)
+    return st.get("lineage", []) + [run_summary(st)]
+
+
 def in_channels(t):
     """Input channels of a run's network: image, guide and source (when asked), noise-level map."""
     image_ch = 3 if t.color else 1
@@ -406,6 +421,12 @@ def cmd_train(a):
         if a.steps is not None and a.minutes is None:
             saved["minutes"] = None  # a step count given now replaces the run's wall-time budget
         saved["resume"], saved["out"] = True, a.out
+        # a run made elsewhere (a GPU machine's .gpu/ copies) goes on with what is here
+        if not all(os.path.isdir(d) for d in saved["data"].split(",")):
+            print("train: the run's images %s are not here: using %s" % (saved["data"], a.data), file=sys.stderr)
+            saved["data"] = a.data
+        if saved.get("prepare") and not os.path.exists(saved["prepare"]):
+            saved["prepare"] = None  # build it
         a = argparse.Namespace(**saved)
         print("train: resuming %s at step %d" % (ckpt_path, state["step"]), file=sys.stderr)
     elif os.path.exists(ckpt_path) and not a.force:
@@ -425,6 +446,9 @@ def cmd_train(a):
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     step, patches, wall, history = 0, 0, 0.0, []
+    init_from = getattr(a, "init_from", None)
+    # the runs this one continues (--init-from), kept in every checkpoint for the model card
+    lineage = state.get("lineage", []) if state is not None else lineage_of(init_from) if init_from else []
     if state is not None:
         model.load_state_dict(state["model"])
         if state.get("opt") is not None:
@@ -434,7 +458,6 @@ def cmd_train(a):
         step, patches, wall, history = state["step"], state["patches"], state["wall"], state["history"]
 
     prep = a.prepare or build_prepare(os.path.join(a.out, "prepare"))
-    init_from = getattr(a, "init_from", None)
     # a resumed run draws new noise: the seed moves on with the step
     stream_seed = a.seed * 1000003 + step
     stream = PatchStream([prep, "-stream"] + prepare_args(a, "train", stream_seed, 0, a.patch, a.workers), a.batch)
@@ -472,7 +495,7 @@ def cmd_train(a):
         # weights saved in the plain (N, C, H, W) layout whatever the training layout was
         weights = {k: v.contiguous() for k, v in model.state_dict().items()}
         save_atomic({"version": 1, "args": vars(a), "model": weights, "opt": opt.state_dict(),
-                     "step": step, "patches": patches, "wall": wall, "history": history, "hardware": hw,
+                     "step": step, "patches": patches, "wall": wall, "history": history, "hardware": hw, "lineage": lineage,
                      "final": final, "saved": now()}, ckpt_path)
 
     stop = {"now": False}
@@ -785,6 +808,8 @@ def write_card(path, name, onnx_path, t, state, folded_params, checks=None, eval
     sha = hashlib.sha256(open(onnx_path, "rb").read()).hexdigest() if os.path.exists(onnx_path) else "-"
     fl = flops_per_pixel(t.depth, t.features, in_ch, image_ch)
     data = ",".join(os.path.relpath(d, REPO) if os.path.isabs(d) else d for d in t.data.split(","))
+    if data.startswith(".gpu/"):
+        data += " (the copy of ../shared/datasets/train400 that `train/gpu.sh pack` carries to a GPU machine)"
     vals = {
         "name": name,
         "onnx": os.path.basename(onnx_path),
@@ -818,8 +843,11 @@ def write_card(path, name, onnx_path, t, state, folded_params, checks=None, eval
         "patches": "{:,}".format(state["patches"]),
         "epochs": "%.2f (epoch = %s patches, as DnCNN's 128 x 1,600)" % (state["patches"] / t.epoch_size, "{:,}".format(t.epoch_size)),
         "wall": fmt_dur(state["wall"]) + " (%.0f s)" % state["wall"] + (
-            "; started from %s (--init-from, Net2Net: the same function at step 0), whose own training is not counted"
+            "; started from %s (--init-from, Net2Net: the same function at step 0), whose training the next row gives"
             % os.path.relpath(os.path.abspath(t.init_from), REPO) if getattr(t, "init_from", None) else ""),
+        "lineage": "; ".join("%s (%s), chains `%s`, lr %g: {:,} steps, {:,} patches (%.2f epochs), %s on %s".format(
+            r["steps"], r["patches"]) % (r["arch"], r["extra"], r["chains"], r["lr"], r["epochs"], fmt_dur(r["wall"]),
+                                          r["hardware"]) for r in state.get("lineage", [])) or "- (trained from scratch)",
         "rate": ("%.0f patches/s (median)" % float(np.median(rates))) if rates else "-",
         "hardware": state.get("hardware", "-"),
         "val": ("%.2f dB (input %.2f dB) on %d held-out %dx%d patches" % (val["psnr"], val["input_psnr"], t.val_count, t.val_patch, t.val_patch)) if val else "-",
