@@ -107,13 +107,10 @@ func (fr *Frame) Retain() *Frame {
 func (fr *Frame) Release() {
 	switch n := fr.refs.Add(-1); {
 	case n == 0:
-		if g := fr.Guide; g != nil {
-			fr.Guide = nil
-			g.Release()
-		}
-		if g := fr.Source; g != nil {
-			fr.Source = nil
-			g.Release()
+		for _, slot := range [...]**Frame{&fr.Guide, &fr.Source} {
+			if g := takeKept(slot); g != nil {
+				g.Release()
+			}
 		}
 		if fr.pool != nil {
 			fr.pool.put(fr)
@@ -125,33 +122,30 @@ func (fr *Frame) Release() {
 
 // SetGuide makes g (whose reference the frame takes over; nil clears) the frame's guide,
 // releasing the one it had.
-func (fr *Frame) SetGuide(g *Frame) {
-	if old := fr.Guide; old != nil && old != g {
-		old.Release()
-	}
-	fr.Guide = g
-}
+func (fr *Frame) SetGuide(g *Frame) { setKept(&fr.Guide, g) }
 
 // TakeGuide removes the frame's guide and returns it with its reference (nil when none).
-func (fr *Frame) TakeGuide() *Frame {
-	g := fr.Guide
-	fr.Guide = nil
-	return g
-}
+func (fr *Frame) TakeGuide() *Frame { return takeKept(&fr.Guide) }
 
 // SetSource makes g (whose reference the frame takes over; nil clears) the frame's source,
 // releasing the one it had.
-func (fr *Frame) SetSource(g *Frame) {
-	if old := fr.Source; old != nil && old != g {
-		old.Release()
-	}
-	fr.Source = g
-}
+func (fr *Frame) SetSource(g *Frame) { setKept(&fr.Source, g) }
 
 // TakeSource removes the frame's source and returns it with its reference (nil when none).
-func (fr *Frame) TakeSource() *Frame {
-	g := fr.Source
-	fr.Source = nil
+func (fr *Frame) TakeSource() *Frame { return takeKept(&fr.Source) }
+
+// setKept puts g into a frame's slot for a kept picture, releasing the one there.
+func setKept(slot **Frame, g *Frame) {
+	if old := *slot; old != nil && old != g {
+		old.Release()
+	}
+	*slot = g
+}
+
+// takeKept empties a frame's slot for a kept picture and returns what it held.
+func takeKept(slot **Frame) *Frame {
+	g := *slot
+	*slot = nil
 	return g
 }
 

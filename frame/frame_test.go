@@ -2,53 +2,41 @@ package frame
 
 import "testing"
 
-// TestGuideRelease: a frame's last Release releases its guide; SetGuide replaces it.
-func TestGuideRelease(t *testing.T) {
-	p := NewPool(4)
-	g := Geometry{Format: Format{Layout: Gray, BitDepth: 8}, W: 4, H: 3}
-	f, g1, g2 := p.Get(g), p.Get(g), p.Get(g)
-	f.SetGuide(g1)
-	f.SetGuide(g2) // g1 back to the pool
-	if p.Get(g) != g1 {
-		t.Fatal("the replaced guide was not released")
-	}
-	f.Retain()
-	f.Release()
-	if f.Guide != g2 {
-		t.Fatal("a Release that was not the last dropped the guide")
-	}
-	f.Release()
-	if f.Guide != nil {
-		t.Fatal("the last Release kept the guide")
-	}
-	a, b := p.Get(g), p.Get(g)
-	if (a != f && a != g2) || (b != f && b != g2) || a == b {
-		t.Fatal("the frame and its guide did not both return to the pool")
-	}
-	if f.TakeGuide() != nil {
-		t.Fatal("TakeGuide of a frame without a guide")
-	}
-}
-
-// TestSourceRelease: the source is owned like the guide.
-func TestSourceRelease(t *testing.T) {
-	p := NewPool(4)
-	g := Geometry{Format: Format{Layout: Gray, BitDepth: 8}, W: 4, H: 3}
-	f, s1, s2 := p.Get(g), p.Get(g), p.Get(g)
-	f.SetSource(s1)
-	f.SetSource(s2) // s1 back to the pool
-	if p.Get(g) != s1 {
-		t.Fatal("the replaced source was not released")
-	}
-	f.Release()
-	if f.Source != nil {
-		t.Fatal("the last Release kept the source")
-	}
-	a, b := p.Get(g), p.Get(g)
-	if (a != f && a != s2) || (b != f && b != s2) || a == b {
-		t.Fatal("the frame and its source did not both return to the pool")
-	}
-	if f.TakeSource() != nil {
-		t.Fatal("TakeSource of a frame without a source")
+// TestKeptRelease: a frame's last Release releases its guide and its source; SetGuide and
+// SetSource replace them, releasing the old one; TakeGuide and TakeSource empty them.
+func TestKeptRelease(t *testing.T) {
+	for _, k := range []struct {
+		name string
+		set  func(f, g *Frame)
+		take func(f *Frame) *Frame
+		get  func(f *Frame) *Frame
+	}{
+		{"guide", (*Frame).SetGuide, (*Frame).TakeGuide, func(f *Frame) *Frame { return f.Guide }},
+		{"source", (*Frame).SetSource, (*Frame).TakeSource, func(f *Frame) *Frame { return f.Source }},
+	} {
+		p := NewPool(4)
+		g := Geometry{Format: Format{Layout: Gray, BitDepth: 8}, W: 4, H: 3}
+		f, g1, g2 := p.Get(g), p.Get(g), p.Get(g)
+		k.set(f, g1)
+		k.set(f, g2) // g1 back to the pool
+		if p.Get(g) != g1 {
+			t.Fatalf("%s: the replaced one was not released", k.name)
+		}
+		f.Retain()
+		f.Release()
+		if k.get(f) != g2 {
+			t.Fatalf("%s: a Release that was not the last dropped it", k.name)
+		}
+		f.Release()
+		if k.get(f) != nil {
+			t.Fatalf("%s: the last Release kept it", k.name)
+		}
+		a, b := p.Get(g), p.Get(g)
+		if (a != f && a != g2) || (b != f && b != g2) || a == b {
+			t.Fatalf("%s: the frame and its %s did not both return to the pool", k.name, k.name)
+		}
+		if k.take(f) != nil {
+			t.Fatalf("%s: Take of a frame without one", k.name)
+		}
 	}
 }

@@ -85,6 +85,16 @@ func grayFrame(w, h, depth int, seed uint64) *frame.Frame {
 	return f
 }
 
+// withGuideCopy returns a copy of in whose guide is a copy of guide.
+func withGuideCopy(in, guide *frame.Frame) *frame.Frame {
+	f := frame.New(in.Format, in.W, in.H)
+	f.CopyFrom(in)
+	g := frame.New(guide.Format, guide.W, guide.H)
+	g.CopyFrom(guide)
+	f.SetGuide(g)
+	return f
+}
+
 func clonePlane(p *frame.Plane) *frame.Plane {
 	c := &frame.Plane{W: p.W, H: p.H, Stride: p.W, Pix: make([]float32, p.W*p.H)}
 	c.CopyFrom(p)
@@ -622,11 +632,7 @@ func TestSource(t *testing.T) {
 	}
 
 	// no source kept: the guide stands for it
-	onlyGuide := frame.New(in.Format, in.W, in.H)
-	onlyGuide.CopyFrom(in)
-	g := frame.New(in.Format, in.W, in.H)
-	g.CopyFrom(guide)
-	onlyGuide.SetGuide(g)
+	onlyGuide := withGuideCopy(in, guide)
 	if _, err := f.Process(onlyGuide); err != nil {
 		t.Fatal(err)
 	}

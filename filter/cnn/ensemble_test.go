@@ -77,11 +77,7 @@ func TestEnsemble(t *testing.T) {
 			}
 		}
 		f := newFilter(t, m)
-		got := frame.New(in.Format, in.W, in.H)
-		got.CopyFrom(in)
-		gd := frame.New(in.Format, in.W, in.H)
-		gd.CopyFrom(guide)
-		got.SetGuide(gd)
+		got := withGuideCopy(in, guide)
 		if _, err := f.Process(got); err != nil {
 			t.Fatal(err)
 		}
