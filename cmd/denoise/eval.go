@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/denoise-go/denoise/modes"
 	"io"
 	"log/slog"
 	"os"
@@ -95,6 +96,8 @@ func evalFlags() *pflag.FlagSet {
 	fs.Int("workers", 0, "per-frame filter workers of a mode (0: one per core)")
 	fs.String("preset", "", "mode settings from a built-in preset ("+strings.Join(configs.Presets(), ", ")+") or a YAML file")
 	fs.String("config", "", "mode settings from a YAML configuration file")
+	fs.String("model", "", "CNN model of the cnn modes: an ONNX file or a built-in name (as denoise --model)")
+	fs.Int("cnn-ensemble", 0, "views of each picture the CNN sees, turned back and averaged: 1, 2, 4, 8 (0: the configuration's)")
 	fs.BoolP("quiet", "q", false, "no progress lines on standard error")
 	fs.String("log-level", "warn", "log level: debug, info, warn, error")
 	fs.BoolP("help", "h", false, "show this help")
@@ -114,6 +117,15 @@ func evalMain(args []string) error {
 	if b, _ := fs.GetBool("help"); b {
 		evalUsage(os.Stdout, fs, cfg)
 		return nil
+	}
+	if m := str(fs, "model"); m != "" {
+		cfg.CNN.Model = m
+	}
+	if n, _ := fs.GetInt("cnn-ensemble"); n != 0 {
+		cfg.CNN.Ensemble = n
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{fmt.Errorf("eval: %w", err)}
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("eval: unexpected argument %q (the images take --clean DIR, a clip --clip FILE)", fs.Arg(0))}
@@ -221,6 +233,13 @@ func evalOptions(fs *pflag.FlagSet, cfg *configs.Config) (evaluate.Options, erro
 			default:
 				if !slices.Contains(avail, m) {
 					if slices.Contains(configs.Modes, m) {
+						if slices.Contains(modes.Names(), m) { // registered, but it does not build: say why
+							c := *cfg
+							c.Mode = m
+							if _, err := modes.Build(&c); err != nil {
+								return o, fmt.Errorf("mode %s: %w", m, err)
+							}
+						}
 						return o, fmt.Errorf("mode %s is not registered in this build (available: %s)", m, strings.Join(avail, ", "))
 					}
 					return o, fmt.Errorf("mode %q is not one of %s", m, strings.Join(avail, ", "))

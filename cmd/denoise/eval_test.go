@@ -100,6 +100,8 @@ func TestEvalUsageErrors(t *testing.T) {
 		{"eval", "--clean", dir, "--grid", "y:s=1,2"},
 		{"eval", "--clean", dir, "--csv", filepath.Join(dir, "missing", "r.csv")},
 		{"eval", "--clean", dir, "--bogus-flag"},
+		{"eval", "--clean", dir, "--mode", "full", "--cnn-ensemble", "3"},
+		{"eval", "--clean", dir, "--mode", "full", "--model", filepath.Join(dir, "nope.onnx")},
 	}
 	for _, args := range cases {
 		if code := realMain(args); code != exitUsage {
@@ -108,6 +110,11 @@ func TestEvalUsageErrors(t *testing.T) {
 	}
 	if code := realMain([]string{"eval", "--clean", filepath.Join(dir, "none"), "--mode", "copy", "-q"}); code != exitError {
 		t.Errorf("missing folder: exit code %d, want %d", code, exitError)
+	}
+	// a mode whose model does not load says so, not that the mode is missing from the build
+	err := evalMain([]string{"--clean", dir, "--mode", "full", "--model", filepath.Join(dir, "nope.onnx")})
+	if err == nil || !strings.Contains(err.Error(), "mode full: ") {
+		t.Errorf("a model that does not load: %v", err)
 	}
 	if code := realMain([]string{"eval", "--help"}); code != exitOK {
 		t.Errorf("--help: exit code %d", code)
