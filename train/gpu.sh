@@ -3,6 +3,7 @@
 #
 #   bash train/gpu.sh pack                 # here: build train/prepare, copy the training images into .gpu/
 #   bash train/gpu.sh run [MINUTES] [ARGS]  # there (the device tool, carry .gpu): train, checkpoint to $OUT/run/
+#   bash train/gpu.sh resume [MINUTES]      # there: go on training the committed full model instead
 #   bash train/gpu.sh finish FETCHED/run      # here: export, ORT check, Set12 scores, card, checkpoint
 #
 # The GPU machine has PyTorch but no Go and no ../shared: `pack` puts the prepare binary
@@ -24,7 +25,23 @@ pack)
 	mkdir -p .gpu/train400
 	go build -o .gpu/prepare ./train/prepare
 	cp "$data"/*.png .gpu/train400/
+	[ -f train/checkpoints/full.pt ] && cp train/checkpoints/full.pt .gpu/full.pt
 	du -sh .gpu
+	;;
+resume)
+	# there: go on training the committed full model (packed as .gpu/full.pt) for MINUTES;
+	# its cosine schedule is re-planned from where it stopped (a warm restart)
+	minutes=${1:-8}
+	shift || true
+	[ -x .gpu/prepare ] && [ -f .gpu/full.pt ] || { echo "gpu.sh: run 'bash train/gpu.sh pack' here first and carry .gpu" >&2; exit 1; }
+	out=${OUT:-out}/run
+	mkdir -p "$out"
+	cp .gpu/full.pt "$out/ckpt.pt"
+	py=python3
+	command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c 'import torch' 2>/dev/null && py=/usr/bin/python3
+	workers=$(( $(nproc) > 2 ? $(nproc) - 2 : 1 ))
+	PYTHONUNBUFFERED=1 $py train/train.py train --out "$out" --resume --prepare .gpu/prepare --workers "$workers" \
+		--minutes "$minutes" --save-every 2000 --val-interval 2000 --log-every 200 "$@" 2>&1 | tee "$out/train.log"
 	;;
 run)
 	minutes=${1:-8}
@@ -62,7 +79,7 @@ finish)
 	echo "gpu.sh: models/builtin/$name.onnx, its card and train/checkpoints/$name.pt are ready to commit"
 	;;
 *)
-	echo "usage: bash train/gpu.sh pack | run [MINUTES] [train.py train ARGS] | finish RUN_FOLDER [NAME]" >&2
+	echo "usage: bash train/gpu.sh pack | run [MINUTES] [train.py train ARGS] | resume [MINUTES] | finish RUN_FOLDER [NAME]" >&2
 	exit 2
 	;;
 esac
