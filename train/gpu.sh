@@ -11,7 +11,10 @@
 # `carry: [".gpu"]`. `run` trains the full model (17 × 64, guide and source channels, the
 # light model's chains, the single-image `full` chain weighted up) for MINUTES (default 8)
 # with a learning-rate schedule fitted to the budget; extra ARGS go to `train.py train`
-# (e.g. `--init-from .gpu/init.pt --lr 3e-4` to go on from a checkpoint copied there). Export, the ONNX Runtime check and the Set12 evaluation run
+# (e.g. `--init-from .gpu/init.pt --lr 3e-4` to go on from a checkpoint copied there).
+# Both train with `--amp bf16` (convolutions in bfloat16: 1.9× on this CPU, not yet measured
+# on the GPU; the shipped full model was trained in TF32): should the first steps fail,
+# rerun at once with `--amp none`. Export, the ONNX Runtime check and the Set12 evaluation run
 # back here with `finish` (train/README.md). The 17 × 64 checkpoint (with Adam's state) is
 # about 7 MB: it comes back through $OUT; the one committed is slimmed (2.3 MB, no Adam state).
 set -euo pipefail
@@ -41,7 +44,7 @@ resume)
 	command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c 'import torch' 2>/dev/null && py=/usr/bin/python3
 	workers=$(( $(nproc) > 2 ? $(nproc) - 2 : 1 ))
 	PYTHONUNBUFFERED=1 $py train/train.py train --out "$out" --resume --prepare .gpu/prepare --workers "$workers" \
-		--minutes "$minutes" --save-every 2000 --val-interval 2000 --log-every 200 "$@" 2>&1 | tee "$out/train.log"
+		--minutes "$minutes" --amp bf16 --save-every 2000 --val-interval 2000 --log-every 200 "$@" 2>&1 | tee "$out/train.log"
 	;;
 run)
 	minutes=${1:-8}
@@ -57,7 +60,7 @@ run)
 		--workers "$workers" --depth 17 --features 64 --guide --source \
 		--chains none:0.05,impulse:0.05,nlm:0.3,impulse+stnlm:0.4,impulse+stnlm/5:0.2 \
 		--impulse-chains impulse,impulse+stnlm,impulse+stnlm/5 \
-		--per-image 32 --batch 128 --reuse 4 --minutes "$minutes" --save-every 2000 --val-interval 2000 \
+		--per-image 32 --batch 128 --reuse 4 --amp bf16 --minutes "$minutes" --save-every 2000 --val-interval 2000 \
 		--log-every 200 "$@" 2>&1 | tee "$out/train.log"
 	;;
 finish)

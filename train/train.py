@@ -21,6 +21,7 @@ is used when torch sees one (--device). See train/README.md for the commands.
 """
 
 import argparse
+import contextlib
 import datetime
 import hashlib
 import json
@@ -353,6 +354,14 @@ def pick_device(name):
     return torch.device(name)
 
 
+def autocast(device, amp):
+    """Mixed precision for the forward pass: "bf16" runs convolutions in bfloat16 (batch
+    norm and the loss stay float32; weights and optimiser are float32), "none" does not."""
+    if amp == "bf16":
+        return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
 def sync(device):
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -563,7 +572,9 @@ def cmd_train(a):
             for g in opt.param_groups:
                 g["lr"] = lr_at(a, step)
             noise = x[:, :image_ch] - y
-            loss = loss_fn(model(x), noise)
+            with autocast(device, getattr(a, "amp", "none")):
+                pred = model(x)
+            loss = loss_fn(pred.float(), noise)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -947,22 +958,29 @@ def cmd_speed(a):
     image_ch = 3 if a.color else 1
     ns = argparse.Namespace(color=a.color, guide=a.guide, sigma_map="estimate" if a.sigma_map else "none")
     model = DnCNN(a.depth, a.features, in_channels(ns), image_ch).to(device)
-    opt = torch.optim.Adam(model.parameters(), 1e-4)
     x = torch.rand(a.batch, model.in_ch, a.patch, a.patch, device=device)
     y = torch.rand(a.batch, image_ch, a.patch, a.patch, device=device)
+    if device.type == "cuda":  # as train does
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        model = model.to(memory_format=torch.channels_last)
+        x, y = x.contiguous(memory_format=torch.channels_last), y.contiguous(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(model.parameters(), 1e-4)
     for i in range(a.warmup + a.iters):
         if i == a.warmup:
-            if device.type == "cuda":
-                torch.cuda.synchronize()
+            sync(device)
             t0 = time.time()
-        loss = nn.functional.mse_loss(model(x), y)
+        with autocast(device, a.amp):
+            pred = model(x)
+        loss = nn.functional.mse_loss(pred.float(), y)
         opt.zero_grad()
         loss.backward()
         opt.step()
     if device.type == "cuda":
         torch.cuda.synchronize()
     rate = a.iters * a.batch / (time.time() - t0)
-    print(json.dumps({"arch": "%dx%d" % (a.depth, a.features), "patch": a.patch, "batch": a.batch,
+    print(json.dumps({"arch": "%dx%d" % (a.depth, a.features), "patch": a.patch, "batch": a.batch, "amp": a.amp,
                       "patches_per_s": round(rate, 1), "hardware": hardware(device),
                       "seconds_per_epoch": round(DNCNN_EPOCH / rate), "flops_per_pixel": flops_per_pixel(a.depth, a.features, model.in_ch, image_ch)}))
 
@@ -1010,6 +1028,8 @@ def main():
                    help="train for this wall time: the step count is set from the speed of the first steps")
     t.add_argument("--init-from", default=None,
                    help="start from a smaller trained checkpoint embedded in the new network (Net2Net)")
+    t.add_argument("--amp", default="none", choices=["none", "bf16"],
+                   help="mixed precision: bf16 runs the convolutions in bfloat16 (a GPU's tensor cores)")
     t.add_argument("--reuse", type=int, default=1,
                    help="train on a batch up to N times (turned or flipped) while the patch stream is behind")
     t.add_argument("--lr", type=float, default=1e-3)
@@ -1064,6 +1084,7 @@ def main():
     s.add_argument("--color", action="store_true")
     s.add_argument("--sigma-map", action="store_true")
     s.add_argument("--guide", action="store_true")
+    s.add_argument("--amp", default="none", choices=["none", "bf16"])
     s.add_argument("--patch", type=int, default=40)
     s.add_argument("--batch", type=int, default=128)
     s.add_argument("--iters", type=int, default=5)
