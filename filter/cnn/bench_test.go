@@ -44,7 +44,7 @@ func TestSmokeDenoises(t *testing.T) {
 }
 
 // BenchmarkLuma640x480 measures ms per 640×480 luma plane (yuv420p frame) for the smoke
-// model, every built-in model (a guided one given a fresh guide each frame), and the ONNX files listed in $DENOISE_CNN_BENCH_MODELS
+// model, every built-in model (a guided one given a fresh guide, and source, each frame), and the ONNX files listed in $DENOISE_CNN_BENCH_MODELS
 // (comma-separated), with one ORT thread (as one pipeline worker) and with $DENOISE_CNN_THREADS.
 //
 //	go test -run - -bench Luma -benchtime 5x ./filter/cnn/
@@ -70,13 +70,19 @@ func BenchmarkLuma640x480(b *testing.B) {
 				f := newFilter(b, m)
 				fr := frame.New(frame.Format{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: 8}, 640, 480)
 				testImage(&fr.Planes[0], 1, 25.0/255)
-				// a guided model gets a guide each frame, as after an nlm stage (the copy is timed too)
-				pool := frame.NewPool(2)
+				// a guided model gets a guide each frame, as after an nlm stage, and a source
+				// model a source, as after the chain's first stage (the copies are timed too)
+				pool := frame.NewPool(4)
 				process := func() {
 					if m.Guide {
 						g := pool.Like(fr)
 						g.CopyFrom(fr)
 						fr.SetGuide(g)
+					}
+					if m.Source {
+						g := pool.Like(fr)
+						g.CopyFrom(fr)
+						fr.SetSource(g)
 					}
 					if _, err := f.Process(fr); err != nil {
 						b.Fatal(err)
