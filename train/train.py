@@ -390,6 +390,17 @@ def psnr(x, y):
     return 10 * math.log10(1 / mse) if mse > 0 else float("inf")
 
 
+def set_train(model):
+    """Training mode, but batch norm stays in evaluation mode (its running statistics fixed)
+    when the model's freeze_bn is set: fine-tuning with small batches then leaves the
+    statistics of the large ones alone."""
+    model.train()
+    if getattr(model, "freeze_bn", False):
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.eval()
+
+
 def evaluate(model, val, device, batch=16):
     x, y, _ = val
     model.eval()
@@ -398,7 +409,7 @@ def evaluate(model, val, device, batch=16):
         for i in range(0, len(x), batch):
             xb = torch.from_numpy(x[i:i + batch].copy()).to(device)
             outs.append((xb[:, :y.shape[1]] - model(xb)).cpu())
-    model.train()
+    set_train(model)
     out = torch.cat(outs)
     yt = torch.from_numpy(y.copy())
     xt = torch.from_numpy(x[:, :y.shape[1]].copy())
@@ -529,7 +540,8 @@ def cmd_train(a):
         a.steps = step + 10 ** 9
         print("train: wall-time budget %s" % fmt_dur(budget), file=sys.stderr)
 
-    model.train()
+    model.freeze_bn = getattr(a, "freeze_bn", False)
+    set_train(model)
     t_last, p_last, loss_acc, n_acc = time.time(), patches, 0.0, 0
     t_seg = time.time()
     xb = yb = None
@@ -1028,6 +1040,8 @@ def main():
                    help="train for this wall time: the step count is set from the speed of the first steps")
     t.add_argument("--init-from", default=None,
                    help="start from a smaller trained checkpoint embedded in the new network (Net2Net)")
+    t.add_argument("--freeze-bn", action="store_true",
+                   help="keep batch norm's running statistics (fine-tuning with batches smaller than the run's)")
     t.add_argument("--amp", default="none", choices=["none", "bf16"],
                    help="mixed precision: bf16 runs the convolutions in bfloat16 (a GPU's tensor cores)")
     t.add_argument("--reuse", type=int, default=1,
