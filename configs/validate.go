@@ -22,17 +22,6 @@ func oneOf(key, v string, allowed []string) error {
 	return &ValidationError{key, v, "one of " + strings.Join(allowed, ", ")}
 }
 
-func oneOfInt(key string, v int, allowed []int) error {
-	if slices.Contains(allowed, v) {
-		return nil
-	}
-	var a []string
-	for _, x := range allowed {
-		a = append(a, fmt.Sprint(x))
-	}
-	return &ValidationError{key, fmt.Sprint(v), "one of " + strings.Join(a, ", ")}
-}
-
 func rangeInt(key string, v, lo, hi int) error {
 	if v < lo || v > hi {
 		return &ValidationError{key, fmt.Sprint(v), fmt.Sprintf("%d to %d", lo, hi)}
@@ -56,7 +45,7 @@ func (c *Config) Validate() error {
 		oneOf("cnn.provider", c.CNN.Provider, []string{"cpu", "cuda"}),
 		rangeInt("cnn.threads", c.CNN.Threads, 0, 256),
 		rangeInt("cnn.tile", c.CNN.Tile, 0, 8192),
-		oneOfInt("cnn.ensemble", c.CNN.Ensemble, []int{1, 2, 4, 8}),
+		oneOf("cnn.ensemble", fmt.Sprint(c.CNN.Ensemble), []string{"1", "2", "4", "8"}),
 		oneOf("progress", c.Progress, []string{"auto", "on", "off"}),
 		oneOf("log_level", c.LogLevel, []string{"debug", "info", "warn", "error"}),
 		rangeInt("crf", c.CRF, 0, 51),

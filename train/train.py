@@ -83,7 +83,8 @@ class DnCNN(nn.Module):
 
 def widen_deepen(big, small, x):
     """Embeds the trained DnCNN small into the larger big (as deep or deeper, as wide or wider,
-    same channels in and out) so that big computes what small does (Net2Net): small's filters
+    the same output channels, the same input channels or more after them: source channels,
+    say, start unread) so that big computes what small does (Net2Net): small's filters
     fill big's first channels, big's extra channels start from their random initialisation but
     feed nothing small's channels read (their weights into those channels and into the output
     are zero), and each extra layer passes small's last hidden features through unchanged (a
@@ -362,6 +363,21 @@ def autocast(device, amp):
     return contextlib.nullcontext()
 
 
+def cuda_setup(device):
+    """The settings training runs under on a GPU: cuDNN autotuning and TF32."""
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+
+
+def fast_layout(t, device):
+    """t (a batch or a model) in the layout training uses on device: channels-last on a GPU."""
+    if device.type == "cuda":
+        return t.to(memory_format=torch.channels_last)
+    return t
+
+
 def sync(device):
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -461,9 +477,7 @@ def cmd_train(a):
 
     image_ch = 3 if a.color else 1
     in_ch = in_channels(a)
-    model = DnCNN(a.depth, a.features, in_ch, image_ch, bn=not a.no_bn).to(device)
-    if device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
+    model = fast_layout(DnCNN(a.depth, a.features, in_ch, image_ch, bn=not a.no_bn).to(device), device)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     step, patches, wall, history = 0, 0, 0.0, []
     init_from = getattr(a, "init_from", None)
@@ -527,11 +541,8 @@ def cmd_train(a):
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
-    # --minutes: train for a wall-time budget. Steps 10-40 of this run measure the speed;
+    cuda_setup(device)
+    # --minutes: train for a wall-time budget. Steps p0-p1 of this run measure the speed;
     # the run's length in steps (and so its cosine schedule) is then fixed to end in time.
     budget = (a.minutes or 0) * 60.0
     t_start, step0, t_probe, s_probe, replanned = time.time(), step, None, step, False
@@ -567,19 +578,12 @@ def cmd_train(a):
             if xb is not None and uses < a.reuse and not stream.ready():
                 # the patch stream is behind the GPU: train on the last batch again, turned
                 # or flipped (a new view of the same pairs) rather than wait
-                x, y = dihedral(xb, yb, uses)
-                if device.type == "cuda":
-                    x = x.contiguous(memory_format=torch.channels_last)
-                    y = y.contiguous(memory_format=torch.channels_last)
+                x, y = (fast_layout(t, device) for t in dihedral(xb, yb, uses))
                 uses += 1
                 reused += 1
             else:
                 xn, yn, _ = stream.next()
-                xb = torch.from_numpy(xn.copy()).to(device, non_blocking=True)
-                yb = torch.from_numpy(yn.copy()).to(device, non_blocking=True)
-                if device.type == "cuda":
-                    xb = xb.contiguous(memory_format=torch.channels_last)
-                    yb = yb.contiguous(memory_format=torch.channels_last)
+                xb, yb = (fast_layout(torch.from_numpy(t.copy()).to(device, non_blocking=True), device) for t in (xn, yn))
                 x, y, uses = xb, yb, 1
             for g in opt.param_groups:
                 g["lr"] = lr_at(a, step)
@@ -972,12 +976,8 @@ def cmd_speed(a):
     model = DnCNN(a.depth, a.features, in_channels(ns), image_ch).to(device)
     x = torch.rand(a.batch, model.in_ch, a.patch, a.patch, device=device)
     y = torch.rand(a.batch, image_ch, a.patch, a.patch, device=device)
-    if device.type == "cuda":  # as train does
-        torch.backends.cudnn.benchmark = True
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
-        model = model.to(memory_format=torch.channels_last)
-        x, y = x.contiguous(memory_format=torch.channels_last), y.contiguous(memory_format=torch.channels_last)
+    cuda_setup(device)  # as train does
+    model, x, y = (fast_layout(t, device) for t in (model, x, y))
     opt = torch.optim.Adam(model.parameters(), 1e-4)
     for i in range(a.warmup + a.iters):
         if i == a.warmup:

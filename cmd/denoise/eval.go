@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/denoise-go/denoise/modes"
 	"io"
 	"log/slog"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"github.com/denoise-go/denoise/configs"
 	"github.com/denoise-go/denoise/decode"
 	"github.com/denoise-go/denoise/evaluate"
+	"github.com/denoise-go/denoise/modes"
 	"github.com/denoise-go/denoise/quality"
 )
 

@@ -133,10 +133,11 @@ func (f *Filter) Close() error { return f.s.Close() }
 func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
 	n, size, err := f.m.groupShape(in.Format.Layout)
 	guide, source := GuideFrames(in)
-	for _, k := range []*frame.Frame{guide, source} {
-		if err == nil && k.Geometry() != in.Geometry() {
-			err = fmt.Errorf("guide frame %dx%d %s differs from the frame", k.W, k.H, k.Format)
-		}
+	if err == nil && guide.Geometry() != in.Geometry() {
+		err = fmt.Errorf("guide frame %dx%d %s differs from the frame", guide.W, guide.H, guide.Format)
+	}
+	if err == nil && source.Geometry() != in.Geometry() {
+		err = fmt.Errorf("source frame %dx%d %s differs from the frame", source.W, source.H, source.Format)
 	}
 	for i := 0; err == nil && i < n; i++ {
 		g := planeRange(f.img[:0], in, i*size, size)

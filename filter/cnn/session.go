@@ -235,8 +235,9 @@ func (s *Session) checkPlanes(planes, guide []*frame.Plane) ([]*frame.Plane, err
 	if sets == 0 {
 		guide = nil
 	} else if guide == nil {
-		for range sets {
-			guide = append(guide, planes...)
+		guide = planes
+		for range sets - 1 {
+			guide = append(guide[:len(guide):len(guide)], planes...)
 		}
 	} else if len(guide) != sets*len(planes) {
 		return nil, fmt.Errorf("cnn: %d guide and source planes for %d image planes; want %d", len(guide), len(planes), sets*len(planes))

@@ -598,11 +598,9 @@ func (wk *worker) job(j int) ([]float32, error) {
 				out = append(out, pl.Row(y)[x0:x0+ps]...)
 			}
 		}
-		if len(guide) > 0 {
-			for _, pl := range guide {
-				for y := y0; y < y0+ps; y++ {
-					out = append(out, pl.Row(y)[x0:x0+ps]...)
-				}
+		for _, pl := range guide {
+			for y := y0; y < y0+ps; y++ {
+				out = append(out, pl.Row(y)[x0:x0+ps]...)
 			}
 		}
 		if o.SigmaMap != "none" {
