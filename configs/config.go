@@ -64,6 +64,7 @@ type CNN struct {
 	Provider string `mapstructure:"provider"` // cpu or cuda
 	Tile     int    `mapstructure:"tile"`     // largest tile side (0: 512)
 	Ensemble int    `mapstructure:"ensemble"` // views averaged (geometric self-ensemble): 1, 2, 4 or 8; each costs a run of the network
+	Refill   int    `mapstructure:"refill"`   // passes that put the network's estimate of the impulses back and run NLM and the network again (0–3)
 }
 
 // Pipeline settings.
@@ -99,7 +100,7 @@ func Defaults() map[string]any {
 		"nlm.patch": 0, "nlm.search": 0, "nlm.h": 0.0,
 		"impulse.kind":    "auto",
 		"temporal.frames": 5, "temporal.align": true, "temporal.causal": false, "temporal.radius": 2,
-		"cnn.model": "", "cnn.library": "", "cnn.threads": 0, "cnn.provider": "cpu", "cnn.tile": 0, "cnn.ensemble": 1,
+		"cnn.model": "", "cnn.library": "", "cnn.threads": 0, "cnn.provider": "cpu", "cnn.tile": 0, "cnn.ensemble": 1, "cnn.refill": 1,
 		"pipeline.workers": 0, "pipeline.queue": 4, "pipeline.live": false, "pipeline.threads": 0,
 		"metrics_addr": "", "progress": "auto", "log_level": "info",
 	}

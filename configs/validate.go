@@ -46,6 +46,7 @@ func (c *Config) Validate() error {
 		rangeInt("cnn.threads", c.CNN.Threads, 0, 256),
 		rangeInt("cnn.tile", c.CNN.Tile, 0, 8192),
 		oneOf("cnn.ensemble", fmt.Sprint(c.CNN.Ensemble), []string{"1", "2", "4", "8"}),
+		rangeInt("cnn.refill", c.CNN.Refill, 0, 3),
 		oneOf("progress", c.Progress, []string{"auto", "on", "off"}),
 		oneOf("log_level", c.LogLevel, []string{"debug", "info", "warn", "error"}),
 		rangeInt("crf", c.CRF, 0, 51),

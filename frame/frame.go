@@ -43,6 +43,9 @@ type Frame struct {
 	TimeBase      Rational
 	// Key is an opaque tag set by a source, copied by CopyMeta (e.g. a file name).
 	Key string
+	// Neighbours is how many neighbouring frames a temporal smoothing stage combined into
+	// this picture (0: none, or no such stage ran); copied by CopyMeta.
+	Neighbours int
 	// Guide, when set, is this picture as it was before a smoothing stage (the input of
 	// NLM or spatio-temporal NLM), kept for a later stage that looks at both (the CNN).
 	// The frame owns one reference to it: SetGuide replaces it, and the frame's last
@@ -87,6 +90,7 @@ func (g Geometry) String() string { return fmt.Sprintf("%dx%d %s", g.W, g.H, g.F
 // CopyMeta copies timestamps and tags from src.
 func (fr *Frame) CopyMeta(src *Frame) {
 	fr.Index, fr.PTS, fr.Duration, fr.TimeBase, fr.Key = src.Index, src.PTS, src.Duration, src.TimeBase, src.Key
+	fr.Neighbours = src.Neighbours
 }
 
 // CopyFrom copies src's samples and metadata; the geometries must match.

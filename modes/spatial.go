@@ -71,7 +71,7 @@ func withCNN(cfg *configs.Config, before []pipeline.Stage) ([]pipeline.Stage, er
 	m, err := cnn.Load(cnn.Options{
 		Model: cnnModel(cfg, before), Library: cfg.CNN.Library, Threads: cfg.CNN.Threads,
 		Provider: cfg.CNN.Provider, Tile: cfg.CNN.Tile, Sigma: cfg.Sigma,
-		Ensemble: cfg.CNN.Ensemble,
+		Ensemble: cfg.CNN.Ensemble, Refill: cfg.CNN.Refill,
 	})
 	if err != nil {
 		return nil, err

@@ -208,6 +208,7 @@ func (s *STNLM) Denoise(dst *frame.Frame, c *Centre) error {
 	}
 	s.since++
 	n := len(c.Neighbours)
+	dst.Neighbours = n
 	s.sched.begin(n)
 	for i := 0; i < np; i++ {
 		sigma := s.cfg.Sigma

@@ -241,8 +241,8 @@ func TestSTNLMFormats(t *testing.T) {
 	}
 }
 
-// TestSTNLMLookahead checks the latency: r frames centred, none causal, where every push
-// emits its own frame at once.
+// TestSTNLMLookahead checks the latency (r frames centred, none causal, where every push
+// emits its own frame at once) and the neighbour count each output frame carries.
 func TestSTNLMLookahead(t *testing.T) {
 	g := yuvGeom(64, 48)
 	clean, _ := renderShots(g, []shot{{tex: newColourTexture(70), vx: 1, n: 5}})
@@ -257,7 +257,13 @@ func TestSTNLMLookahead(t *testing.T) {
 			t.Errorf("%+v: lookahead %d, want %d", cfg, st.Lookahead(), want)
 		}
 		emitted := 0
-		emit := func(f *frame.Frame) error { emitted++; f.Release(); return nil }
+		var neighbours []int
+		emit := func(f *frame.Frame) error {
+			emitted++
+			neighbours = append(neighbours, f.Neighbours)
+			f.Release()
+			return nil
+		}
 		for i, s := range src {
 			f := newFrame(g)
 			f.CopyFrom(s)
@@ -273,6 +279,16 @@ func TestSTNLMLookahead(t *testing.T) {
 		}
 		if emitted != len(src) {
 			t.Errorf("%+v: %d frames out of %d", cfg, emitted, len(src))
+		}
+		// Frame.Neighbours: the frames of the window around each (a later stage reads it)
+		for i, n := range neighbours {
+			want := min(i, cfg.Radius)
+			if !cfg.Causal {
+				want += min(len(src)-1-i, cfg.Radius)
+			}
+			if n != want {
+				t.Errorf("%+v: frame %d combined %d neighbours, want %d", cfg, i, n, want)
+			}
 		}
 	}
 }

@@ -98,6 +98,7 @@ func evalFlags() *pflag.FlagSet {
 	fs.String("config", "", "mode settings from a YAML configuration file")
 	fs.String("model", "", "CNN model of the cnn modes: an ONNX file or a built-in name (as denoise --model)")
 	fs.Int("cnn-ensemble", 0, "views of each picture the CNN sees, turned back and averaged: 1, 2, 4, 8 (0: the configuration's)")
+	fs.Int("cnn-refill", -1, "refill passes after the CNN where impulses were replaced: 0-3 (-1: the configuration's)")
 	fs.BoolP("quiet", "q", false, "no progress lines on standard error")
 	fs.String("log-level", "warn", "log level: debug, info, warn, error")
 	fs.BoolP("help", "h", false, "show this help")
@@ -123,6 +124,9 @@ func evalMain(args []string) error {
 	}
 	if n, _ := fs.GetInt("cnn-ensemble"); n != 0 {
 		cfg.CNN.Ensemble = n
+	}
+	if n, _ := fs.GetInt("cnn-refill"); n >= 0 {
+		cfg.CNN.Refill = n
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{fmt.Errorf("eval: %w", err)}

@@ -101,6 +101,7 @@ func TestEvalUsageErrors(t *testing.T) {
 		{"eval", "--clean", dir, "--csv", filepath.Join(dir, "missing", "r.csv")},
 		{"eval", "--clean", dir, "--bogus-flag"},
 		{"eval", "--clean", dir, "--mode", "full", "--cnn-ensemble", "3"},
+		{"eval", "--clean", dir, "--mode", "full", "--cnn-refill", "4"},
 		{"eval", "--clean", dir, "--mode", "full", "--model", filepath.Join(dir, "nope.onnx")},
 	}
 	for _, args := range cases {

@@ -64,6 +64,7 @@ func runFlags() *pflag.FlagSet {
 	fs.String("cnn-provider", "cpu", "ONNX Runtime execution provider: cpu, cuda")
 	fs.Int("cnn-threads", 0, "ONNX Runtime threads per worker (0: 1)")
 	fs.Int("cnn-ensemble", 1, "views of each picture the CNN sees, turned back and averaged: 1, 2, 4, 8 (each costs a run of the network)")
+	fs.Int("cnn-refill", 1, "full mode, where impulses were replaced: passes that put the CNN's estimate of them back and run NLM and the CNN again (0-3)")
 	fs.StringP("codec", "c", "", "video encoder (libx264, libx265, ffv1, png, tiff; -c:v works too)")
 	fs.Int("crf", 18, "constant rate factor for libx264/libx265")
 	fs.String("pix-fmt", "", "output pixel format (default: the source's, where the codec allows)")
@@ -93,6 +94,6 @@ var flagKeys = map[string]string{
 	"nlm-patch": "nlm.patch", "nlm-search": "nlm.search", "nlm-h": "nlm.h",
 	"impulse-kind": "impulse.kind", "frames": "temporal.frames", "align": "temporal.align", "causal": "temporal.causal", "radius": "temporal.radius",
 	"input-option": "input_options", "encoder-option": "encoder_options", "muxer-option": "muxer_options",
-	"model": "cnn.model", "cnn-provider": "cnn.provider", "cnn-threads": "cnn.threads", "cnn-ensemble": "cnn.ensemble",
+	"model": "cnn.model", "cnn-provider": "cnn.provider", "cnn-threads": "cnn.threads", "cnn-ensemble": "cnn.ensemble", "cnn-refill": "cnn.refill",
 	"live": "pipeline.live", "workers": "pipeline.workers", "queue": "pipeline.queue", "threads": "pipeline.threads",
 }
