@@ -35,6 +35,8 @@ type Cleaner struct {
 	none                               []bool    // an empty Δ, for verify
 	drop                               []int32   // decluster's scratch
 	dev, scaleWin                      []float32 // verify's scratch
+	blocks, blockSort                  []int32   // busyBlocks' counts
+	busy                               []bool
 }
 
 // NewCleaner returns a Cleaner with the given options.

@@ -514,3 +514,67 @@ func TestDarkLinesAreNoPepper(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecklesAreNoImpulse: a third of the picture is bright specks on a dark ground (snow on
+// branches, lights far off), the rest smooth, under Gaussian noise of σ = 5. Specks stand out
+// of their 3×3 median like impulses; with 1 % of uniform random-valued impulses in the smooth
+// part the picture has impulses, and before the neighbour-range and busy-block tests 174 of
+// the 489 speck pixels were flagged with them (40 now: the side of a speck lies within its
+// neighbours' range, where an impulse rarely does). Under 10 % may be flagged, with or
+// without the impulses (an isolated speck is an impulse as far as one picture can tell: 39
+// without, 41 before), and 90 % of the impulses must still be found.
+func TestSpecklesAreNoImpulse(t *testing.T) {
+	const w, h, sigma = 192, 128, 5.0
+	specks := make([]bool, w*h)
+	rng := rand.New(rand.NewPCG(11, 5))
+	for y := 1; y < h-2; y++ {
+		for x := 1; x < w/3-2; x++ {
+			if rng.Float64() < 0.03 { // a speck of 1×1 to 2×2
+				sx, sy := 1+rng.IntN(2), 1+rng.IntN(2)
+				for j := range sy {
+					for i := range sx {
+						specks[(y+j)*w+x+i] = true
+					}
+				}
+			}
+		}
+	}
+	for _, density := range []float64{0, 0.01} {
+		rng := rand.New(rand.NewPCG(13, uint64(100*density)))
+		p, speck := detailPicture(w, h, sigma, -1, rng, func(x, y int) float64 {
+			if specks[y*w+x] {
+				return 220
+			}
+			if x < w/3 {
+				return 40
+			}
+			return 100 + 40*math.Sin(float64(x)/17)*math.Cos(float64(y)/23)
+		})
+		for k := range speck {
+			speck[k] = specks[k]
+		}
+		imp := make([]bool, w*h)
+		for k := range imp {
+			if x := k % w; x >= w/3+2 && rng.Float64() < density {
+				v := float32(rng.IntN(256)) / 255
+				if d := v - p.Pix[k]; d > 40.0/255 || d < -40.0/255 { // an impulse worth finding
+					imp[k] = true
+				}
+				p.Pix[k] = v
+			}
+		}
+		c, err := NewCleaner(Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Detect(p)
+		lost, specked, hits, imps := flagCounts(c.Mask(), speck, imp)
+		t.Logf("impulses %.0f %%: %d of %d speck pixels flagged, %d of %d impulses found (sp %d rv %d)", 100*density, lost, specked, hits, imps, c.FoundSaltPepper, c.FoundRandomValued)
+		if lost > specked/10 {
+			t.Errorf("impulses %.0f %%: %d of %d speck pixels taken for impulses", 100*density, lost, specked)
+		}
+		if density > 0 && hits < imps*9/10 {
+			t.Errorf("found %d of %d impulses", hits, imps)
+		}
+	}
+}
