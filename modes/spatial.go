@@ -72,6 +72,7 @@ func withCNN(cfg *configs.Config, before []pipeline.Stage) ([]pipeline.Stage, er
 		Model: cnnModel(cfg, before), Library: cfg.CNN.Library, Threads: cfg.CNN.Threads,
 		Provider: cfg.CNN.Provider, Tile: cfg.CNN.Tile, Sigma: cfg.Sigma,
 		Ensemble: cfg.CNN.Ensemble, Refill: cfg.CNN.Refill,
+		RefillNLM: nlmOptions(cfg, Hooks{}).Params, RefillThreads: frameThreads(cfg),
 	})
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/denoise-go/denoise/filter/nlm"
 	"github.com/denoise-go/denoise/filter/noise"
 	"github.com/denoise-go/denoise/frame"
 	"github.com/denoise-go/denoise/pipeline"
@@ -49,6 +50,11 @@ type Options struct {
 	// impulses back into the picture and runs NLM and the network again. A model with guide
 	// and source channels after a smoothing stage only; 0: none.
 	Refill int
+	// RefillNLM gives the NLM parameters of a refill pass for noise of σ (nil:
+	// nlm.DefaultParams); RefillThreads is its goroutines (0: 1). σ is Sigma, or estimated on
+	// the refilled picture.
+	RefillNLM     func(sigma float64) nlm.Params
+	RefillThreads int
 }
 
 // MaxRefill is the most refill passes Options.Refill takes (the third gains under 0.03 dB).

@@ -10,8 +10,9 @@ import (
 // median-filtered picture, a rough value that the smoothing stage then spreads to its
 // neighbours; the network's estimate of those pixels is far better. A refill pass puts it
 // back into the source picture at the pixels the impulse stage replaced (where the guide
-// differs from the source), runs NLM on that and the network again, with the refilled
-// picture as guide and source: the impulses are values like any other then.
+// differs from the source), runs NLM on that (Options.RefillNLM: mode nlm's parameters) and
+// the network again, with the refilled picture as guide and source: the impulses are values
+// like any other then.
 //
 // Where the smoothing was spatial (a single picture, or no neighbours), the second result
 // replaces the first. Where it combined neighbouring frames, a spatial NLM would lose what
@@ -75,7 +76,11 @@ func (f *Filter) refill(planes, guide, source []*frame.Plane, passes int, spatia
 	if !spatial {
 		r.first = scratchPlanes(r.first, len(planes), w, h)
 	}
-	r.nl.Threads = f.m.opt.Threads
+	r.nl.Threads = max(f.m.opt.RefillThreads, 1)
+	params := f.m.opt.RefillNLM
+	if params == nil {
+		params = nlm.DefaultParams
+	}
 	for range passes {
 		for c, p := range planes {
 			d := r.filled[c]
@@ -92,7 +97,11 @@ func (f *Filter) refill(planes, guide, source []*frame.Plane, passes int, spatia
 					}
 				}
 			}
-			if err := r.nl.Denoise(p, d, nlm.DefaultParams(r.est.Estimate(d, nil))); err != nil {
+			sigma := f.m.opt.Sigma
+			if sigma == 0 {
+				sigma = r.est.Estimate(d, nil)
+			}
+			if err := r.nl.Denoise(p, d, params(sigma)); err != nil {
 				return true, err
 			}
 		}

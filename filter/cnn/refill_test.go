@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/denoise-go/denoise/filter/nlm"
-	"github.com/denoise-go/denoise/filter/noise"
 	"github.com/denoise-go/denoise/frame"
 )
 
@@ -33,7 +32,7 @@ func impulseFrames(w, h int, share float64) (in, guide, source *frame.Frame, imp
 
 // TestRefill checks refill passes against a reference built here from whole-plane runs of
 // the network and the NLM package: after the first run, the source with the impulse pixels
-// taken from its result is smoothed by NLM (σ estimated on it) and is the network's guide
+// taken from its result is smoothed by NLM (with the σ given) and is the network's guide
 // and source for the second run, whose result stands where the smoothing was spatial, and
 // at the impulse pixels only where it was temporal. Below 1 % of impulses, or with no
 // passes configured, the first result stands.
@@ -73,8 +72,7 @@ func TestRefill(t *testing.T) {
 		}
 		smooth := clonePlane(filled)
 		var nl nlm.PlaneDenoiser
-		var est noise.Estimator
-		if err := nl.Denoise(smooth, filled, nlm.DefaultParams(est.Estimate(filled, nil))); err != nil {
+		if err := nl.Denoise(smooth, filled, nlm.DefaultParams(sigma)); err != nil { // σ given
 			t.Fatal(err)
 		}
 		second := referenceSource(t, m, smooth, filled, filled, sigma)

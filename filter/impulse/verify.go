@@ -69,9 +69,10 @@ import (
 // 31.21 → 31.53; σ = 10 + 10 % random-valued, + 20 % salt and pepper unchanged.
 //
 // Two more tests while candidates are few (under fewShare of the plane). A candidate within
-// the range of its 8-neighbours is no impulse: an intermediate sample on a high-contrast edge,
-// the side of a speck; an impulse lands there only in busy texture, where replacing it gains
-// little. And candidates that the non-local mean does not explain crowd into some blocks
+// the range of its 8-neighbours is taken for detail: an intermediate sample on a
+// high-contrast edge, the side of a speck. An impulse lands there only where its neighbours
+// span a wide range (texture, an edge, another impulse beside it), and leaving those
+// measured better than replacing them (below). And candidates that the non-local mean does not explain crowd into some blocks
 // where detail is (snow on branches, lettering, lights far off), while impulses spread
 // evenly: in a busy block (busyBlocks) a candidate within localK times the local scale
 // leaves Δ as in a picture without impulses, and the strong candidates that tell whether the
@@ -251,21 +252,24 @@ func (c *Cleaner) declusterSaltPepper(p *frame.Plane, lo, hi, near float32) int 
 		return n
 	}
 	lk := likeExtreme{p: p, lo: lo + near, hi: hi - near}
+	rare := float64(n) < spClusterShare*float64(w*h)
 	var nullSalt, nullPepper float64
-	sampled := 0
-	for y := 0; y < h; y += 2 {
-		for x := 0; x < w; x += 2 {
-			sampled++
-			if pair, _ := lk.neighbours(x, y, true); pair {
-				nullSalt++
-			}
-			if pair, _ := lk.neighbours(x, y, false); pair {
-				nullPepper++
+	if !rare {
+		sampled := 0
+		for y := 0; y < h; y += 2 {
+			for x := 0; x < w; x += 2 {
+				sampled++
+				if pair, _ := lk.neighbours(x, y, true); pair {
+					nullSalt++
+				}
+				if pair, _ := lk.neighbours(x, y, false); pair {
+					nullPepper++
+				}
 			}
 		}
+		nullSalt /= float64(sampled)
+		nullPepper /= float64(sampled)
 	}
-	nullSalt /= float64(sampled)
-	nullPepper /= float64(sampled)
 	c.drop = c.drop[:0]
 	pairs, expect := 0, 0.0
 	for _, f := range d.spDist {
@@ -288,7 +292,7 @@ func (c *Cleaner) declusterSaltPepper(p *frame.Plane, lo, hi, near float32) int 
 			c.drop = append(c.drop, int32(k))
 		}
 	}
-	if float64(n) >= spClusterShare*float64(w*h) && float64(pairs) <= spClusterK*expect+3*math.Sqrt(expect) {
+	if !rare && float64(pairs) <= spClusterK*expect+3*math.Sqrt(expect) {
 		return n
 	}
 	for _, k := range c.drop {
