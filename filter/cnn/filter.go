@@ -121,7 +121,8 @@ func (m *Model) FilterFactory() pipeline.FilterFactory {
 // model, each of R, G and B; a three-channel model takes R, G, B together. Alpha passes
 // through. A model with guide channels reads them from the frame's Guide (the picture as it
 // entered the smoothing stage; the frame itself when there is none), one with source channels
-// from its Source (GuideFrames); the filter then releases both. It owns one session: one Filter per worker.
+// from its Source (GuideFrames); the filter then releases both. It owns one session: one
+// Filter per worker.
 type Filter struct {
 	m   *Model
 	s   *Session
@@ -170,7 +171,7 @@ func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
 		f.guide = gd
 		err = f.s.Denoise(g, gd, f.sigma(g))
 		if err == nil && refill {
-			_, err = f.refill(g, gd[:size], gd[size:], f.m.opt.Refill, in.Neighbours == 0)
+			err = f.refill(g, gd[:size], gd[size:], f.m.opt.Refill, in.Neighbours == 0)
 		}
 	}
 	if g := in.TakeGuide(); g != nil {

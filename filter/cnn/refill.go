@@ -54,8 +54,7 @@ func scratchPlanes(ps []*frame.Plane, n, w, h int) []*frame.Plane {
 
 // refill runs passes refill passes over planes (the network's output), whose guide and
 // source planes the first run saw; spatial tells whether the smoothing before was spatial.
-// It reports whether any pass ran.
-func (f *Filter) refill(planes, guide, source []*frame.Plane, passes int, spatial bool) (bool, error) {
+func (f *Filter) refill(planes, guide, source []*frame.Plane, passes int, spatial bool) error {
 	r := &f.rf
 	w, h := planes[0].W, planes[0].H
 	changed := 0
@@ -70,7 +69,7 @@ func (f *Filter) refill(planes, guide, source []*frame.Plane, passes int, spatia
 		}
 	}
 	if float64(changed) < refillShare*float64(len(planes)*w*h) {
-		return false, nil
+		return nil
 	}
 	r.filled = scratchPlanes(r.filled, len(planes), w, h)
 	if !spatial {
@@ -102,7 +101,7 @@ func (f *Filter) refill(planes, guide, source []*frame.Plane, passes int, spatia
 				sigma = r.est.Estimate(d, nil)
 			}
 			if err := r.nl.Denoise(p, d, params(sigma)); err != nil {
-				return true, err
+				return err
 			}
 		}
 		r.guideSet = r.guideSet[:0]
@@ -110,7 +109,7 @@ func (f *Filter) refill(planes, guide, source []*frame.Plane, passes int, spatia
 			r.guideSet = append(r.guideSet, r.filled[:len(planes)]...)
 		}
 		if err := f.s.Denoise(planes, r.guideSet, f.sigma(planes)); err != nil {
-			return true, err
+			return err
 		}
 		if spatial {
 			continue
@@ -126,5 +125,5 @@ func (f *Filter) refill(planes, guide, source []*frame.Plane, passes int, spatia
 			}
 		}
 	}
-	return true, nil
+	return nil
 }

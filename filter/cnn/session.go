@@ -202,8 +202,8 @@ func (s *Session) RunRaw(in []float32, h, w int) ([]float32, error) {
 // Denoise replaces the image channels planes (one, or three for an RGB model; all of one
 // size) by the network's estimate of the clean image, clamped to [0,1]. guide holds the
 // guide channels of a model that takes them, then its source channels (as many planes as
-// planes per set, of the same size; nil: the planes themselves in every set); sigma is the noise level on the 0–255 scale for a model with a
-// noise-level map (ignored otherwise).
+// planes per set, of the same size; nil: the planes themselves in every set); sigma is the
+// noise level on the 0–255 scale for a model with a noise-level map (ignored otherwise).
 //
 // With Options.Ensemble n > 1 the network runs on n turned or mirrored views of the picture
 // and the results, turned back, are averaged (ensemble.go).

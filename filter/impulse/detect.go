@@ -192,10 +192,15 @@ func (d *detector) randomValued(medT, roadT float32, m int) int {
 // clearRandomValued takes the pixels randomValued flagged out of Δ and restores their m(y).
 func (d *detector) clearRandomValued(p *frame.Plane) {
 	for _, k := range d.rv {
-		d.mask[k] = false
-		d.med.Pix[k] = p.Pix[int(k)/p.W*p.Stride+int(k)%p.W]
+		d.unflag(p, int(k))
 	}
 	d.rv = d.rv[:0]
+}
+
+// unflag takes sample k (index y·W+x) of p out of Δ and restores its m(y).
+func (d *detector) unflag(p *frame.Plane, k int) {
+	d.mask[k], d.sp[k] = false, false
+	d.med.Pix[k] = p.Pix[k/p.W*p.Stride+k%p.W]
 }
 
 // road returns the sum of the m smallest of d, partially sorting it.

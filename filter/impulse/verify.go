@@ -159,8 +159,7 @@ func (c *Cleaner) verify(p *frame.Plane, sigma float64) int {
 	for i, k := range d.rv {
 		explained := dev[i] >= 0 && (dev[i] <= t || (sparse || inBusy(k)) && dev[i] <= localK*c.localScale(p, int(k)))
 		if explained || few && c.withinNeighbours(p, int(k)) {
-			d.mask[k] = false
-			d.med.Pix[k] = p.Pix[int(k)/p.W*p.Stride+int(k)%p.W]
+			d.unflag(p, int(k))
 			continue
 		}
 		kept = append(kept, k)
@@ -198,8 +197,7 @@ func (c *Cleaner) decluster(p *frame.Plane, sigma float64) int {
 	}
 	// all decisions first: a run of like pixels goes as a whole
 	for _, k := range c.drop {
-		d.mask[k] = false
-		d.med.Pix[k] = p.Pix[int(k)/w*p.Stride+int(k)%w]
+		d.unflag(p, int(k))
 	}
 	kept := d.rv[:0]
 	for _, k := range d.rv {
@@ -230,8 +228,7 @@ func (c *Cleaner) weakSaltPepper(p *frame.Plane, sigma float64) int {
 	for _, f := range d.spDist {
 		if f.dist <= t {
 			k := int(f.k)
-			d.mask[k], d.sp[k] = false, false
-			d.med.Pix[k] = p.Pix[k/p.W*p.Stride+k%p.W]
+			d.unflag(p, k)
 			n--
 		}
 	}
@@ -296,8 +293,7 @@ func (c *Cleaner) declusterSaltPepper(p *frame.Plane, lo, hi, near float32) int 
 		return n
 	}
 	for _, k := range c.drop {
-		d.mask[k], d.sp[k] = false, false
-		d.med.Pix[k] = p.Pix[int(k)/w*p.Stride+int(k)%w]
+		d.unflag(p, int(k))
 	}
 	return n - len(c.drop)
 }
