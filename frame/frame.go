@@ -17,6 +17,15 @@ func (p *Plane) Row(y int) []float32 {
 	return p.Pix[o : o+p.W : o+p.W]
 }
 
+// Resize makes p a w×h plane with Stride w, reusing its samples' memory when it is large
+// enough (the samples are then left as they were, unordered).
+func (p *Plane) Resize(w, h int) {
+	if cap(p.Pix) < w*h {
+		p.Pix = make([]float32, w*h)
+	}
+	p.W, p.H, p.Stride, p.Pix = w, h, w, p.Pix[:w*h]
+}
+
 // CopyFrom copies src's samples into p; the sizes must match.
 func (p *Plane) CopyFrom(src *Plane) {
 	if p.Stride == src.Stride {

@@ -40,3 +40,15 @@ func TestKeptRelease(t *testing.T) {
 		}
 	}
 }
+
+func TestPlaneResize(t *testing.T) {
+	p := Plane{W: 3, H: 2, Stride: 4, Pix: make([]float32, 8)}
+	p.Resize(2, 3)
+	if p.W != 2 || p.H != 3 || p.Stride != 2 || len(p.Pix) != 6 || cap(p.Pix) != 8 {
+		t.Fatalf("resized within capacity: %dx%d stride %d, %d samples of %d", p.W, p.H, p.Stride, len(p.Pix), cap(p.Pix))
+	}
+	p.Resize(5, 4)
+	if p.W != 5 || p.H != 4 || p.Stride != 5 || len(p.Pix) != 20 {
+		t.Fatalf("grown: %dx%d stride %d, %d samples", p.W, p.H, p.Stride, len(p.Pix))
+	}
+}

@@ -191,10 +191,7 @@ func pushBounded(v []float32, x float32, n int) []float32 {
 func halve(dst, src *frame.Plane) {
 	w, h := (src.W+1)/2, (src.H+1)/2
 	if dst.W != w || dst.H != h {
-		if cap(dst.Pix) < w*h {
-			dst.Pix = make([]float32, w*h)
-		}
-		*dst = frame.Plane{W: w, H: h, Stride: w, Pix: dst.Pix[:w*h]}
+		dst.Resize(w, h)
 	}
 	for y := 0; y < h; y++ {
 		r0 := src.Row(2 * y)

@@ -198,10 +198,7 @@ func (c *Centre) Aligned(k int) *Aligned {
 		// Reliability compares like with like: the centre's cleaned luma against the
 		// neighbour's cleaned luma, warped the same way.
 		l := &nb.slot.luma
-		if cap(w.lumaW.Pix) < l.W*l.H {
-			w.lumaW.Pix = make([]float32, l.W*l.H)
-		}
-		w.lumaW = frame.Plane{W: l.W, H: l.H, Stride: l.W, Pix: w.lumaW.Pix[:l.W*l.H]}
+		w.lumaW.Resize(l.W, l.H)
 		w.comp.WarpPlane(&w.lumaW, l, a.Field, 0, 0)
 		warpedLuma = &w.lumaW
 	}

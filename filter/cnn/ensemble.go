@@ -41,7 +41,7 @@ func (v view) source(x, y, w, h int) (int, int) {
 // fill writes the view of src into dst (resized to the view's size).
 func (v view) fill(dst, src *frame.Plane) {
 	vw, vh := v.size(src.W, src.H)
-	resize(dst, vw, vh)
+	dst.Resize(vw, vh)
 	for y := range vh {
 		row := dst.Row(y)
 		for x := range row {
@@ -60,13 +60,6 @@ func (v view) addBack(sum []float32, p *frame.Plane, w, h int) {
 			sum[t*w+u] += s
 		}
 	}
-}
-
-func resize(p *frame.Plane, w, h int) {
-	if cap(p.Pix) < w*h {
-		p.Pix = make([]float32, w*h)
-	}
-	p.W, p.H, p.Stride, p.Pix = w, h, w, p.Pix[:w*h]
 }
 
 // viewScratch holds a session's turned copies of the image and guide planes and the sums.

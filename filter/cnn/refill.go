@@ -47,7 +47,7 @@ func scratchPlanes(ps []*frame.Plane, n, w, h int) []*frame.Plane {
 		ps = append(ps, &frame.Plane{})
 	}
 	for _, p := range ps[:n] {
-		resize(p, w, h)
+		p.Resize(w, h)
 	}
 	return ps
 }

@@ -124,7 +124,7 @@ func (c *Cleaner) Clean(p *frame.Plane) (float64, error) {
 	}
 	s := max(sigma, 1)
 	if refine {
-		resizePlane(&c.orig, p.W, p.H)
+		c.orig.Resize(p.W, p.H)
 		c.orig.CopyFrom(p)
 	}
 	c.rep.setup(&c.det.med, p, c.det.mask, c.opt.replaceParams(s))
@@ -132,7 +132,7 @@ func (c *Cleaner) Clean(p *frame.Plane) (float64, error) {
 	if !refine {
 		return sigma, nil
 	}
-	resizePlane(&c.ref, p.W, p.H)
+	c.ref.Resize(p.W, p.H)
 	for range c.opt.Refine {
 		rp := c.opt.replaceParams(s)
 		rp.Sigma, rp.H = refineSigma*s, refineH*s

@@ -33,8 +33,8 @@ func (d *detector) reset(p *frame.Plane, maxRadius int) {
 	if k := (2*maxRadius + 1) * (2*maxRadius + 1); cap(d.window) < k {
 		d.window = make([]float32, 0, k)
 	}
-	resizePlane(&d.med, w, h)
-	resizePlane(&d.med3, w, h)
+	d.med.Resize(w, h)
+	d.med3.Resize(w, h)
 	clear(d.mask)
 	clear(d.sp)
 	d.rv = d.rv[:0]
@@ -46,14 +46,6 @@ func (d *detector) reset(p *frame.Plane, maxRadius int) {
 type spFlag struct {
 	k    int32
 	dist float32
-}
-
-func resizePlane(p *frame.Plane, w, h int) {
-	p.W, p.H, p.Stride = w, h, w
-	if cap(p.Pix) < w*h {
-		p.Pix = make([]float32, w*h)
-	}
-	p.Pix = p.Pix[:w*h]
 }
 
 // extremes returns the working-unit bounds at or beyond which a sample counts as salt or

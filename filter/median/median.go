@@ -32,11 +32,7 @@ func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
 	}
 	for i := 0; i < n; i++ {
 		p := &in.Planes[i]
-		f.tmp.W, f.tmp.H, f.tmp.Stride = p.W, p.H, p.W
-		if cap(f.tmp.Pix) < p.W*p.H {
-			f.tmp.Pix = make([]float32, p.W*p.H)
-		}
-		f.tmp.Pix = f.tmp.Pix[:p.W*p.H]
+		f.tmp.Resize(p.W, p.H)
 		if err := Median3(&f.tmp, p); err != nil {
 			return nil, err
 		}

@@ -246,7 +246,7 @@ func (f *Filter) denoise2D(dst, src *frame.Plane, p nlm.Params) error {
 	if f.opt.NoCorrection {
 		return f.d.Denoise(dst, src, p)
 	}
-	resizePlane(&f.sq, src.W, src.H)
+	f.sq.Resize(src.W, src.H)
 	for y := 0; y < src.H; y++ {
 		in, o := src.Row(y), f.sq.Row(y)
 		for x, v := range in {
@@ -265,13 +265,6 @@ func correct(p *frame.Plane, s float64) {
 			row[x] = float32(math.Sqrt(float64(max(m-b, 0))))
 		}
 	}
-}
-
-func resizePlane(p *frame.Plane, w, h int) {
-	if cap(p.Pix) < w*h {
-		p.Pix = make([]float32, w*h)
-	}
-	p.W, p.H, p.Stride, p.Pix = w, h, w, p.Pix[:w*h]
 }
 
 // denoise3D writes the 3-D non-local mean of win[cur]'s first plane into dst.
