@@ -136,7 +136,7 @@ func (c *Cleaner) verify(p *frame.Plane, sigma float64) int {
 		busy = c.busyBlocks(p.W, p.H, dev, t)
 	}
 	inBusy := func(k int32) bool {
-		return busy != nil && busy[(int(k)/p.W/blockSide)*bw+int(k)%p.W/blockSide]
+		return busy != nil && busy[blockOf(int(k), p.W)]
 	}
 	// the evidence of impulses comes from outside them
 	quiet := n
@@ -357,7 +357,7 @@ func (c *Cleaner) busyBlocks(w, h int, dev []float32, t float32) []bool {
 	clear(c.blocks)
 	for i, k := range c.det.rv {
 		if dev[i] < 0 || dev[i] > t {
-			c.blocks[(int(k)/w/blockSide)*bw+int(k)%w/blockSide]++
+			c.blocks[blockOf(int(k), w)]++
 		}
 	}
 	whole := c.blockSort[:0]
@@ -373,6 +373,12 @@ func (c *Cleaner) busyBlocks(w, h int, dev []float32, t float32) []bool {
 		c.busy[i] = float64(v) > limit
 	}
 	return c.busy
+}
+
+// blockOf is the index of the blockSide² block that holds sample k (index y·w+x) of a plane w
+// wide, the blocks counted row by row.
+func blockOf(k, w int) int {
+	return k/w/blockSide*((w+blockSide-1)/blockSide) + k%w/blockSide
 }
 
 // withinNeighbours reports whether sample k of p lies within the range of its 8-neighbours.
