@@ -21,6 +21,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cmd=${1:-}
 shift || true
+# the Python with torch (Debian's here; the GPU machine's own there), and train/prepare's
+# workers: all cores but two, which feed the GPU
+py=python3
+command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c 'import torch' 2>/dev/null && py=/usr/bin/python3
+workers=$(( $(nproc) > 2 ? $(nproc) - 2 : 1 ))
 case "$cmd" in
 pack)
 	data=${DATA:-../shared/datasets/train400}
@@ -40,9 +45,6 @@ resume)
 	out=${OUT:-out}/run
 	mkdir -p "$out"
 	cp .gpu/full.pt "$out/ckpt.pt"
-	py=python3
-	command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c 'import torch' 2>/dev/null && py=/usr/bin/python3
-	workers=$(( $(nproc) > 2 ? $(nproc) - 2 : 1 ))
 	PYTHONUNBUFFERED=1 $py train/train.py train --out "$out" --resume --prepare .gpu/prepare --workers "$workers" \
 		--minutes "$minutes" --amp bf16 --save-every 2000 --val-interval 2000 --log-every 200 "$@" 2>&1 | tee "$out/train.log"
 	;;
@@ -52,10 +54,7 @@ run)
 	[ -x .gpu/prepare ] && [ -d .gpu/train400 ] || { echo "gpu.sh: run 'bash train/gpu.sh pack' here first and carry .gpu" >&2; exit 1; }
 	out=${OUT:-out}/run
 	mkdir -p "$out"
-	py=python3
-	command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c 'import torch' 2>/dev/null && py=/usr/bin/python3
 	$py -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")'
-	workers=$(( $(nproc) > 2 ? $(nproc) - 2 : 1 ))
 	PYTHONUNBUFFERED=1 $py train/train.py train --out "$out" --force --prepare .gpu/prepare --data .gpu/train400 \
 		--workers "$workers" --depth 17 --features 64 --guide --source \
 		--chains none:0.05,impulse:0.05,nlm:0.3,impulse+stnlm:0.4,impulse+stnlm/5:0.2 \

@@ -989,8 +989,7 @@ def cmd_speed(a):
         opt.zero_grad()
         loss.backward()
         opt.step()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    sync(device)
     rate = a.iters * a.batch / (time.time() - t0)
     print(json.dumps({"arch": "%dx%d" % (a.depth, a.features), "patch": a.patch, "batch": a.batch, "amp": a.amp,
                       "patches_per_s": round(rate, 1), "hardware": hardware(device),
