@@ -6,6 +6,7 @@
 #   PRESET=veryfast bash bench/copy.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOEXPERIMENT=simd # the AVX2 kernels (internal/dsp); without it only the portable ones are built
 PRESET=${PRESET:-medium}
 CRF=${CRF:-18}
 RUNS=${RUNS:-3}

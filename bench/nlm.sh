@@ -7,6 +7,7 @@
 #   SEARCH=21 PATCH=5 bash bench/nlm.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOEXPERIMENT=simd # the AVX2 kernels (internal/dsp); without it only the portable ones are built
 SEARCH=${SEARCH:-15}
 PATCH=${PATCH:-7}
 FRAMES=${FRAMES:-20}

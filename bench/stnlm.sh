@@ -13,6 +13,7 @@
 #   PROFILE=0 bash bench/stnlm.sh     # no profile
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOEXPERIMENT=simd # the AVX2 kernels (internal/dsp); without it only the portable ones are built
 FRAMES=${FRAMES:-20}
 SIZES=${SIZES:-"640x480 1280x720"}
 PROFILE=${PROFILE:-1}

@@ -3,6 +3,7 @@
 # (testdata/sample_noisy.mkv: 320x240 H.264 with grain, and an AAC audio track).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOEXPERIMENT=simd # the AVX2 kernels (internal/dsp); without it only the portable ones are built
 bash scripts/setup.sh
 go build -o bin/denoise ./cmd/denoise
 mkdir -p out

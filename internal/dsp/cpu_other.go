@@ -1,0 +1,7 @@
+//go:build !(goexperiment.simd && amd64)
+
+package dsp
+
+const simdBuilt = false
+
+var hasFast = false

@@ -1,0 +1,18 @@
+// Package dsp is the kernel layer: the arithmetic of every stage as pure row and block
+// functions over slices and strides — no frames, no configuration, no allocation — the way
+// FFmpeg keeps its filters' inner loops in DSP contexts.
+//
+// Every kernel has a portable Go reference, always built and always tested. Where a faster
+// version exists (AVX2 + FMA through simd/archsimd, built with GOEXPERIMENT=simd on amd64),
+// it is chosen once at start from the CPU's features; DENOISE_CPU=generic forces the
+// references. Kernels() says which set is in use. Each fast kernel is tested against its
+// reference on odd widths, unaligned starts and wide strides, with guard values around every
+// output (checkasm_test.go).
+//
+// Convention for a kernel Foo:
+//   - foo.go: fooGeneric, the reference, and the dispatch variable Foo = fooGeneric (or a
+//     plain exported function that calls the dispatch variable);
+//   - foo_avx2.go (//go:build goexperiment.simd && amd64): fooAVX2 and an init that sets
+//     fastFoo = fooAVX2 when HasFast() and Foo = fooAVX2 when UseFast();
+//   - foo_test.go: the parity test of fastFoo (skipped when nil) against fooGeneric.
+package dsp
