@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // Method selects an estimator.
@@ -43,6 +44,9 @@ const Scale255 = 255
 type Estimator struct {
 	Method Method
 	buf    []float32
+	row    []float32 // one row of responses, when some are skipped
+	mask   []bool    // which of them are skipped
+	sel    dsp.SelectScratch
 }
 
 // Estimate returns σ of p on the 0–255 scale. skip, when not nil, flags pixels to ignore
@@ -50,7 +54,7 @@ type Estimator struct {
 func (e *Estimator) Estimate(p *frame.Plane, skip []bool) float64 {
 	switch e.Method {
 	case Immerkaer:
-		return immerkaer(p, skip)
+		return e.immerkaer(p, skip)
 	case WaveletMAD:
 		return e.waveletMAD(p, skip)
 	default:
@@ -64,46 +68,67 @@ func Estimate(p *frame.Plane, m Method, skip []bool) float64 {
 	return e.Estimate(p, skip)
 }
 
-// laplace returns I∗M at (x,y) for 1 ≤ x < W−1, 1 ≤ y < H−1,
-// M = [[1,−2,1],[−2,4,−2],[1,−2,1]].
-func laplace(a, b, c []float32, x int) float32 {
-	return a[x-1] - 2*a[x] + a[x+1] - 2*(b[x-1]+b[x+1]) + 4*b[x] + c[x-1] - 2*c[x] + c[x+1]
+// dilated3 marks in dst[i] (for columns x = i+1, 1 ≤ x < W−1 of row y) whether the 3×3
+// support of (x, y) touches a skipped pixel.
+func dilated3(dst []bool, skip []bool, w, y int) {
+	a, b, c := skip[(y-1)*w:y*w], skip[y*w:(y+1)*w], skip[(y+1)*w:(y+2)*w]
+	for i := range dst {
+		dst[i] = a[i] || a[i+1] || a[i+2] || b[i] || b[i+1] || b[i+2] || c[i] || c[i+1] || c[i+2]
+	}
 }
 
-func skipped3(skip []bool, w, x, y int) bool {
-	for j := y - 1; j <= y+1; j++ {
-		r := skip[j*w+x-1 : j*w+x+2]
-		if r[0] || r[1] || r[2] {
-			return true
-		}
+// responses writes the absolute Laplacian responses of p's interior into buf (which holds
+// (W−2)(H−2) samples), leaving out those whose support touches a skipped pixel, and returns
+// how many it wrote.
+func (e *Estimator) responses(buf []float32, p *frame.Plane, skip []bool) int {
+	w := p.W - 2
+	if skip != nil {
+		e.row = grow(e.row, w)
+		e.mask = grow(e.mask, w)
 	}
-	return false
-}
-
-func immerkaer(p *frame.Plane, skip []bool) float64 {
-	if p.W < 3 || p.H < 3 {
-		return 0
-	}
-	var sum float64
 	n := 0
 	for y := 1; y < p.H-1; y++ {
 		a, b, c := p.Row(y-1), p.Row(y), p.Row(y+1)
-		var rs float32
-		for x := 1; x < p.W-1; x++ {
-			if skip != nil && skipped3(skip, p.W, x, y) {
-				continue
-			}
-			v := laplace(a, b, c, x)
-			if v < 0 {
-				v = -v
-			}
-			rs += v
-			n++
+		if skip == nil {
+			dsp.LaplaceAbsRow(buf[n:n+w], a, b, c)
+			n += w
+			continue
 		}
-		sum += float64(rs)
+		dsp.LaplaceAbsRow(e.row, a, b, c)
+		dilated3(e.mask, skip, p.W, y)
+		for i, v := range e.row {
+			if !e.mask[i] {
+				buf[n] = v
+				n++
+			}
+		}
 	}
+	return n
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+func (e *Estimator) immerkaer(p *frame.Plane, skip []bool) float64 {
+	if p.W < 3 || p.H < 3 {
+		return 0
+	}
+	buf := e.scratch((p.W - 2) * (p.H - 2))
+	n := e.responses(buf, p, skip)
 	if n == 0 {
 		return 0
+	}
+	var sum float64
+	for i := 0; i < n; i += p.W - 2 {
+		var rs float32
+		for _, v := range buf[i:min(i+p.W-2, n)] {
+			rs += v
+		}
+		sum += float64(rs)
 	}
 	return math.Sqrt(math.Pi/2) * sum / (6 * float64(n)) * Scale255
 }
@@ -113,25 +138,11 @@ func (e *Estimator) laplacianMAD(p *frame.Plane, skip []bool) float64 {
 		return 0
 	}
 	buf := e.scratch((p.W - 2) * (p.H - 2))
-	n := 0
-	for y := 1; y < p.H-1; y++ {
-		a, b, c := p.Row(y-1), p.Row(y), p.Row(y+1)
-		for x := 1; x < p.W-1; x++ {
-			if skip != nil && skipped3(skip, p.W, x, y) {
-				continue
-			}
-			v := laplace(a, b, c, x)
-			if v < 0 {
-				v = -v
-			}
-			buf[n] = v
-			n++
-		}
-	}
+	n := e.responses(buf, p, skip)
 	if n == 0 {
 		return 0
 	}
-	return float64(Median(buf[:n])) / (0.6745 * 6) * Scale255
+	return float64(dsp.Select(buf[:n], (n-1)/2, &e.sel)) / (0.6745 * 6) * Scale255
 }
 
 func (e *Estimator) waveletMAD(p *frame.Plane, skip []bool) float64 {
@@ -143,25 +154,25 @@ func (e *Estimator) waveletMAD(p *frame.Plane, skip []bool) float64 {
 	n := 0
 	for y := 0; y < h2; y++ {
 		a, b := p.Row(2*y), p.Row(2*y+1)
-		for x := 0; x < w2; x++ {
-			if skip != nil {
-				i := 2*y*p.W + 2*x
-				if skip[i] || skip[i+1] || skip[i+p.W] || skip[i+p.W+1] {
-					continue
-				}
+		if skip == nil {
+			dsp.HaarDiagAbsRow(buf[n:n+w2], a, b)
+			n += w2
+			continue
+		}
+		e.row = grow(e.row, w2)
+		dsp.HaarDiagAbsRow(e.row, a, b)
+		for x, v := range e.row {
+			i := 2*y*p.W + 2*x
+			if !(skip[i] || skip[i+1] || skip[i+p.W] || skip[i+p.W+1]) {
+				buf[n] = v
+				n++
 			}
-			v := (a[2*x] - a[2*x+1] - b[2*x] + b[2*x+1]) / 2
-			if v < 0 {
-				v = -v
-			}
-			buf[n] = v
-			n++
 		}
 	}
 	if n == 0 {
 		return 0
 	}
-	return float64(Median(buf[:n])) / 0.6745 * Scale255
+	return float64(dsp.Select(buf[:n], (n-1)/2, &e.sel)) / 0.6745 * Scale255
 }
 
 func (e *Estimator) scratch(n int) []float32 {
@@ -173,47 +184,8 @@ func (e *Estimator) scratch(n int) []float32 {
 
 // Median returns the median (the lower middle for even lengths) of v, reordering v.
 func Median(v []float32) float32 {
-	return Select(v, (len(v)-1)/2)
+	return dsp.Select(v, (len(v)-1)/2, nil)
 }
 
 // Select returns the k-th smallest element of v (0-based), partially reordering v.
-func Select(v []float32, k int) float32 {
-	lo, hi := 0, len(v)-1
-	for hi > lo {
-		// median of three pivot
-		m := lo + (hi-lo)/2
-		if v[m] < v[lo] {
-			v[m], v[lo] = v[lo], v[m]
-		}
-		if v[hi] < v[lo] {
-			v[hi], v[lo] = v[lo], v[hi]
-		}
-		if v[hi] < v[m] {
-			v[hi], v[m] = v[m], v[hi]
-		}
-		pivot := v[m]
-		i, j := lo, hi
-		for i <= j {
-			for v[i] < pivot {
-				i++
-			}
-			for v[j] > pivot {
-				j--
-			}
-			if i <= j {
-				v[i], v[j] = v[j], v[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return v[k]
-		}
-	}
-	return v[k]
-}
+func Select(v []float32, k int) float32 { return dsp.Select(v, k, nil) }
