@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 	"github.com/denoise-go/denoise/models"
 	"github.com/denoise-go/denoise/pipeline"
 )
@@ -148,7 +149,7 @@ func referenceSource(t testing.TB, m *Model, p, guide, source *frame.Plane, sigm
 	}
 	for c, pl := range chans {
 		for y := range h {
-			fillRow(in[(c*h+y)*w:(c*h+y+1)*w], pl.Row(mirror(y-mg, p.H)), -mg)
+			dsp.MirrorRow(in[(c*h+y)*w:(c*h+y+1)*w], pl.Row(dsp.Mirror(y-mg, p.H)), -mg)
 		}
 	}
 	if m.SigmaMap {
@@ -646,4 +647,15 @@ func TestSource(t *testing.T) {
 	if _, err := f.Process(bad); err == nil || !strings.Contains(err.Error(), "97x62") {
 		t.Errorf("source of another size: %v", err)
 	}
+}
+
+// clamp01 is the reference's clamp to [0, 1].
+func clamp01(v float32) float32 {
+	if v < 0 {
+		return 0
+	}
+	if v > 1 {
+		return 1
+	}
+	return v
 }

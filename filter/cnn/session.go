@@ -8,6 +8,7 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // Model is a loaded, checked ONNX model: the bytes, what they take and give, and the
@@ -288,7 +289,7 @@ func (s *Session) denoise(planes, guide []*frame.Plane, sigma float64) error {
 			for c, p := range chans {
 				ch := in[c*tw*th : (c+1)*tw*th]
 				for j := 0; j < th; j++ {
-					fillRow(ch[j*tw:(j+1)*tw], p.Row(mirror(y0-lay.m+j, h)), x0-lay.m)
+					dsp.MirrorRow(ch[j*tw:(j+1)*tw], p.Row(dsp.Mirror(y0-lay.m+j, h)), x0-lay.m)
 				}
 			}
 			if err := s.run(); err != nil {
@@ -304,13 +305,9 @@ func (s *Session) denoise(planes, guide []*frame.Plane, sigma float64) error {
 					irow := src[r : r+x1-x0]
 					drow := d[y*w+x0 : y*w+x1]
 					if s.m.Residual {
-						for i := range drow {
-							drow[i] = clamp01(irow[i] - orow[i])
-						}
+						dsp.CNNResidualRow(drow, irow, orow)
 					} else {
-						for i := range drow {
-							drow[i] = clamp01(orow[i])
-						}
+						dsp.Clamp01Row(drow, orow)
 					}
 				}
 			}
@@ -323,16 +320,6 @@ func (s *Session) denoise(planes, guide []*frame.Plane, sigma float64) error {
 		}
 	}
 	return nil
-}
-
-func clamp01(v float32) float32 {
-	if v < 0 {
-		return 0
-	}
-	if v > 1 {
-		return 1
-	}
-	return v
 }
 
 // SigmaMapValue is the value of a noise-level map channel for noise σ on the 0–255 scale

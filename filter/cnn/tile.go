@@ -41,38 +41,3 @@ func (l layout) core(tx, ty int) (x0, y0, x1, y1 int) {
 	x0, y0 = tx*l.cw, ty*l.ch
 	return x0, y0, min(x0+l.cw, l.w), min(y0+l.ch, l.h)
 }
-
-// mirror maps any coordinate onto 0..n−1 by reflection about the edge samples
-// (−1 → 1, n → n−2), repeating as often as needed, so planes smaller than the margin work.
-func mirror(i, n int) int {
-	if n == 1 {
-		return 0
-	}
-	p := 2 * (n - 1)
-	i %= p
-	if i < 0 {
-		i += p
-	}
-	if i >= n {
-		i = p - i
-	}
-	return i
-}
-
-// fillRow writes samples x0..x0+len(dst)−1 of row src into dst, mirrored outside 0..len(src)−1.
-func fillRow(dst, src []float32, x0 int) {
-	n := len(src)
-	// the in-range span is a plain copy; only the margins need mirroring
-	a, b := max(x0, 0), min(x0+len(dst), n)
-	if a < b {
-		copy(dst[a-x0:b-x0], src[a:b])
-	} else {
-		a, b = x0, x0 // no overlap: mirror everything below
-	}
-	for x := x0; x < a; x++ {
-		dst[x-x0] = src[mirror(x, n)]
-	}
-	for x := max(b, x0); x < x0+len(dst); x++ {
-		dst[x-x0] = src[mirror(x, n)]
-	}
-}

@@ -1,6 +1,10 @@
 package cnn
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/denoise-go/denoise/internal/dsp"
+)
 
 func TestMirror(t *testing.T) {
 	cases := []struct{ i, n, want int }{
@@ -9,8 +13,8 @@ func TestMirror(t *testing.T) {
 		{-3, 1, 0}, {7, 1, 0}, {-1, 2, 1}, {2, 2, 0}, {3, 2, 1},
 	}
 	for _, c := range cases {
-		if got := mirror(c.i, c.n); got != c.want {
-			t.Errorf("mirror(%d, %d) = %d, want %d", c.i, c.n, got, c.want)
+		if got := dsp.Mirror(c.i, c.n); got != c.want {
+			t.Errorf("Mirror(%d, %d) = %d, want %d", c.i, c.n, got, c.want)
 		}
 	}
 }
@@ -20,9 +24,9 @@ func TestFillRow(t *testing.T) {
 	for x0 := -12; x0 <= 12; x0++ {
 		for n := 1; n <= 14; n++ {
 			dst := make([]float32, n)
-			fillRow(dst, src, x0)
+			dsp.MirrorRow(dst, src, x0)
 			for j, v := range dst {
-				if want := src[mirror(x0+j, len(src))]; v != want {
+				if want := src[dsp.Mirror(x0+j, len(src))]; v != want {
 					t.Fatalf("x0=%d n=%d: dst[%d] = %v, want %v", x0, n, j, v, want)
 				}
 			}
