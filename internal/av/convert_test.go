@@ -94,3 +94,44 @@ func TestQuantRoundsAndClips(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkConvert1080p converts a 1920×1080 4:2:0 frame into the working format and back,
+// 8-bit (yuv420p) and 10-bit (yuv420p10le), through the row paths Read and Write use.
+func BenchmarkConvert1080p(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, c := range []struct {
+		name        string
+		depth, step int
+	}{{"yuv420p", 8, 1}, {"yuv420p10le", 10, 2}} {
+		comp := Component{Step: c.step, Depth: c.depth}
+		pf := PixFmt{Format: frame.Format{BitDepth: c.depth}}
+		f := frame.New(frame.Format{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: c.depth}, 1920, 1080)
+		bufs := make([][]byte, len(f.Planes))
+		for i := range f.Planes {
+			p := &f.Planes[i]
+			bufs[i] = randomRows(r, p.W, p.H, p.W*c.step+64)
+			if c.depth > 8 {
+				for k := 1; k < len(bufs[i]); k += 2 {
+					bufs[i][k] &= 3
+				}
+			}
+		}
+		rd, wr := NewReader(pf), NewWriter(pf)
+		b.Run("read/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				for i := range f.Planes {
+					p := &f.Planes[i]
+					rd.readPlane(p, bufs[i], p.W*c.step+64, comp)
+				}
+			}
+		})
+		b.Run("write/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				for i := range f.Planes {
+					p := &f.Planes[i]
+					wr.writePlane(bufs[i], p.W*c.step+64, p, comp)
+				}
+			}
+		})
+	}
+}
