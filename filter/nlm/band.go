@@ -1,6 +1,9 @@
 package nlm
 
-import "github.com/denoise-go/denoise/frame"
+import (
+	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
+)
 
 // padded is a plane copied with a mirrored border of pad samples on each side, so that every
 // patch of every candidate is in bounds.
@@ -24,33 +27,9 @@ func (p *padded) resize(w, h, pad int) {
 	p.pix = p.pix[:n]
 }
 
-// mirror reflects i into [0, n) without repeating the edge sample (…2 1 | 0 1 2 … n−1 | n−2 …).
-func mirror(i, n int) int {
-	if n == 1 {
-		return 0
-	}
-	period := 2 * (n - 1)
-	i %= period
-	if i < 0 {
-		i += period
-	}
-	if i >= n {
-		i = period - i
-	}
-	return i
-}
-
 // fill copies src (p.w×p.h) into p with the mirrored border.
 func (p *padded) fill(s *frame.Plane) {
-	for y := -p.pad; y < p.h+p.pad; y++ {
-		src := s.Row(mirror(y, p.h))
-		dst := p.row(y, -p.pad)[:p.stride]
-		copy(dst[p.pad:p.pad+p.w], src)
-		for x := 0; x < p.pad; x++ {
-			dst[x] = src[mirror(x-p.pad, p.w)]
-			dst[p.pad+p.w+x] = src[mirror(p.w+x, p.w)]
-		}
-	}
+	dsp.PadPlane(p.pix, p.stride, p.pad, s.Pix, s.Stride, p.w, p.h)
 }
 
 // band is the scratch of one horizontal band of output rows: the accumulators and the
@@ -60,8 +39,8 @@ type band struct {
 	aw     int       // accumulator row length: w + 2R (reverse targets may land in the margin)
 	acc    []float32 // 2 planes (weight sum, weighted value sum), rows y0..y1
 	dummy  []float32 // 2 rows that absorb accumulation for rows outside the band
-	col    []float64 // vertical patch sums of squared differences, exact enough not to drift
-	ring   []float64
+	col    []float32 // vertical patch sums of squared differences (resynced: syncEvery)
+	ring   []float32
 }
 
 func (b *band) resize(y0, y1, w, r, f int) {
@@ -73,6 +52,10 @@ func (b *band) resize(y0, y1, w, r, f int) {
 	b.col = grow(b.col, cw)
 	b.ring = grow(b.ring, (2*f+1)*cw)
 }
+
+// syncEvery is how many rows the running column sums go between resyncs from their ring
+// (dsp.NLMSumCols), which bounds the drift of float32 rounding.
+const syncEvery = 32
 
 func grow[T float32 | float64](s []T, n int) []T {
 	if cap(s) < n {
@@ -96,7 +79,7 @@ func (b *band) accRows(y, x0, r int) (w, v []float32) {
 
 // run accumulates every search offset of the band. Patches are compared in the guide g and
 // the values of v averaged (v may be g); both are padded by at least r+f.
-func (b *band) run(g, v *padded, lut *weightLUT, r, f int) {
+func (b *band) run(g, v *padded, wt dsp.NLMWeight, r, f int) {
 	clear(b.acc)
 	w := g.w
 	box := 2*f + 1
@@ -117,19 +100,22 @@ func (b *band) run(g, v *padded, lut *weightLUT, r, f int) {
 			// row that leaves first.
 			slot := 0
 			for y := ys - f; y < ys+f; y++ {
-				addCols(col[:cn], b.ring[slot*cw:slot*cw+cn], g.row(y, xa-f), g.row(y+dy, xa-f+dx))
+				dsp.NLMAddCols(col[:cn], b.ring[slot*cw:slot*cw+cn], g.row(y, xa-f), g.row(y+dy, xa-f+dx))
 				slot++
 			}
 			clear(b.ring[slot*cw : slot*cw+cn])
 			for y := ys; y < b.y1; y++ {
 				// Row y+f enters; row y−f−1 (in the same ring slot) leaves.
-				updateCols(col[:cn], b.ring[slot*cw:slot*cw+cn], g.row(y+f, xa-f), g.row(y+f+dy, xa-f+dx))
+				dsp.NLMUpdateCols(col[:cn], b.ring[slot*cw:slot*cw+cn], g.row(y+f, xa-f), g.row(y+f+dy, xa-f+dx))
 				if slot++; slot == box {
 					slot = 0
 				}
+				if (y-ys)%syncEvery == syncEvery-1 {
+					dsp.NLMSumCols(col[:cn], b.ring, cw, box)
+				}
 				dw, dv := b.accRows(y, xa, r)
 				rw, rv := b.accRows(y+dy, xa+dx, r)
-				accumRow(lut, col, box, v.row(y, xa)[:n], v.row(y+dy, xa+dx), dw, dv, rw, rv)
+				dsp.NLMAccumRow(wt, col, box, v.row(y, xa)[:n], v.row(y+dy, xa+dx), dw, dv, rw, rv)
 			}
 		}
 	}
@@ -147,16 +133,6 @@ func (b *band) finish(dst *frame.Plane, v *padded, r int, leaveOut bool) {
 	}
 	for y := b.y0; y < b.y1; y++ {
 		aw, av := b.accRows(y, 0, r)
-		out := dst.Row(y)
-		n := len(out)
-		aw, av = aw[:n], av[:n]
-		u := v.row(y, 0)[:n]
-		for x := range out {
-			if aw[x] == 0 { // only when leaving out: no candidate got any weight
-				out[x] = u[x]
-				continue
-			}
-			out[x] = (av[x] + c*u[x]) / (aw[x] + c)
-		}
+		dsp.NLMFinishRow(dst.Row(y), aw, av, v.row(y, 0), c)
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/denoise-go/denoise/filter/internal/par"
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // CrossPlane is a plane whose samples are extra NLM candidates of another plane of the same
@@ -63,12 +64,12 @@ type STDenoiser struct {
 
 // stJob is what every band of one call shares.
 type stJob struct {
-	g       padded   // the current plane, guide and values alike
-	nb      []padded // cross planes
-	rel     []padded // their reliabilities at the plane's size (pix empty: none)
-	n       int      // cross planes of the call
-	lut     weightLUT
-	lutT    weightLUT
+	g       padded        // the current plane, guide and values alike
+	nb      []padded      // cross planes
+	rel     []padded      // their reliabilities at the plane's size (pix empty: none)
+	n       int           // cross planes of the call
+	wt      dsp.NLMWeight // the current plane's candidates
+	wtT     dsp.NLMWeight // the cross planes'
 	r, f    int
 	rt, ft  int
 	dst     *frame.Plane
@@ -147,13 +148,13 @@ func (d *STDenoiser) Begin(dst, cur *frame.Plane, n int, p Params, cp CrossParam
 	j.g.resize(w, h, max(j.r+j.f, j.rt+j.ft))
 	j.g.fill(cur)
 	if j.spatial {
-		j.lut.init((2*j.f+1)*(2*j.f+1), p.Sigma/255, p.H/255)
+		j.wt = dsp.NewNLMWeight((2*j.f+1)*(2*j.f+1), p.Sigma/255, p.H/255)
 		if a := cp.SpatialWeight; a > 0 && a != 1 && j.cross {
-			j.lut.scaleWeights(float32(a))
+			j.wt = j.wt.Scaled(float32(a))
 		}
 	}
 	if j.cross {
-		j.lutT.init((2*j.ft+1)*(2*j.ft+1), cp.Sigma/255, cp.H/255)
+		j.wtT = dsp.NewNLMWeight((2*j.ft+1)*(2*j.ft+1), cp.Sigma/255, cp.H/255)
 	}
 	for len(j.nb) < n {
 		j.nb = append(j.nb, padded{})
@@ -225,7 +226,7 @@ func (d *STDenoiser) RunStep(b, s int) {
 	bd := &d.bands[b]
 	switch {
 	case s == 0 && j.spatial:
-		bd.run(&j.g, &j.g, &j.lut, j.r, j.f)
+		bd.run(&j.g, &j.g, j.wt, j.r, j.f)
 	case s == 0:
 		clear(bd.acc)
 	case s <= j.n:
@@ -237,7 +238,7 @@ func (d *STDenoiser) RunStep(b, s int) {
 		if len(j.rel[k].pix) > 0 {
 			rel = &j.rel[k]
 		}
-		bd.cross(&d.xs[b], &j.g, &j.nb[k], rel, &j.lutT, j.rt, j.ft, j.r)
+		bd.cross(&d.xs[b], &j.g, &j.nb[k], rel, j.wtT, j.rt, j.ft, j.r)
 	case s == j.n+1:
 		bd.finish(j.dst, &j.g, j.r, false)
 	}
@@ -252,19 +253,8 @@ func (p *padded) fillScaled(s *frame.Plane, sw, sh int) {
 	}
 	kx, ky := 1<<sw, 1<<sh
 	for y := 0; y < p.h; y++ {
-		dst := p.row(y, 0)[:p.w]
 		y0, y1 := y*ky, min((y+1)*ky, s.H)
-		for x := range dst {
-			x0, x1 := x*kx, min((x+1)*kx, s.W)
-			var sum float32
-			for yy := y0; yy < y1; yy++ {
-				r := s.Row(yy)
-				for xx := x0; xx < x1; xx++ {
-					sum += r[xx]
-				}
-			}
-			dst[x] = sum / float32((y1-y0)*(x1-x0))
-		}
+		dsp.NLMBlockMeanRow(p.row(y, 0)[:p.w], s.Pix[y0*s.Stride:], s.Stride, y1-y0, kx, s.W)
 	}
 	p.mirrorBorder()
 }
@@ -274,22 +264,20 @@ func (p *padded) mirrorBorder() {
 	for y := 0; y < p.h; y++ {
 		row := p.row(y, -p.pad)[:p.stride]
 		src := row[p.pad : p.pad+p.w]
-		for x := 0; x < p.pad; x++ {
-			row[x] = src[mirror(x-p.pad, p.w)]
-			row[p.pad+p.w+x] = src[mirror(p.w+x, p.w)]
-		}
+		dsp.MirrorRow(row[:p.pad], src, -p.pad)
+		dsp.MirrorRow(row[p.pad+p.w:], src, p.w)
 	}
 	for y := -p.pad; y < 0; y++ {
-		copy(p.row(y, -p.pad)[:p.stride], p.row(mirror(y, p.h), -p.pad)[:p.stride])
+		copy(p.row(y, -p.pad)[:p.stride], p.row(dsp.Mirror(y, p.h), -p.pad)[:p.stride])
 	}
 	for y := p.h; y < p.h+p.pad; y++ {
-		copy(p.row(y, -p.pad)[:p.stride], p.row(mirror(y, p.h), -p.pad)[:p.stride])
+		copy(p.row(y, -p.pad)[:p.stride], p.row(dsp.Mirror(y, p.h), -p.pad)[:p.stride])
 	}
 }
 
 // crossScratch is a band's running sums for the cross planes: three offsets at a time.
 type crossScratch struct {
-	col, ring [3][]float64
+	col, ring [3][]float32
 }
 
 func (x *crossScratch) resize(cn, box int) {
@@ -306,22 +294,22 @@ func (x *crossScratch) resize(cn, box int) {
 // Offsets of one row are taken three at a time where they can be (and rel is given): the
 // three share their loads and their accumulator updates, and their running sums do not
 // wait on each other.
-func (b *band) cross(x *crossScratch, g, n, rel *padded, lut *weightLUT, rt, f, r int) {
+func (b *band) cross(x *crossScratch, g, n, rel *padded, wt dsp.NLMWeight, rt, f, r int) {
 	for dy := -rt; dy <= rt; dy++ {
 		dx := -rt
 		if rel != nil {
 			for ; dx+2 <= rt; dx += 3 {
-				b.cross3(x, g, n, rel, lut, dx, dy, f, r)
+				b.cross3(x, g, n, rel, wt, dx, dy, f, r)
 			}
 		}
 		for ; dx <= rt; dx++ {
-			b.cross1(x, g, n, rel, lut, dx, dy, f, r)
+			b.cross1(x, g, n, rel, wt, dx, dy, f, r)
 		}
 	}
 }
 
 // cross1 accumulates the candidates at offset (dx, dy).
-func (b *band) cross1(x *crossScratch, g, n, rel *padded, lut *weightLUT, dx, dy, f, r int) {
+func (b *band) cross1(x *crossScratch, g, n, rel *padded, wt dsp.NLMWeight, dx, dy, f, r int) {
 	w := g.w
 	box := 2*f + 1
 	cn := w + 2*f // column sums for x in [−f, w+f)
@@ -329,31 +317,34 @@ func (b *band) cross1(x *crossScratch, g, n, rel *padded, lut *weightLUT, dx, dy
 	clear(col)
 	slot := 0
 	for y := b.y0 - f; y < b.y0+f; y++ {
-		addCols(col[:cn], ring[slot*cn:slot*cn+cn], g.row(y, -f), n.row(y+dy, dx-f))
+		dsp.NLMAddCols(col[:cn], ring[slot*cn:slot*cn+cn], g.row(y, -f), n.row(y+dy, dx-f))
 		slot++
 	}
 	clear(ring[slot*cn : slot*cn+cn])
 	for y := b.y0; y < b.y1; y++ {
 		// Row y+f enters; row y−f−1 (in the same ring slot) leaves.
-		updateCols(col[:cn], ring[slot*cn:slot*cn+cn], g.row(y+f, -f), n.row(y+f+dy, dx-f))
+		dsp.NLMUpdateCols(col[:cn], ring[slot*cn:slot*cn+cn], g.row(y+f, -f), n.row(y+f+dy, dx-f))
 		if slot++; slot == box {
 			slot = 0
 		}
+		if (y-b.y0)%syncEvery == syncEvery-1 {
+			dsp.NLMSumCols(col[:cn], ring, cn, box)
+		}
 		dw, dv := b.accRows(y, 0, r)
 		if rel == nil {
-			crossRow(lut, col, box, n.row(y+dy, dx)[:w], dw, dv)
+			dsp.NLMCrossRow(wt, col, box, n.row(y+dy, dx)[:w], dw, dv)
 		} else {
-			crossRowRel(lut, col, box, n.row(y+dy, dx)[:w], rel.row(y+dy, dx), dw, dv)
+			dsp.NLMCrossRowRel(wt, col, box, n.row(y+dy, dx)[:w], rel.row(y+dy, dx), dw, dv)
 		}
 	}
 }
 
 // cross3 accumulates the candidates at offsets (dx, dy), (dx+1, dy) and (dx+2, dy).
-func (b *band) cross3(x *crossScratch, g, n, rel *padded, lut *weightLUT, dx, dy, f, r int) {
+func (b *band) cross3(x *crossScratch, g, n, rel *padded, wt dsp.NLMWeight, dx, dy, f, r int) {
 	w := g.w
 	box := 2*f + 1
 	cn := w + 2*f
-	var col, ring [3][]float64
+	var col, ring [3][]float32
 	for i := range col {
 		col[i], ring[i] = x.col[i][:cn+1], x.ring[i]
 		clear(col[i])
@@ -361,7 +352,7 @@ func (b *band) cross3(x *crossScratch, g, n, rel *padded, lut *weightLUT, dx, dy
 	slot := 0
 	for y := b.y0 - f; y < b.y0+f; y++ {
 		o := slot * cn
-		addCols3(col[0][:cn], col[1][:cn], col[2][:cn], ring[0][o:o+cn], ring[1][o:o+cn], ring[2][o:o+cn],
+		dsp.NLMAddCols3(col[0][:cn], col[1][:cn], col[2][:cn], ring[0][o:o+cn], ring[1][o:o+cn], ring[2][o:o+cn],
 			g.row(y, -f), n.row(y+dy, dx-f))
 		slot++
 	}
@@ -370,129 +361,17 @@ func (b *band) cross3(x *crossScratch, g, n, rel *padded, lut *weightLUT, dx, dy
 	}
 	for y := b.y0; y < b.y1; y++ {
 		o := slot * cn
-		updateCols3(col[0][:cn], col[1][:cn], col[2][:cn], ring[0][o:o+cn], ring[1][o:o+cn], ring[2][o:o+cn],
+		dsp.NLMUpdateCols3(col[0][:cn], col[1][:cn], col[2][:cn], ring[0][o:o+cn], ring[1][o:o+cn], ring[2][o:o+cn],
 			g.row(y+f, -f), n.row(y+f+dy, dx-f))
 		if slot++; slot == box {
 			slot = 0
 		}
+		if (y-b.y0)%syncEvery == syncEvery-1 {
+			for i := range col {
+				dsp.NLMSumCols(col[i][:cn], ring[i], cn, box)
+			}
+		}
 		dw, dv := b.accRows(y, 0, r)
-		crossRow3(lut, &col, box, n.row(y+dy, dx)[:w+2], rel.row(y+dy, dx)[:w+2], dw, dv)
-	}
-}
-
-// addCols3 is addCols for b, b shifted by one and b shifted by two.
-func addCols3(c0, c1, c2, r0, r1, r2 []float64, a, b []float32) {
-	n := len(c0)
-	c1, c2, r0, r1, r2, a, b = c1[:n], c2[:n], r0[:n], r1[:n], r2[:n], a[:n], b[:n+2]
-	for i := range c0 {
-		d0, d1, d2 := float64(a[i]-b[i]), float64(a[i]-b[i+1]), float64(a[i]-b[i+2])
-		d0, d1, d2 = d0*d0, d1*d1, d2*d2
-		c0[i] += d0
-		c1[i] += d1
-		c2[i] += d2
-		r0[i], r1[i], r2[i] = d0, d1, d2
-	}
-}
-
-// updateCols3 is updateCols for b, b shifted by one and b shifted by two.
-func updateCols3(c0, c1, c2, r0, r1, r2 []float64, a, b []float32) {
-	n := len(c0)
-	c1, c2, r0, r1, r2, a, b = c1[:n], c2[:n], r0[:n], r1[:n], r2[:n], a[:n], b[:n+2]
-	for i := range c0 {
-		d0, d1, d2 := float64(a[i]-b[i]), float64(a[i]-b[i+1]), float64(a[i]-b[i+2])
-		d0, d1, d2 = d0*d0, d1*d1, d2*d2
-		c0[i] += d0 - r0[i]
-		c1[i] += d1 - r1[i]
-		c2[i] += d2 - r2[i]
-		r0[i], r1[i], r2[i] = d0, d1, d2
-	}
-}
-
-// crossRow3 is crossRowRel for three offsets side by side: the column sums of offset k are
-// col[k], its values and reliabilities vq[x+k] and rel[x+k].
-func crossRow3(l *weightLUT, col *[3][]float64, box int, vq, rel, dw, dv []float32) {
-	n := len(vq) - 2
-	c0, c1, c2 := col[0][:n+box], col[1][:n+box], col[2][:n+box]
-	rel, dw, dv = rel[:n+2], dw[:n], dv[:n]
-	var s0, s1, s2 float64
-	for i := range box {
-		s0 += c0[i]
-		s1 += c1[i]
-		s2 += c2[i]
-	}
-	tab := &l.tab
-	scale := float64(l.scale)
-	h0, t0 := c0[box:box+n], c0[:n]
-	h1, t1 := c1[box:box+n], c1[:n]
-	h2, t2 := c2[box:box+n], c2[:n]
-	for x := range dw {
-		v0, v1, v2 := s0*scale, s1*scale, s2*scale
-		i0 := min(uint64(int64(v0)), lutLen)
-		i1 := min(uint64(int64(v1)), lutLen)
-		i2 := min(uint64(int64(v2)), lutLen)
-		e0, e1, e2 := &tab[i0], &tab[i1], &tab[i2]
-		w0 := (e0[0] + float32(v0-float64(i0))*e0[1]) * rel[x]
-		w1 := (e1[0] + float32(v1-float64(i1))*e1[1]) * rel[x+1]
-		w2 := (e2[0] + float32(v2-float64(i2))*e2[1]) * rel[x+2]
-		s0 += h0[x] - t0[x]
-		s1 += h1[x] - t1[x]
-		s2 += h2[x] - t2[x]
-		dw[x] += w0 + w1 + w2
-		dv[x] += w0*vq[x] + w1*vq[x+1] + w2*vq[x+2]
-	}
-}
-
-// crossRow turns the column sums of one row into patch SSDs with a running box sum of width
-// box (as accumRow), looks the weights up and accumulates w and w·vq into dw and dv.
-func crossRow(l *weightLUT, col []float64, box int, vq, dw, dv []float32) {
-	n := len(vq)
-	col = col[:n+box]
-	dw, dv = dw[:n], dv[:n]
-	var s float64
-	for _, c := range col[:box] {
-		s += c
-	}
-	tab := &l.tab
-	scale := float64(l.scale)
-	head, tail := col[box:box+n], col[:n]
-	for x := range vq {
-		v := s * scale
-		i := min(uint64(int64(v)), lutLen)
-		e := &tab[i]
-		w := e[0] + float32(v-float64(i))*e[1]
-		s += head[x] - tail[x]
-		dw[x] += w
-		dv[x] += w * vq[x]
-	}
-}
-
-// crossRowRel is crossRow with each weight multiplied by rel.
-func crossRowRel(l *weightLUT, col []float64, box int, vq, rel, dw, dv []float32) {
-	n := len(vq)
-	col = col[:n+box]
-	rel, dw, dv = rel[:n], dw[:n], dv[:n]
-	var s float64
-	for _, c := range col[:box] {
-		s += c
-	}
-	tab := &l.tab
-	scale := float64(l.scale)
-	head, tail := col[box:box+n], col[:n]
-	for x := range vq {
-		v := s * scale
-		i := min(uint64(int64(v)), lutLen)
-		e := &tab[i]
-		w := (e[0] + float32(v-float64(i))*e[1]) * rel[x]
-		s += head[x] - tail[x]
-		dw[x] += w
-		dv[x] += w * vq[x]
-	}
-}
-
-// scaleWeights multiplies every weight of the table by a.
-func (l *weightLUT) scaleWeights(a float32) {
-	for i := range l.tab {
-		l.tab[i][0] *= a
-		l.tab[i][1] *= a
+		dsp.NLMCrossRow3(wt, col[0], col[1], col[2], box, n.row(y+dy, dx)[:w+2], rel.row(y+dy, dx)[:w+2], dw, dv)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // referenceST is the spatio-temporal NLM computed directly: the spatial window of cur as in
@@ -17,13 +18,13 @@ import (
 func referenceST(cur *frame.Plane, cross []CrossPlane, p Params, cp CrossParams) []float64 {
 	w, h := cur.W, cur.H
 	at := func(pl *frame.Plane, x, y int) float64 {
-		return float64(pl.Pix[mirror(y, pl.H)*pl.Stride+mirror(x, pl.W)])
+		return float64(pl.Pix[dsp.Mirror(y, pl.H)*pl.Stride+dsp.Mirror(x, pl.W)])
 	}
 	relAt := func(c CrossPlane, x, y int) float64 {
 		if c.Reliability == nil {
 			return 1
 		}
-		x, y = mirror(x, w), mirror(y, h)
+		x, y = dsp.Mirror(x, w), dsp.Mirror(y, h)
 		kx, ky := 1<<c.RelShiftW, 1<<c.RelShiftH
 		var s float64
 		n := 0
@@ -45,7 +46,7 @@ func referenceST(cur *frame.Plane, cross []CrossPlane, p Params, cp CrossParams)
 			}
 		}
 		t := max(ssd/n-2*sigma*sigma, 0) / (hh * hh)
-		if t >= tailT {
+		if t >= dsp.NLMTail {
 			return 0
 		}
 		return math.Exp(-t)

@@ -1,8 +1,9 @@
 // Package nlm is a fast non-local means denoiser for planar float32 frames: per search offset
-// the squared-difference image is box-summed over the patch with running sums (cost per pixel
-// and offset independent of the patch size), the patch distance becomes a weight through a
-// lookup table, and each offset serves both pixels of a pair (the distance is symmetric). The
-// weight is IPOL's exp(−max(d²−2σ², 0)/h²) with d² the mean squared patch difference.
+// the squared-difference image is summed over the patch (running column sums, then a box
+// sum), the patch distance becomes a weight, and each offset serves both pixels of a pair
+// (the distance is symmetric). The weight is IPOL's exp(−max(d²−2σ², 0)/h²) with d² the mean
+// squared patch difference. The arithmetic is internal/dsp's NLM row kernels; this package
+// holds the plumbing: padded planes, bands, offsets and threads.
 package nlm
 
 import (

@@ -6,16 +6,17 @@ import (
 	"testing"
 
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // referenceNLM is the textbook pixel-wise NLM with IPOL's weight, computed directly: for every
 // pixel and every candidate in the search window, the mean squared patch difference and
-// exp(−max(d²−2σ², 0)/h²) (0 beyond exp(−tailT)); the pixel itself with weight 1 (or 0 with
+// exp(−max(d²−2σ², 0)/h²) (0 beyond exp(−dsp.NLMTail)); the pixel itself with weight 1 (or 0 with
 // LeaveOut). Samples outside
 // the plane are mirrored (…2 1 0 1 2…), as the fast kernel pads them.
 func referenceNLM(src *frame.Plane, p Params) []float64 {
 	w, h := src.W, src.H
-	at := func(x, y int) float64 { return float64(src.Pix[mirror(y, h)*src.Stride+mirror(x, w)]) }
+	at := func(x, y int) float64 { return float64(src.Pix[dsp.Mirror(y, h)*src.Stride+dsp.Mirror(x, w)]) }
 	r, f := p.SearchRadius, p.PatchRadius
 	sigma, hh := p.Sigma/255, p.H/255
 	n := float64((2*f + 1) * (2*f + 1))
@@ -28,7 +29,7 @@ func referenceNLM(src *frame.Plane, p Params) []float64 {
 			}
 		}
 		t := max(ssd/n-2*sigma*sigma, 0) / (hh * hh)
-		if t >= tailT { // the documented cut-off of the weight table
+		if t >= dsp.NLMTail { // the documented cut-off of the weight table
 			return 0
 		}
 		return math.Exp(-t)
@@ -107,22 +108,6 @@ func TestKernelMatchesReference(t *testing.T) {
 		overall = max(overall, worst)
 		if worst > 1e-4 {
 			t.Errorf("%dx%d %v threads %d: max |fast − reference| = %.2e", c.w, c.h, c.p, c.threads, worst)
-		}
-	}
-}
-
-func TestWeightLUT(t *testing.T) {
-	for _, c := range []struct{ n, sigma, h float64 }{{9, 10, 4}, {25, 25, 10}, {49, 0, 8}, {81, 50, 17.5}} {
-		var l weightLUT
-		l.init(int(c.n), c.sigma/255, c.h/255)
-		s2, h2 := math.Pow(c.sigma/255, 2), math.Pow(c.h/255, 2)
-		for i := 0; i < 20000; i++ {
-			ssd := float64(i) / 20000 * c.n * (2*s2 + 40*h2)
-			want := math.Exp(-max(ssd/c.n-2*s2, 0) / h2)
-			got := float64(l.weight(float32(ssd)))
-			if math.Abs(got-want) > 2e-5 {
-				t.Fatalf("n=%v σ=%v h=%v ssd=%g: lut %g exp %g", c.n, c.sigma, c.h, ssd, got, want)
-			}
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/denoise-go/denoise/filter/internal/par"
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // Params are the NLM settings of one plane. Sigma and H are on the 0–255 scale whatever the
@@ -51,7 +52,7 @@ type PlaneDenoiser struct {
 type job struct {
 	g, v   *padded
 	gp, vp padded
-	lut    weightLUT
+	wt     dsp.NLMWeight
 	r, f   int
 }
 
@@ -60,7 +61,7 @@ type bandRunner PlaneDenoiser
 
 func (d *bandRunner) RunPart(i int) {
 	j := &d.job
-	d.bands[i].run(j.g, j.v, &j.lut, j.r, j.f)
+	d.bands[i].run(j.g, j.v, j.wt, j.r, j.f)
 }
 
 // minBandRows keeps bands tall enough that the rows each offset primes (2f) and revisits
@@ -100,7 +101,7 @@ func (d *PlaneDenoiser) DenoiseGuided(dst, guide, src *frame.Plane, p Params) er
 		j.vp.resize(w, h, pad)
 		j.vp.fill(src)
 	}
-	j.lut.init((2*j.f+1)*(2*j.f+1), p.Sigma/255, p.H/255)
+	j.wt = dsp.NewNLMWeight((2*j.f+1)*(2*j.f+1), p.Sigma/255, p.H/255)
 
 	threads := max(1, d.Threads)
 	nb := min(threads, max(1, h/minBandRows))

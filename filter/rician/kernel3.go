@@ -1,11 +1,10 @@
 package rician
 
 import (
-	"math"
-
 	"github.com/denoise-go/denoise/filter/internal/par"
 	"github.com/denoise-go/denoise/filter/nlm"
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // padded is a plane copied with a mirrored border of pad samples on each side (optionally
@@ -25,37 +24,11 @@ func (p *padded) fill(s *frame.Plane, pad int, sq bool) {
 		p.pix = make([]float32, n)
 	}
 	p.pix = p.pix[:n]
-	for y := -pad; y < s.H+pad; y++ {
-		src := s.Row(mirror(y, s.H))
-		dst := p.pix[p.at(y, -pad) : p.at(y, -pad)+p.stride]
-		for x := range dst {
-			v := src[mirror(x-pad, s.W)]
-			if sq {
-				v *= v
-			}
-			dst[x] = v
-		}
+	dsp.PadPlane(p.pix, p.stride, pad, s.Pix, s.Stride, s.W, s.H)
+	if sq {
+		dsp.NLMSquareRow(p.pix, p.pix)
 	}
 }
-
-// mirror reflects i into [0, n) without repeating the edge sample.
-func mirror(i, n int) int {
-	if n == 1 {
-		return 0
-	}
-	period := 2 * (n - 1)
-	i %= period
-	if i < 0 {
-		i += period
-	}
-	if i >= n {
-		i = period - i
-	}
-	return i
-}
-
-// lutN is the number of nodes of the weight table.
-const lutN = 4096
 
 // kernel3 is the 3-D non-local mean: for every pixel, the candidates are the (2R+1)² window
 // around it in each of the given slices (its own included), weighted by the similarity of
@@ -72,36 +45,21 @@ type job3 struct {
 	cg     *padded
 	nb, nv []*padded
 	r, f   int
-	// weight(ssd) = tab[i] + frac·slope, i = ⌊ssd·scale⌋
-	scale float32
-	tab   [lutN + 1][2]float32
+	wt     dsp.NLMWeight
 }
 
 type band3 struct {
-	y0, y1   int
-	num, den []float32
-	hs       []float32 // horizontal patch sums, rows y0−f … y1+f−1
+	y0, y1    int
+	num, den  []float32
+	col, ring []float32 // running column sums of squared differences and their rows
 }
+
+// syncEvery is how many rows the running column sums go between resyncs from their ring.
+const syncEvery = 32
 
 type runner3 kernel3
 
 func (k *runner3) RunPart(i int) { k.bands[i].run(&k.job) }
-
-// initLUT sets the table for patches of n samples, σ and h in working units.
-func (j *job3) initLUT(n int, sigma, h float64) {
-	const tail = 30.0 // exp(−30) is 0
-	k := 2 * sigma * sigma / (h * h)
-	step := (k + tail) / (lutN - 2)
-	j.scale = float32(1 / (float64(n) * step * h * h))
-	for i := 0; i < lutN; i++ {
-		t := float64(i)*step - k
-		j.tab[i][0] = float32(math.Exp(-max(t, 0)))
-	}
-	j.tab[lutN] = [2]float32{}
-	for i := 0; i < lutN; i++ {
-		j.tab[i][1] = j.tab[i+1][0] - j.tab[i][0]
-	}
-}
 
 // run writes into dst the non-local mean over the slices nb (guides) and nv (values); cg is
 // the current slice's guide (one of nb).
@@ -118,7 +76,7 @@ func (k *kernel3) run(dst *frame.Plane, cg *padded, nb, nv []*padded, p nlm.Para
 		}
 		return
 	}
-	j.initLUT((2*j.f+1)*(2*j.f+1), p.Sigma/255, p.H/255)
+	j.wt = dsp.NewNLMWeight((2*j.f+1)*(2*j.f+1), p.Sigma/255, p.H/255)
 	threads := k.pool.Threads()
 	nbnd := min(threads*2, max(1, dst.H/16))
 	if cap(k.bands) < nbnd {
@@ -131,7 +89,8 @@ func (k *kernel3) run(dst *frame.Plane, cg *padded, nb, nv []*padded, p nlm.Para
 		n := (b.y1 - b.y0) * dst.W
 		b.num = grow(b.num, n)
 		b.den = grow(b.den, n)
-		b.hs = grow(b.hs, (b.y1-b.y0+2*j.f)*dst.W)
+		b.col = grow(b.col, dst.W+2*j.f)
+		b.ring = grow(b.ring, (2*j.f+1)*(dst.W+2*j.f))
 	}
 	k.pool.Run((*runner3)(k), nbnd)
 	j.dst, j.cg, j.nb, j.nv = nil, nil, nil, nil
@@ -148,63 +107,41 @@ func (b *band3) run(j *job3) {
 	w := j.dst.W
 	f, r := j.f, j.r
 	box := 2*f + 1
+	cn := w + 2*f // column sums for x in [−f, w+f)
 	clear(b.num)
 	clear(b.den)
 	g := j.cg
-	rows := b.y1 - b.y0 + 2*f
-	tab := &j.tab
+	col, ring := b.col[:cn], b.ring[:box*cn]
 	for ni, nbr := range j.nb {
 		val := j.nv[ni]
 		for dy := -r; dy <= r; dy++ {
 			for dx := -r; dx <= r; dx++ {
-				// Horizontal patch sums of the squared differences.
-				for ry := 0; ry < rows; ry++ {
-					y := b.y0 - f + ry
-					a := g.pix[g.at(y, -f) : g.at(y, -f)+w+2*f]
-					c := nbr.pix[nbr.at(y+dy, dx-f) : nbr.at(y+dy, dx-f)+w+2*f]
-					out := b.hs[ry*w : (ry+1)*w]
-					var s float32
-					for x := 0; x < box-1; x++ {
-						d := a[x] - c[x]
-						s += d * d
-					}
-					for x := range out {
-						d := a[x+box-1] - c[x+box-1]
-						s += d * d
-						out[x] = s
-						d = a[x] - c[x]
-						s -= d * d
-					}
+				// Prime the column sums with rows y0−f … y0+f−1, a zero slot for the row
+				// that leaves first.
+				clear(col)
+				slot := 0
+				for y := b.y0 - f; y < b.y0+f; y++ {
+					dsp.NLMAddCols(col, ring[slot*cn:slot*cn+cn], g.pix[g.at(y, -f):], nbr.pix[nbr.at(y+dy, dx-f):])
+					slot++
 				}
-				// Vertical sums, weights, accumulation.
+				clear(ring[slot*cn : slot*cn+cn])
 				for y := b.y0; y < b.y1; y++ {
-					ry := y - b.y0
-					num := b.num[ry*w : (ry+1)*w]
-					den := b.den[ry*w : (ry+1)*w]
-					v := val.pix[val.at(y+dy, dx) : val.at(y+dy, dx)+w]
-					for x := range num {
-						var ssd float32
-						for k := 0; k < box; k++ {
-							ssd += b.hs[(ry+k)*w+x]
-						}
-						t := max(ssd, 0) * j.scale
-						i := min(int(t), lutN)
-						e := &tab[i]
-						wt := e[0] + (t-float32(i))*e[1]
-						num[x] += wt * v[x]
-						den[x] += wt
+					dsp.NLMUpdateCols(col, ring[slot*cn:slot*cn+cn], g.pix[g.at(y+f, -f):], nbr.pix[nbr.at(y+f+dy, dx-f):])
+					if slot++; slot == box {
+						slot = 0
 					}
+					if (y-b.y0)%syncEvery == syncEvery-1 {
+						dsp.NLMSumCols(col, ring, cn, box)
+					}
+					ry := y - b.y0
+					dsp.NLMCrossRow(j.wt, col, box, val.pix[val.at(y+dy, dx):val.at(y+dy, dx)+w],
+						b.den[ry*w:(ry+1)*w], b.num[ry*w:(ry+1)*w])
 				}
 			}
 		}
 	}
 	for y := b.y0; y < b.y1; y++ {
 		ry := y - b.y0
-		out := j.dst.Row(y)
-		num := b.num[ry*w : (ry+1)*w]
-		den := b.den[ry*w : (ry+1)*w]
-		for x := range out {
-			out[x] = num[x] / den[x]
-		}
+		dsp.NLMDivRow(j.dst.Row(y), b.num[ry*w:(ry+1)*w], b.den[ry*w:(ry+1)*w])
 	}
 }

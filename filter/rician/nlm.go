@@ -2,10 +2,10 @@ package rician
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/denoise-go/denoise/filter/nlm"
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 	"github.com/denoise-go/denoise/pipeline"
 )
 
@@ -248,10 +248,7 @@ func (f *Filter) denoise2D(dst, src *frame.Plane, p nlm.Params) error {
 	}
 	f.sq.Resize(src.W, src.H)
 	for y := 0; y < src.H; y++ {
-		in, o := src.Row(y), f.sq.Row(y)
-		for x, v := range in {
-			o[x] = v * v
-		}
+		dsp.NLMSquareRow(f.sq.Row(y), src.Row(y))
 	}
 	return f.d.DenoiseGuided(dst, src, &f.sq, p)
 }
@@ -260,10 +257,7 @@ func (f *Filter) denoise2D(dst, src *frame.Plane, p nlm.Params) error {
 func correct(p *frame.Plane, s float64) {
 	b := float32(2 * s * s)
 	for y := 0; y < p.H; y++ {
-		row := p.Row(y)
-		for x, m := range row {
-			row[x] = float32(math.Sqrt(float64(max(m-b, 0))))
-		}
+		dsp.NLMRicianCorrectRow(p.Row(y), b)
 	}
 }
 

@@ -1,0 +1,166 @@
+package dsp
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+)
+
+func TestNLMExpNeg(t *testing.T) {
+	var worst float64
+	for i := 0; i <= 300000; i++ {
+		x := float64(i) / 300000 * NLMTail
+		got, want := float64(NLMExpNeg(float32(x))), math.Exp(-float64(float32(x)))
+		worst = max(worst, math.Abs(got-want)/want)
+	}
+	if worst > 1e-6 {
+		t.Fatalf("NLMExpNeg: relative error up to %.2e", worst)
+	}
+	t.Logf("NLMExpNeg: relative error up to %.2e", worst)
+}
+
+// The weight against exp(−max(d²−2σ², 0)/h²) (the test the table it replaces passed).
+func TestNLMWeight(t *testing.T) {
+	for _, c := range []struct{ n, sigma, h float64 }{{9, 10, 4}, {25, 25, 10}, {49, 0, 8}, {81, 50, 17.5}} {
+		w := NewNLMWeight(int(c.n), c.sigma/255, c.h/255)
+		s2, h2 := math.Pow(c.sigma/255, 2), math.Pow(c.h/255, 2)
+		for i := 0; i < 20000; i++ {
+			ssd := float64(i) / 20000 * c.n * (2*s2 + 40*h2)
+			tt := max(ssd/c.n-2*s2, 0) / h2
+			want := math.Exp(-tt)
+			if tt >= NLMTail {
+				want = 0
+			}
+			got := float64(w.Of(float32(ssd)))
+			if math.Abs(got-want) > 2e-5 && !(math.Abs(tt-NLMTail) < 1e-3) {
+				t.Fatalf("n=%v σ=%v h=%v ssd=%g: weight %g exp %g", c.n, c.sigma, c.h, ssd, got, want)
+			}
+		}
+	}
+	if w := NewNLMWeight(9, 0.1, 0.05).Scaled(0.5); w.Of(0) != 0.5 {
+		t.Fatalf("scaled weight of 0 = %g, want 0.5", w.Of(0))
+	}
+}
+
+func TestNLMSumCols(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const n, box, stride = 37, 5, 41
+	ring := randF32(r, box*stride, 0, 1)
+	col := make([]float32, n)
+	NLMSumCols(col, ring, stride, box)
+	for i := range col {
+		var s float32
+		for k := range box {
+			s += ring[k*stride+i]
+		}
+		if col[i] != s {
+			t.Fatalf("col[%d] = %g, want %g", i, col[i], s)
+		}
+	}
+}
+
+// nlmWeights are the weights the parity tests use: σ and h like the presets', the SSDs of
+// the random rows spanning the whole curve (flat part, exponential, cut-off).
+var nlmWeights = []NLMWeight{
+	NewNLMWeight(9, 15.0/255, 15.0/255),
+	NewNLMWeight(25, 25.0/255, 20.0/255).Scaled(0.5),
+	NewNLMWeight(49, 20.0/255, 4.0/255),
+}
+
+// colRow is a row of column sums for patches of box rows of squared differences in [0, 1)
+// scaled like real ones: mostly small, some large.
+func colRow(r *rand.Rand, n, box int) []float32 {
+	c := make([]float32, n)
+	for i := range c {
+		v := r.Float32()
+		c[i] = float32(box) * v * v * v * 0.05
+	}
+	return c
+}
+
+// Benchmarks: one 1280-sample row in cache, the reference and the fast kernel side by side;
+// cpu-ns/px is the thread's CPU time per pixel (per pixel and offset for the three-offset
+// kernels), steadier than the wall time on a shared machine.
+
+func benchKernels(b *testing.B, generic, fast func(), px int) {
+	for _, k := range []struct {
+		name string
+		fn   func()
+	}{{"generic", generic}, {"avx2", fast}} {
+		b.Run(k.name, func(b *testing.B) {
+			if k.fn == nil {
+				b.Skip("no fast kernel")
+			}
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			c0 := benchCPU()
+			for b.Loop() {
+				k.fn()
+			}
+			b.ReportMetric(float64(benchCPU()-c0)/float64(b.N)/float64(px), "cpu-ns/px")
+		})
+	}
+}
+
+func BenchmarkNLMUpdateCols(b *testing.B) {
+	const n = 1280
+	r := rand.New(rand.NewPCG(1, 1))
+	x, y := randF32(r, n+2, 0, 1), randF32(r, n+2, 0, 1)
+	col, ring := make([]float32, n), make([]float32, n)
+	var fast func()
+	if fastNLMUpdateCols != nil {
+		fast = func() { fastNLMUpdateCols(col, ring, x, y) }
+	}
+	b.Run("1", func(b *testing.B) {
+		benchKernels(b, func() { nlmUpdateColsGeneric(col, ring, x, y) }, fast, n)
+	})
+	var c, rg [3][]float32
+	for i := range c {
+		c[i], rg[i] = make([]float32, n), make([]float32, n)
+	}
+	fast = nil
+	if fastNLMUpdateCols3 != nil {
+		fast = func() { fastNLMUpdateCols3(c[0], c[1], c[2], rg[0], rg[1], rg[2], x, y) }
+	}
+	b.Run("3", func(b *testing.B) {
+		benchKernels(b, func() { nlmUpdateCols3Generic(c[0], c[1], c[2], rg[0], rg[1], rg[2], x, y) }, fast, 3*n)
+	})
+}
+
+func BenchmarkNLMAccumRow(b *testing.B) {
+	const n = 1280
+	r := rand.New(rand.NewPCG(1, 1))
+	x, y := randF32(r, n, 0, 1), randF32(r, n, 0, 1)
+	acc := make([]float32, 4*n)
+	for _, box := range []int{3, 5, 7} {
+		col := colRow(r, n+box-1, box)
+		wt := NewNLMWeight(box*box, 25.0/255, 17.0/255)
+		var fast func()
+		if fastNLMAccumRow != nil {
+			fast = func() { fastNLMAccumRow(wt, col, box, x, y, acc[:n], acc[n:2*n], acc[2*n:3*n], acc[3*n:]) }
+		}
+		b.Run(fmt.Sprintf("box=%d", box), func(b *testing.B) {
+			benchKernels(b, func() { nlmAccumRowGeneric(wt, col, box, x, y, acc[:n], acc[n:2*n], acc[2*n:3*n], acc[3*n:]) }, fast, n)
+		})
+	}
+}
+
+func BenchmarkNLMCrossRow3(b *testing.B) {
+	const n = 1280
+	r := rand.New(rand.NewPCG(1, 1))
+	vq, rel := randF32(r, n+2, 0, 1), randF32(r, n+2, 0, 1)
+	acc := make([]float32, 2*n)
+	for _, box := range []int{3, 5} {
+		c0, c1, c2 := colRow(r, n+box-1, box), colRow(r, n+box-1, box), colRow(r, n+box-1, box)
+		wt := NewNLMWeight(box*box, 20.0/255, 20.0/255)
+		var fast func()
+		if fastNLMCrossRow3 != nil {
+			fast = func() { fastNLMCrossRow3(wt, c0, c1, c2, box, vq, rel, acc[:n], acc[n:]) }
+		}
+		b.Run(fmt.Sprintf("box=%d", box), func(b *testing.B) {
+			benchKernels(b, func() { nlmCrossRow3Generic(wt, c0, c1, c2, box, vq, rel, acc[:n], acc[n:]) }, fast, 3*n)
+		})
+	}
+}
