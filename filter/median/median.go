@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 	"github.com/denoise-go/denoise/pipeline"
 )
 
@@ -59,55 +60,8 @@ func Median3(dst, src *frame.Plane) error {
 		return nil
 	}
 	for y := 0; y < h; y++ {
-		a, b, c := src.Row(mirror(y-1, h)), src.Row(y), src.Row(mirror(y+1, h))
-		row3(dst.Row(y), a, b, c)
+		a, b, c := src.Row(dsp.Mirror(y-1, h)), src.Row(y), src.Row(dsp.Mirror(y+1, h))
+		dsp.Median3Row(dst.Row(y), a, b, c)
 	}
 	return nil
-}
-
-func mirror(i, n int) int {
-	if i < 0 {
-		return -i
-	}
-	if i >= n {
-		return 2*(n-1) - i
-	}
-	return i
-}
-
-// row3 writes into out the 3×3 medians of the middle row b, given the rows above (a) and
-// below (c), all len(out) ≥ 2 long; columns beyond the ends are mirrored.
-func row3(out, a, b, c []float32) {
-	n := len(out)
-	a, b, c = a[:n], b[:n], c[:n]
-	// Each column is sorted once (lo ≤ mid ≤ hi); the median of 3×3 is
-	// med3(max of the lows, med of the mids, min of the highs).
-	sort3 := func(x, y, z float32) (float32, float32, float32) {
-		if x > y {
-			x, y = y, x
-		}
-		if y > z {
-			y, z = z, y
-		}
-		if x > y {
-			x, y = y, x
-		}
-		return x, y, z
-	}
-	l0, m0, h0 := sort3(a[1], b[1], c[1]) // column −1 mirrors column 1
-	l1, m1, h1 := sort3(a[0], b[0], c[0])
-	for x := 0; x < n; x++ {
-		nx := x + 1
-		if nx == n {
-			nx = n - 2
-		}
-		l2, m2, h2 := sort3(a[nx], b[nx], c[nx])
-		out[x] = med3(max(l0, l1, l2), med3(m0, m1, m2), min(h0, h1, h2))
-		l0, m0, h0 = l1, m1, h1
-		l1, m1, h1 = l2, m2, h2
-	}
-}
-
-func med3(x, y, z float32) float32 {
-	return max(min(x, y), min(max(x, y), z))
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 func TestMedian3MatchesSort(t *testing.T) {
@@ -25,7 +26,7 @@ func TestMedian3MatchesSort(t *testing.T) {
 				var v []float32
 				for j := -1; j <= 1; j++ {
 					for i := -1; i <= 1; i++ {
-						v = append(v, src.Pix[mirror(y+j, h)*src.Stride+mirror(x+i, w)])
+						v = append(v, src.Pix[dsp.Mirror(y+j, h)*src.Stride+dsp.Mirror(x+i, w)])
 					}
 				}
 				slices.Sort(v)
