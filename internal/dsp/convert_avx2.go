@@ -49,22 +49,22 @@ func u16ToF32AVX2(dst []float32, src []byte, depth, shift int) {
 	u16ToF32Generic(dst[x:], src[2*x:], depth, shift)
 }
 
-// quant8 is Quant of 8 lanes: ⌊v·m + 0.5⌋ clipped to [0, m], truncated as Go's conversion
+// convertQuant8 is Quant of 8 lanes: ⌊v·m + 0.5⌋ clipped to [0, m], truncated as Go's conversion
 // truncates (the value is ≥ 0 by then).
-func quant8(v, m, half, zero archsimd.Float32x8) archsimd.Int32x8 {
+func convertQuant8(v, m, half, zero archsimd.Float32x8) archsimd.Int32x8 {
 	return v.Mul(m).Add(half).Max(zero).Min(m).ConvertToInt32()
 }
 
-// packU16 narrows two sets of 8 codes in [0, 65535] to 16 words, in order.
-func packU16(a, b archsimd.Int32x8) (archsimd.Uint16x8, archsimd.Uint16x8) {
+// convertPackU16 narrows two sets of 8 codes in [0, 65535] to 16 words, in order.
+func convertPackU16(a, b archsimd.Int32x8) (archsimd.Uint16x8, archsimd.Uint16x8) {
 	return a.GetLo().SaturateToUint16Concat(a.GetHi()), b.GetLo().SaturateToUint16Concat(b.GetHi())
 }
 
-// evenBytesLo and evenBytesHi pick the low byte of each word of a Uint16x8 into the low and
+// convertEvenLo and convertEvenHi pick the low byte of each word of a Uint16x8 into the low and
 // the high half of a Uint8x16 (−1: zero).
 var (
-	evenBytesLo = [16]int8{0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1}
-	evenBytesHi = [16]int8{-1, -1, -1, -1, -1, -1, -1, -1, 0, 2, 4, 6, 8, 10, 12, 14}
+	convertEvenLo = [16]int8{0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1}
+	convertEvenHi = [16]int8{-1, -1, -1, -1, -1, -1, -1, -1, 0, 2, 4, 6, 8, 10, 12, 14}
 )
 
 func f32ToU8AVX2(dst []byte, src []float32) {
@@ -73,11 +73,11 @@ func f32ToU8AVX2(dst []byte, src []float32) {
 	m := archsimd.BroadcastFloat32x8(255)
 	half := archsimd.BroadcastFloat32x8(0.5)
 	zero := archsimd.Float32x8{}
-	lo, hi := archsimd.LoadInt8x16(&evenBytesLo), archsimd.LoadInt8x16(&evenBytesHi)
+	lo, hi := archsimd.LoadInt8x16(&convertEvenLo), archsimd.LoadInt8x16(&convertEvenHi)
 	x := 0
 	for ; x+16 <= n; x += 16 {
-		a, b := packU16(quant8(archsimd.LoadFloat32x8Slice(src[x:]), m, half, zero),
-			quant8(archsimd.LoadFloat32x8Slice(src[x+8:]), m, half, zero))
+		a, b := convertPackU16(convertQuant8(archsimd.LoadFloat32x8Slice(src[x:]), m, half, zero),
+			convertQuant8(archsimd.LoadFloat32x8Slice(src[x+8:]), m, half, zero))
 		a.AsUint8x16().PermuteOrZero(lo).Or(b.AsUint8x16().PermuteOrZero(hi)).StoreSlice(dst[x:])
 	}
 	f32ToU8Generic(dst[x:], src[x:])
@@ -92,8 +92,8 @@ func f32ToU16AVX2(dst []byte, src []float32, depth, shift int) {
 	s := uint64(shift)
 	x := 0
 	for ; x+16 <= n; x += 16 {
-		a, b := packU16(quant8(archsimd.LoadFloat32x8Slice(src[x:]), m, half, zero),
-			quant8(archsimd.LoadFloat32x8Slice(src[x+8:]), m, half, zero))
+		a, b := convertPackU16(convertQuant8(archsimd.LoadFloat32x8Slice(src[x:]), m, half, zero),
+			convertQuant8(archsimd.LoadFloat32x8Slice(src[x+8:]), m, half, zero))
 		a.ShiftAllLeft(s).AsUint8x16().StoreSlice(dst[2*x:])
 		b.ShiftAllLeft(s).AsUint8x16().StoreSlice(dst[2*x+16:])
 	}

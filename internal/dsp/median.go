@@ -15,29 +15,29 @@ var fastMedian3Row func(out, a, b, c []float32)
 func median3RowGeneric(out, a, b, c []float32) {
 	n := len(out)
 	a, b, c = a[:n], b[:n], c[:n]
-	l0, m0, h0 := sort3(a[1], b[1], c[1]) // column −1 mirrors column 1
-	l1, m1, h1 := sort3(a[0], b[0], c[0])
+	l0, m0, h0 := median3Sort(a[1], b[1], c[1]) // column −1 mirrors column 1
+	l1, m1, h1 := median3Sort(a[0], b[0], c[0])
 	for x := 0; x < n; x++ {
 		nx := x + 1
 		if nx == n {
 			nx = n - 2
 		}
-		l2, m2, h2 := sort3(a[nx], b[nx], c[nx])
-		out[x] = med3(max(l0, l1, l2), med3(m0, m1, m2), min(h0, h1, h2))
+		l2, m2, h2 := median3Sort(a[nx], b[nx], c[nx])
+		out[x] = median3Of(max(l0, l1, l2), median3Of(m0, m1, m2), min(h0, h1, h2))
 		l0, m0, h0 = l1, m1, h1
 		l1, m1, h1 = l2, m2, h2
 	}
 }
 
-// sort3 sorts three samples with min and max: no branch to mispredict on noise.
-func sort3(x, y, z float32) (float32, float32, float32) {
+// median3Sort sorts three samples with min and max: no branch to mispredict on noise.
+func median3Sort(x, y, z float32) (float32, float32, float32) {
 	x, y = min(x, y), max(x, y)
 	y, z = min(y, z), max(y, z)
 	x, y = min(x, y), max(x, y)
 	return x, y, z
 }
 
-// med3 is the median of three.
-func med3(x, y, z float32) float32 {
+// median3Of is the median of three.
+func median3Of(x, y, z float32) float32 {
 	return max(min(x, y), min(max(x, y), z))
 }

@@ -26,37 +26,37 @@ func median3RowAVX2(out, a, b, c []float32) {
 	median3RowGeneric(out[:2], a[:2], b[:2], c[:2]) // out[0]; out[1] is rewritten below
 	x := 1
 	for ; x+9 <= n; x += 8 {
-		l0, m0, h0 := sort3x8(a[x-1:], b[x-1:], c[x-1:])
-		l1, m1, h1 := sort3x8(a[x:], b[x:], c[x:])
-		l2, m2, h2 := sort3x8(a[x+1:], b[x+1:], c[x+1:])
+		l0, m0, h0 := median3Sort8(a[x-1:], b[x-1:], c[x-1:])
+		l1, m1, h1 := median3Sort8(a[x:], b[x:], c[x:])
+		l2, m2, h2 := median3Sort8(a[x+1:], b[x+1:], c[x+1:])
 		lo := l0.Max(l1).Max(l2)
 		hi := h0.Min(h1).Min(h2)
-		mid := med3x8(m0, m1, m2)
-		med3x8(lo, mid, hi).StoreSlice(out[x:])
+		mid := median3Of8(m0, m1, m2)
+		median3Of8(lo, mid, hi).StoreSlice(out[x:])
 	}
 	// the rest: columns x … n−1 from columns x−1 … n−1 (the last mirrored as the reference does)
-	tail(out[x:], a[x-1:], b[x-1:], c[x-1:])
+	median3Tail(out[x:], a[x-1:], b[x-1:], c[x-1:])
 }
 
-// tail writes the 3×3 medians of columns 1 … len(a)−1 of the rows a, b, c (whose column 0 is
+// median3Tail writes the 3×3 medians of columns 1 … len(a)−1 of the rows a, b, c (whose column 0 is
 // the left neighbour of out[0]) into out, mirroring past the right end.
-func tail(out, a, b, c []float32) {
+func median3Tail(out, a, b, c []float32) {
 	n := len(a)
-	l0, m0, h0 := sort3(a[0], b[0], c[0])
-	l1, m1, h1 := sort3(a[1], b[1], c[1])
+	l0, m0, h0 := median3Sort(a[0], b[0], c[0])
+	l1, m1, h1 := median3Sort(a[1], b[1], c[1])
 	for x := 1; x < n; x++ {
 		nx := x + 1
 		if nx == n {
 			nx = n - 2
 		}
-		l2, m2, h2 := sort3(a[nx], b[nx], c[nx])
-		out[x-1] = med3(max(l0, l1, l2), med3(m0, m1, m2), min(h0, h1, h2))
+		l2, m2, h2 := median3Sort(a[nx], b[nx], c[nx])
+		out[x-1] = median3Of(max(l0, l1, l2), median3Of(m0, m1, m2), min(h0, h1, h2))
 		l0, m0, h0 = l1, m1, h1
 		l1, m1, h1 = l2, m2, h2
 	}
 }
 
-func sort3x8(a, b, c []float32) (lo, mid, hi archsimd.Float32x8) {
+func median3Sort8(a, b, c []float32) (lo, mid, hi archsimd.Float32x8) {
 	x := archsimd.LoadFloat32x8Slice(a)
 	y := archsimd.LoadFloat32x8Slice(b)
 	z := archsimd.LoadFloat32x8Slice(c)
@@ -66,6 +66,6 @@ func sort3x8(a, b, c []float32) (lo, mid, hi archsimd.Float32x8) {
 	return x, y, z
 }
 
-func med3x8(x, y, z archsimd.Float32x8) archsimd.Float32x8 {
+func median3Of8(x, y, z archsimd.Float32x8) archsimd.Float32x8 {
 	return x.Min(y).Max(x.Max(y).Min(z))
 }
