@@ -3,7 +3,8 @@
 # Debian packages (FFmpeg 5.1 development libraries, the ffmpeg/ffprobe tools the tests and
 # benchmarks compare against, pkg-config), the ONNX Runtime shared library (extracted from the
 # npm package onnxruntime-node into third_party/onnxruntime, which git ignores) and the Go modules.
-#   --bench   also the competitors and reference tools (python3-opencv, python3-skimage)
+#   --bench   also the competitors and reference tools (python3-opencv, python3-skimage) and the
+#             photograph bench/realtime.sh makes its clip from (libjxl-testdata)
 #   --train   also what model training needs (python3-torch, python3-onnx)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ DEB_PACKAGES=(pkg-config gcc libavcodec-dev libavformat-dev libavfilter-dev liba
 
 for arg in "$@"; do
   case "$arg" in
-    --bench) DEB_PACKAGES+=(python3-opencv python3-skimage python3-numpy) ;;
+    --bench) DEB_PACKAGES+=(python3-opencv python3-skimage python3-numpy libjxl-testdata) ;;
     --train) DEB_PACKAGES+=(python3-torch python3-onnx) ;;
     *) echo "setup: unknown option $arg (--bench, --train)" >&2; exit 2 ;;
   esac

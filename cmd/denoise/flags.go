@@ -83,6 +83,7 @@ func runFlags() *pflag.FlagSet {
 	fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file")
 	addPreviewFlag(fs)
 	fs.BoolP("help", "h", false, "show this help")
+	fs.Bool("version", false, "print the version, the Go toolchain and the kernel set in use (avx2+fma or generic), and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), usageHead, strings.Join(configs.Modes, ", "), strings.Join(configs.Presets(), ", "))
 		fs.PrintDefaults()

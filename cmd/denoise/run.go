@@ -19,6 +19,7 @@ import (
 	"github.com/denoise-go/denoise/configs"
 	"github.com/denoise-go/denoise/decode"
 	"github.com/denoise-go/denoise/encode"
+	"github.com/denoise-go/denoise/internal/dsp"
 	"github.com/denoise-go/denoise/modes"
 	"github.com/denoise-go/denoise/pipeline"
 )
@@ -44,6 +45,10 @@ func loadConfig(args []string) (*configs.Config, *pflag.FlagSet, error) {
 	if h, _ := fs.GetBool("help"); h {
 		fs.SetOutput(os.Stdout)
 		fs.Usage()
+		return nil, fs, nil
+	}
+	if v, _ := fs.GetBool("version"); v {
+		fmt.Println(versionLine())
 		return nil, fs, nil
 	}
 	if fs.NArg() > 0 {
@@ -102,7 +107,7 @@ func runMain(args []string) error {
 	}
 	src.OnPacket(sink.Passthrough)
 	live := cfg.Pipeline.Live || src.Live()
-	log.Debug("job", "input", cfg.Input, "format", src.Geometry().String(), "mode", cfg.Mode, "live", live)
+	log.Debug("job", "input", cfg.Input, "format", src.Geometry().String(), "mode", cfg.Mode, "live", live, "kernels", dsp.Kernels())
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
