@@ -1,0 +1,314 @@
+//go:build goexperiment.simd && amd64
+
+package dsp
+
+import (
+	"simd/archsimd"
+	"unsafe"
+)
+
+// The NLM row kernels with AVX2 + FMA, eight pixels at a time; the pixels left over (fewer
+// than eight) go to the references. The column kernels match the references bit for bit;
+// the weight kernels differ from them only by FMA roundings.
+
+func init() {
+	if !hasFast {
+		return
+	}
+	fastNLMAddCols, fastNLMUpdateCols = nlmAddColsAVX2, nlmUpdateColsAVX2
+	fastNLMAddCols3, fastNLMUpdateCols3 = nlmAddCols3AVX2, nlmUpdateCols3AVX2
+	fastNLMAccumRow = nlmAccumRowAVX2
+	fastNLMCrossRow, fastNLMCrossRowRel, fastNLMCrossRow3 = nlmCrossRowAVX2, nlmCrossRowRelAVX2, nlmCrossRow3AVX2
+	if UseFast() {
+		nlmAddCols, nlmUpdateCols = fastNLMAddCols, fastNLMUpdateCols
+		nlmAddCols3, nlmUpdateCols3 = fastNLMAddCols3, fastNLMUpdateCols3
+		nlmAccumRow = fastNLMAccumRow
+		nlmCrossRow, nlmCrossRowRel, nlmCrossRow3 = fastNLMCrossRow, fastNLMCrossRowRel, fastNLMCrossRow3
+	}
+}
+
+type f32x8 = archsimd.Float32x8
+
+func bcast8(v float32) f32x8 { return archsimd.BroadcastFloat32x8(v) }
+
+// The inner loops address their rows through raw pointers: the compiler keeps a slice
+// header per row otherwise, more than there are registers, and spills them every
+// iteration. Each kernel reslices every row to its exact length first, so every access is
+// in bounds (the parity tests' guards check it).
+
+// ptr is the address of s's first sample (s not empty).
+func ptr(s []float32) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(s)) }
+
+// ld loads samples i … i+7 of the row at p.
+func ld(p unsafe.Pointer, i int) f32x8 {
+	return archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(p, i*4)))
+}
+
+// st stores v into samples i … i+7 of the row at p.
+func st(v f32x8, p unsafe.Pointer, i int) { v.Store((*[8]float32)(unsafe.Add(p, i*4))) }
+
+func nlmAddColsAVX2(col, ring, a, b []float32) {
+	n := len(col)
+	ring, a, b = ring[:n], a[:n], b[:n]
+	i := 0
+	if n >= 8 {
+		pc, pr, pa, pb := ptr(col), ptr(ring), ptr(a), ptr(b)
+		for ; i+8 <= n; i += 8 {
+			d := ld(pa, i).Sub(ld(pb, i))
+			d2 := d.Mul(d)
+			st(ld(pc, i).Add(d2), pc, i)
+			st(d2, pr, i)
+		}
+	}
+	if i < n {
+		nlmAddColsGeneric(col[i:], ring[i:], a[i:], b[i:])
+	}
+}
+
+func nlmUpdateColsAVX2(col, ring, a, b []float32) {
+	n := len(col)
+	ring, a, b = ring[:n], a[:n], b[:n]
+	i := 0
+	if n >= 8 {
+		pc, pr, pa, pb := ptr(col), ptr(ring), ptr(a), ptr(b)
+		for ; i+8 <= n; i += 8 {
+			d := ld(pa, i).Sub(ld(pb, i))
+			d2 := d.Mul(d)
+			st(ld(pc, i).Add(d2.Sub(ld(pr, i))), pc, i)
+			st(d2, pr, i)
+		}
+	}
+	if i < n {
+		nlmUpdateColsGeneric(col[i:], ring[i:], a[i:], b[i:])
+	}
+}
+
+func nlmAddCols3AVX2(c0, c1, c2, r0, r1, r2, a, b []float32) {
+	n := len(c0)
+	c1, c2, r0, r1, r2, a, b = c1[:n], c2[:n], r0[:n], r1[:n], r2[:n], a[:n], b[:n+2]
+	i := 0
+	if n >= 8 {
+		p0, p1, p2, q0, q1, q2, pa, pb := ptr(c0), ptr(c1), ptr(c2), ptr(r0), ptr(r1), ptr(r2), ptr(a), ptr(b)
+		for ; i+8 <= n; i += 8 {
+			va := ld(pa, i)
+			d0, d1, d2 := va.Sub(ld(pb, i)), va.Sub(ld(pb, i+1)), va.Sub(ld(pb, i+2))
+			d0, d1, d2 = d0.Mul(d0), d1.Mul(d1), d2.Mul(d2)
+			st(ld(p0, i).Add(d0), p0, i)
+			st(ld(p1, i).Add(d1), p1, i)
+			st(ld(p2, i).Add(d2), p2, i)
+			st(d0, q0, i)
+			st(d1, q1, i)
+			st(d2, q2, i)
+		}
+	}
+	if i < n {
+		nlmAddCols3Generic(c0[i:], c1[i:], c2[i:], r0[i:], r1[i:], r2[i:], a[i:], b[i:])
+	}
+}
+
+func nlmUpdateCols3AVX2(c0, c1, c2, r0, r1, r2, a, b []float32) {
+	n := len(c0)
+	c1, c2, r0, r1, r2, a, b = c1[:n], c2[:n], r0[:n], r1[:n], r2[:n], a[:n], b[:n+2]
+	i := 0
+	if n >= 8 {
+		p0, p1, p2, q0, q1, q2, pa, pb := ptr(c0), ptr(c1), ptr(c2), ptr(r0), ptr(r1), ptr(r2), ptr(a), ptr(b)
+		for ; i+8 <= n; i += 8 {
+			va := ld(pa, i)
+			d0, d1, d2 := va.Sub(ld(pb, i)), va.Sub(ld(pb, i+1)), va.Sub(ld(pb, i+2))
+			d0, d1, d2 = d0.Mul(d0), d1.Mul(d1), d2.Mul(d2)
+			st(ld(p0, i).Add(d0.Sub(ld(q0, i))), p0, i)
+			st(ld(p1, i).Add(d1.Sub(ld(q1, i))), p1, i)
+			st(ld(p2, i).Add(d2.Sub(ld(q2, i))), p2, i)
+			st(d0, q0, i)
+			st(d1, q1, i)
+			st(d2, q2, i)
+		}
+	}
+	if i < n {
+		nlmUpdateCols3Generic(c0[i:], c1[i:], c2[i:], r0[i:], r1[i:], r2[i:], a[i:], b[i:])
+	}
+}
+
+// nlmChunk is how many pixels the weight kernels box-sum at a time, into a stack array.
+const nlmChunk = 256
+
+// boxSums8 writes boxSum of pixels 0 … m−1 (m a multiple of 8, ≤ nlmChunk) into dst, added in
+// the reference's order; the common boxes are unrolled over fixed-size views.
+func boxSums8(dst *[nlmChunk]float32, col []float32, box, m int) {
+	_ = col[m+box-2] // every load below is in bounds
+	pc, pd := ptr(col), unsafe.Pointer(dst)
+	switch box {
+	case 3:
+		for x := 0; x < m; x += 8 {
+			st(ld(pc, x).Add(ld(pc, x+1)).Add(ld(pc, x+2)), pd, x)
+		}
+	case 5:
+		for x := 0; x < m; x += 8 {
+			st(ld(pc, x).Add(ld(pc, x+1)).Add(ld(pc, x+2)).Add(ld(pc, x+3)).Add(ld(pc, x+4)), pd, x)
+		}
+	case 7:
+		for x := 0; x < m; x += 8 {
+			st(ld(pc, x).Add(ld(pc, x+1)).Add(ld(pc, x+2)).Add(ld(pc, x+3)).Add(ld(pc, x+4)).
+				Add(ld(pc, x+5)).Add(ld(pc, x+6)), pd, x)
+		}
+	default:
+		for x := 0; x < m; x += 8 {
+			s := ld(pc, x)
+			for j := 1; j < box; j++ {
+				s = s.Add(ld(pc, x+j))
+			}
+			st(s, pd, x)
+		}
+	}
+}
+
+// weight8 is NLMWeight with its constants in vectors.
+type weight8 struct {
+	scale, negK, a, tail, zero, log2e, magic, c1, c2, p0, p1, p2, p3, p4, p5, one f32x8
+	i127                                                                          archsimd.Int32x8
+}
+
+func newWeight8(w NLMWeight) weight8 {
+	return weight8{
+		scale: bcast8(w.Scale), negK: bcast8(-w.K), a: bcast8(w.A), tail: bcast8(NLMTail),
+		log2e: bcast8(expLog2e), magic: bcast8(expMagic), c1: bcast8(-expC1), c2: bcast8(-expC2),
+		p0: bcast8(expP0), p1: bcast8(expP1), p2: bcast8(expP2), p3: bcast8(expP3), p4: bcast8(expP4),
+		p5: bcast8(expP5), one: bcast8(1),
+		i127: archsimd.BroadcastInt32x8(127),
+	}
+}
+
+// of is NLMWeight.Of of eight SSDs, with NLMExpNeg's polynomial.
+func (c *weight8) of(ssd f32x8) f32x8 {
+	t := ssd.MulAdd(c.scale, c.negK).Max(c.zero)
+	keep := t.Less(c.tail)
+	x := c.zero.Sub(t.Min(c.tail))
+	v := x.Mul(c.log2e).Add(c.magic) // two roundings, as the reference
+	n := v.Sub(c.magic)
+	x = n.MulAdd(c.c1, x)
+	x = n.MulAdd(c.c2, x)
+	p := c.p0.MulAdd(x, c.p1)
+	p = p.MulAdd(x, c.p2)
+	p = p.MulAdd(x, c.p3)
+	p = p.MulAdd(x, c.p4)
+	p = p.MulAdd(x, c.p5)
+	y := p.MulAdd(x.Mul(x), x).Add(c.one)
+	pow := v.AsInt32x8().Add(c.i127).ShiftAllLeft(23).AsFloat32x8()
+	return y.Mul(pow).Mul(c.a).Masked(keep)
+}
+
+func nlmAccumRowAVX2(w NLMWeight, col []float32, box int, vp, vq, dw, dv, rw, rv []float32) {
+	n := len(vp)
+	col = col[:n+box-1]
+	vq, dw, dv, rw, rv = vq[:n], dw[:n], dv[:n], rw[:n], rv[:n]
+	c := newWeight8(w)
+	var ssd [nlmChunk]float32
+	x := 0
+	for x+8 <= n {
+		m := min(nlmChunk, (n-x)&^7)
+		boxSums8(&ssd, col[x:], box, m)
+		pp, pq, pdw, pdv, prw, prv := ptr(vp[x:]), ptr(vq[x:]), ptr(dw[x:]), ptr(dv[x:]), ptr(rw[x:]), ptr(rv[x:])
+		ps := unsafe.Pointer(&ssd)
+		// dw/dv may be rw/rv shifted: each read-modify-write ends before the next begins.
+		i := 0
+		for ; i+16 <= m; i += 16 {
+			// Two vectors of weights before any store: their constants are loaded once.
+			w0, w1 := c.of(ld(ps, i)), c.of(ld(ps, i+8))
+			st(ld(pdw, i).Add(w0), pdw, i)
+			st(w0.MulAdd(ld(pq, i), ld(pdv, i)), pdv, i)
+			st(ld(prw, i).Add(w0), prw, i)
+			st(w0.MulAdd(ld(pp, i), ld(prv, i)), prv, i)
+			j := i + 8
+			st(ld(pdw, j).Add(w1), pdw, j)
+			st(w1.MulAdd(ld(pq, j), ld(pdv, j)), pdv, j)
+			st(ld(prw, j).Add(w1), prw, j)
+			st(w1.MulAdd(ld(pp, j), ld(prv, j)), prv, j)
+		}
+		if i < m {
+			wt := c.of(ld(ps, i))
+			st(ld(pdw, i).Add(wt), pdw, i)
+			st(wt.MulAdd(ld(pq, i), ld(pdv, i)), pdv, i)
+			st(ld(prw, i).Add(wt), prw, i)
+			st(wt.MulAdd(ld(pp, i), ld(prv, i)), prv, i)
+		}
+		x += m
+	}
+	if x < n {
+		nlmAccumRowGeneric(w, col[x:], box, vp[x:], vq[x:], dw[x:], dv[x:], rw[x:], rv[x:])
+	}
+}
+
+func nlmCrossRowAVX2(w NLMWeight, col []float32, box int, vq, dw, dv []float32) {
+	n := len(vq)
+	col = col[:n+box-1]
+	dw, dv = dw[:n], dv[:n]
+	c := newWeight8(w)
+	var ssd [nlmChunk]float32
+	x := 0
+	for x+8 <= n {
+		m := min(nlmChunk, (n-x)&^7)
+		boxSums8(&ssd, col[x:], box, m)
+		pq, pdw, pdv, ps := ptr(vq[x:]), ptr(dw[x:]), ptr(dv[x:]), unsafe.Pointer(&ssd)
+		for i := 0; i < m; i += 8 {
+			wt := c.of(ld(ps, i))
+			st(ld(pdw, i).Add(wt), pdw, i)
+			st(wt.MulAdd(ld(pq, i), ld(pdv, i)), pdv, i)
+		}
+		x += m
+	}
+	if x < n {
+		nlmCrossRowGeneric(w, col[x:], box, vq[x:], dw[x:], dv[x:])
+	}
+}
+
+func nlmCrossRowRelAVX2(w NLMWeight, col []float32, box int, vq, rel, dw, dv []float32) {
+	n := len(vq)
+	col = col[:n+box-1]
+	rel, dw, dv = rel[:n], dw[:n], dv[:n]
+	c := newWeight8(w)
+	var ssd [nlmChunk]float32
+	x := 0
+	for x+8 <= n {
+		m := min(nlmChunk, (n-x)&^7)
+		boxSums8(&ssd, col[x:], box, m)
+		pq, pr, pdw, pdv, ps := ptr(vq[x:]), ptr(rel[x:]), ptr(dw[x:]), ptr(dv[x:]), unsafe.Pointer(&ssd)
+		for i := 0; i < m; i += 8 {
+			wt := c.of(ld(ps, i)).Mul(ld(pr, i))
+			st(ld(pdw, i).Add(wt), pdw, i)
+			st(wt.MulAdd(ld(pq, i), ld(pdv, i)), pdv, i)
+		}
+		x += m
+	}
+	if x < n {
+		nlmCrossRowRelGeneric(w, col[x:], box, vq[x:], rel[x:], dw[x:], dv[x:])
+	}
+}
+
+func nlmCrossRow3AVX2(w NLMWeight, c0, c1, c2 []float32, box int, vq, rel, dw, dv []float32) {
+	n := len(vq) - 2
+	c0, c1, c2 = c0[:n+box-1], c1[:n+box-1], c2[:n+box-1]
+	rel, dw, dv = rel[:n+2], dw[:n], dv[:n]
+	c := newWeight8(w)
+	var s0, s1, s2 [nlmChunk]float32
+	x := 0
+	for x+8 <= n {
+		m := min(nlmChunk, (n-x)&^7)
+		boxSums8(&s0, c0[x:], box, m)
+		boxSums8(&s1, c1[x:], box, m)
+		boxSums8(&s2, c2[x:], box, m)
+		pq, pr, pdw, pdv := ptr(vq[x:]), ptr(rel[x:]), ptr(dw[x:]), ptr(dv[x:])
+		ps0, ps1, ps2 := unsafe.Pointer(&s0), unsafe.Pointer(&s1), unsafe.Pointer(&s2)
+		for i := 0; i < m; i += 8 {
+			w0 := c.of(ld(ps0, i)).Mul(ld(pr, i))
+			w1 := c.of(ld(ps1, i)).Mul(ld(pr, i+1))
+			w2 := c.of(ld(ps2, i)).Mul(ld(pr, i+2))
+			st(ld(pdw, i).Add(w0.Add(w1).Add(w2)), pdw, i)
+			v := w2.MulAdd(ld(pq, i+2), w1.MulAdd(ld(pq, i+1), w0.Mul(ld(pq, i))))
+			st(ld(pdv, i).Add(v), pdv, i)
+		}
+		x += m
+	}
+	if x < n {
+		nlmCrossRow3Generic(w, c0[x:], c1[x:], c2[x:], box, vq[x:], rel[x:], dw[x:], dv[x:])
+	}
+}

@@ -1,0 +1,160 @@
+package dsp
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// Parity of the fast NLM kernels with their references (checkasm_test.go's harness).
+
+func TestNLMColsParity(t *testing.T) {
+	needFast(t, fastNLMAddCols != nil && fastNLMUpdateCols != nil && fastNLMAddCols3 != nil && fastNLMUpdateCols3 != nil)
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, w := range parityWidths {
+		for off := range 3 {
+			a, b := randF32(r, w, 0, 1), randF32(r, w+2, 0, 1)
+			col0, ring0 := randF32(r, w, 0, 2), randF32(r, w, 0, 0.5)
+			// one offset
+			for _, k := range []struct {
+				name      string
+				ref, fast func(col, ring, a, b []float32)
+			}{{"NLMAddCols", nlmAddColsGeneric, fastNLMAddCols}, {"NLMUpdateCols", nlmUpdateColsGeneric, fastNLMUpdateCols}} {
+				wc, wr := append([]float32(nil), col0...), append([]float32(nil), ring0...)
+				k.ref(wc, wr, a, b)
+				gc, gr := newGuardedF32(w, off), newGuardedF32(w, off)
+				gc.fill(col0)
+				gr.fill(ring0)
+				ga, gb := newGuardedF32(w, off+1), newGuardedF32(w, off+2)
+				ga.fill(a)
+				gb.fill(b)
+				k.fast(gc.Data, gr.Data, ga.Data, gb.Data)
+				what := fmt.Sprintf("%s w=%d off=%d", k.name, w, off)
+				gc.check(t, what+" col")
+				gr.check(t, what+" ring")
+				compareF32(t, what+" col", gc.Data, wc)
+				compareF32(t, what+" ring", gr.Data, wr)
+			}
+			// three offsets
+			for _, k := range []struct {
+				name      string
+				ref, fast func(c0, c1, c2, r0, r1, r2, a, b []float32)
+			}{{"NLMAddCols3", nlmAddCols3Generic, fastNLMAddCols3}, {"NLMUpdateCols3", nlmUpdateCols3Generic, fastNLMUpdateCols3}} {
+				var wc, wr [3][]float32
+				var gc, gr [3]*guardedF32
+				for i := range 3 {
+					wc[i], wr[i] = append([]float32(nil), col0...), append([]float32(nil), ring0...)
+					gc[i], gr[i] = newGuardedF32(w, off+i), newGuardedF32(w, off)
+					gc[i].fill(col0)
+					gr[i].fill(ring0)
+				}
+				k.ref(wc[0], wc[1], wc[2], wr[0], wr[1], wr[2], a, b)
+				gb := newGuardedF32(w+2, off)
+				gb.fill(b)
+				k.fast(gc[0].Data, gc[1].Data, gc[2].Data, gr[0].Data, gr[1].Data, gr[2].Data, a, gb.Data)
+				for i := range 3 {
+					what := fmt.Sprintf("%s w=%d off=%d offset %d", k.name, w, off, i)
+					gc[i].check(t, what+" col")
+					gr[i].check(t, what+" ring")
+					compareF32(t, what+" col", gc[i].Data, wc[i])
+					compareF32(t, what+" ring", gr[i].Data, wr[i])
+				}
+			}
+		}
+	}
+}
+
+func TestNLMAccumRowParity(t *testing.T) {
+	needFast(t, fastNLMAccumRow != nil)
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, wt := range nlmWeights {
+		for _, box := range []int{1, 3, 5, 7} {
+			for _, w := range parityWidths {
+				off := w % 4
+				col := colRow(r, w+box-1, box)
+				vp, vq := randF32(r, w, 0, 1), randF32(r, w, 0, 1)
+				acc0 := randF32(r, 4*w, 0, 3)
+				want := append([]float32(nil), acc0...)
+				nlmAccumRowGeneric(wt, col, box, vp, vq, want[:w], want[w:2*w], want[2*w:3*w], want[3*w:])
+				var g [4]*guardedF32
+				for i := range g {
+					g[i] = newGuardedF32(w, off+i)
+					g[i].fill(acc0[i*w : (i+1)*w])
+				}
+				gcol := newGuardedF32(len(col), off)
+				gcol.fill(col)
+				fastNLMAccumRow(wt, gcol.Data, box, vp, vq, g[0].Data, g[1].Data, g[2].Data, g[3].Data)
+				for i := range g {
+					what := fmt.Sprintf("NLMAccumRow %+v box=%d w=%d out %d", wt, box, w, i)
+					g[i].check(t, what)
+					compareF32(t, what, g[i].Data, want[i*w:(i+1)*w])
+				}
+			}
+		}
+	}
+	// Offsets with dy = 0: the reverse rows are the direct ones shifted by dx.
+	for _, dx := range []int{1, 2, 5, 7, 9} {
+		for _, w := range parityWidths {
+			const box = 3
+			col := colRow(r, w+box-1, box)
+			vp, vq := randF32(r, w, 0, 1), randF32(r, w, 0, 1)
+			acc0 := randF32(r, 2*(w+dx), 0, 3)
+			want := append([]float32(nil), acc0...)
+			n := w + dx
+			nlmAccumRowGeneric(nlmWeights[0], col, box, vp, vq, want[:w], want[n:n+w], want[dx:n], want[n+dx:])
+			gw, gv := newGuardedF32(n, 1), newGuardedF32(n, 2)
+			gw.fill(acc0[:n])
+			gv.fill(acc0[n:])
+			fastNLMAccumRow(nlmWeights[0], col, box, vp, vq, gw.Data[:w], gv.Data[:w], gw.Data[dx:], gv.Data[dx:])
+			what := fmt.Sprintf("NLMAccumRow aliased dx=%d w=%d", dx, w)
+			gw.check(t, what)
+			gv.check(t, what)
+			compareF32(t, what+" weights", gw.Data, want[:n])
+			compareF32(t, what+" values", gv.Data, want[n:])
+		}
+	}
+}
+
+func TestNLMCrossRowParity(t *testing.T) {
+	needFast(t, fastNLMCrossRow != nil && fastNLMCrossRowRel != nil && fastNLMCrossRow3 != nil)
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, wt := range nlmWeights {
+		for _, box := range []int{1, 3, 5, 7} {
+			for _, w := range parityWidths {
+				off := (w + box) % 5
+				var cols [3][]float32
+				for i := range cols {
+					cols[i] = colRow(r, w+box-1, box)
+				}
+				vq, rel := randF32(r, w+2, 0, 1), randF32(r, w+2, 0, 1)
+				acc0 := randF32(r, 2*w, 0, 3)
+				for kind := range 3 {
+					want := append([]float32(nil), acc0...)
+					gw, gv := newGuardedF32(w, off), newGuardedF32(w, off+1)
+					gw.fill(acc0[:w])
+					gv.fill(acc0[w:])
+					var name string
+					switch kind {
+					case 0:
+						name = "NLMCrossRow"
+						nlmCrossRowGeneric(wt, cols[0], box, vq[:w], want[:w], want[w:])
+						fastNLMCrossRow(wt, cols[0], box, vq[:w], gw.Data, gv.Data)
+					case 1:
+						name = "NLMCrossRowRel"
+						nlmCrossRowRelGeneric(wt, cols[0], box, vq[:w], rel, want[:w], want[w:])
+						fastNLMCrossRowRel(wt, cols[0], box, vq[:w], rel, gw.Data, gv.Data)
+					case 2:
+						name = "NLMCrossRow3"
+						nlmCrossRow3Generic(wt, cols[0], cols[1], cols[2], box, vq, rel, want[:w], want[w:])
+						fastNLMCrossRow3(wt, cols[0], cols[1], cols[2], box, vq, rel, gw.Data, gv.Data)
+					}
+					what := fmt.Sprintf("%s %+v box=%d w=%d", name, wt, box, w)
+					gw.check(t, what)
+					gv.check(t, what)
+					compareF32(t, what+" weights", gw.Data, want[:w])
+					compareF32(t, what+" values", gv.Data, want[w:])
+				}
+			}
+		}
+	}
+}
