@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // Vec is a displacement in luma pixels: the current frame's content at p is found in the
@@ -272,16 +273,7 @@ func (e *MotionEstimator) BuildPyramid(dst *Pyramid, src *frame.Plane) {
 func downsample(d, s *pyrLevel) {
 	for y := 0; y < d.h; y++ {
 		y0, y1 := 2*y, min(2*y+1, s.h-1)
-		r0 := s.pix[s.off(0, y0):][:s.w]
-		r1 := s.pix[s.off(0, y1):][:s.w]
-		dr := d.pix[d.off(0, y):][:d.w]
-		x := 0
-		for ; 2*x+1 < s.w && x < len(dr); x++ {
-			dr[x] = 0.25 * (r0[2*x] + r0[2*x+1] + r1[2*x] + r1[2*x+1])
-		}
-		if x < len(dr) { // odd width
-			dr[x] = 0.5 * (r0[2*x] + r1[2*x])
-		}
+		dsp.Downsample2Row(d.pix[d.off(0, y):][:d.w], s.pix[s.off(0, y0):][:s.w], s.pix[s.off(0, y1):][:s.w])
 	}
 }
 

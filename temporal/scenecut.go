@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // SceneCutConfig tunes a SceneCutDetector. Zero fields take the defaults in brackets.
@@ -194,13 +195,7 @@ func halve(dst, src *frame.Plane) {
 		dst.Resize(w, h)
 	}
 	for y := 0; y < h; y++ {
-		r0 := src.Row(2 * y)
-		r1 := src.Row(min(2*y+1, src.H-1))
-		d := dst.Row(y)
-		for x := range d {
-			x0, x1 := 2*x, min(2*x+1, src.W-1)
-			d[x] = 0.25 * (r0[x0] + r0[x1] + r1[x0] + r1[x1])
-		}
+		dsp.Downsample2Row(dst.Row(y), src.Row(2*y), src.Row(min(2*y+1, src.H-1)))
 	}
 }
 
