@@ -61,10 +61,12 @@ func ssdSIMD(a, b []float32) float32 {
 	s4 = s4.AddPairs(s4)
 	s4 = s4.AddPairs(s4)
 	s := s4.GetElem(0)
-	archsimd.ClearAVXUpperBits()
 	for ; i < n; i++ {
 		d := a[i] - b[i]
 		s += d * d
 	}
+	// VZEROUPPER last: placed before the tail, the compiler hoists it above the reduction
+	// and spills the four accumulators around it.
+	archsimd.ClearAVXUpperBits()
 	return s
 }
