@@ -11,23 +11,30 @@ import (
 
 // BenchmarkDirtyUpper: the Go compiler's scalar float code is legacy SSE, and archsimd does not
 // issue VZEROUPPER on its own (Go 1.26). A kernel that returns with the upper halves of the
-// YMM registers dirty slows the scalar float code that runs after it: here the generic SSD of
-// one 1920-sample row, after a 256-bit add that is (clean) or is not (dirty) followed by
-// archsimd.ClearAVXUpperBits.
+// YMM registers dirty slows the scalar float code that runs after it: here the generic SSD
+// and column update of one row, after a 256-bit add that is (clean) or is not (dirty)
+// followed by archsimd.ClearAVXUpperBits.
 func BenchmarkDirtyUpper(b *testing.B) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for _, w := range []int{64, 1920} {
 		x, y := randF32(r, w, 0, 1), randF32(r, w, 0, 1)
+		col, ring := randF32(r, w, 0, 50), randF32(r, w, 0, 1)
 		v := randF32(r, 8, 0, 1)
 		for _, clean := range []bool{false, true} {
 			name := map[bool]string{false: "dirty", true: "clean"}[clean]
-			b.Run(fmt.Sprintf("w=%d/%s", w, name), func(b *testing.B) {
+			b.Run(fmt.Sprintf("ssdGeneric/w=%d/%s", w, name), func(b *testing.B) {
 				var s float32
 				for b.Loop() {
 					touchYMM(v, clean)
 					s += ssdGeneric(x, y)
 				}
 				sink = s
+			})
+			b.Run(fmt.Sprintf("updateColsGeneric/w=%d/%s", w, name), func(b *testing.B) {
+				for b.Loop() {
+					touchYMM(v, clean)
+					updateColsGeneric(col, ring, x, y)
+				}
 			})
 		}
 	}
