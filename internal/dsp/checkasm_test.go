@@ -42,6 +42,7 @@ func (g *guardedF32) fill(v []float32) { copy(g.Data, v) }
 // check fails t when a guard value changed.
 func (g *guardedF32) check(t testing.TB, what string) {
 	t.Helper()
+	checkUpperClean(t, what)
 	for i, v := range g.all {
 		if (i < g.off || i >= g.off+g.n) && math.Float32bits(v) != math.Float32bits(guardF32) {
 			t.Fatalf("%s: wrote outside its output at %d (of %d..%d)", what, i-g.off, 0, g.n)
@@ -70,6 +71,7 @@ func newGuardedU8(n, off int) *guardedU8 {
 
 func (g *guardedU8) check(t testing.TB, what string) {
 	t.Helper()
+	checkUpperClean(t, what)
 	for i, v := range g.all {
 		if (i < g.off || i >= g.off+g.n) && v != guardU8 {
 			t.Fatalf("%s: wrote outside its output at %d (of %d..%d)", what, i-g.off, 0, g.n)
@@ -98,10 +100,22 @@ func newGuardedU16(n, off int) *guardedU16 {
 
 func (g *guardedU16) check(t testing.TB, what string) {
 	t.Helper()
+	checkUpperClean(t, what)
 	for i, v := range g.all {
 		if (i < g.off || i >= g.off+g.n) && v != guardU16 {
 			t.Fatalf("%s: wrote outside its output at %d (of %d..%d)", what, i-g.off, 0, g.n)
 		}
+	}
+}
+
+// checkUpperClean fails t when the kernel just run left the upper YMM halves dirty (see
+// xinuse_amd64.go): every AVX2 kernel must end with archsimd.ClearAVXUpperBits(), placed
+// after all of its 256-bit work (the compiler keeps it in order only with memory operations,
+// so put it after the last vector store, before any scalar tail).
+func checkUpperClean(t testing.TB, what string) {
+	t.Helper()
+	if dirty, ok := upperDirty(); ok && dirty {
+		t.Fatalf("%s: returned with the upper YMM halves dirty: end the AVX2 kernel with archsimd.ClearAVXUpperBits() after its last vector store (scalar float code runs 3-7x slower after it)", what)
 	}
 }
 

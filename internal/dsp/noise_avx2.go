@@ -36,5 +36,6 @@ func laplaceAbsRowAVX2(dst, a, b, c []float32) {
 		v = v.Max(zero.Sub(v))
 		v.StoreSlice(dst[i:])
 	}
+	archsimd.ClearAVXUpperBits()
 	laplaceAbsRowGeneric(dst[i:], a[i:], b[i:], c[i:])
 }
