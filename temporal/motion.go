@@ -101,6 +101,9 @@ type MotionConfig struct {
 	// Sigma is the noise standard deviation of the frames in sample units ([0,1] scale) when
 	// known; 0 estimates it from the block costs of the current and previous estimates.
 	Sigma float32
+	// Threads is how many goroutines share one estimate, by rows of blocks [GOMAXPROCS].
+	// The vectors do not depend on it.
+	Threads int
 }
 
 func (c MotionConfig) withDefaults() (MotionConfig, error) {
@@ -132,6 +135,8 @@ func (c MotionConfig) withDefaults() (MotionConfig, error) {
 		return c, fmt.Errorf("motion: sub-pixel precision 1/%d: want 1, 2 or 4", c.SubPel)
 	case c.Sigma < 0 || c.Sigma > 1:
 		return c, fmt.Errorf("motion: sigma %g: want 0 (estimate) to 1", c.Sigma)
+	case c.Threads < 0:
+		return c, fmt.Errorf("motion: %d threads: want ≥ 0 (0: GOMAXPROCS)", c.Threads)
 	}
 	return c, nil
 }
@@ -176,6 +181,7 @@ type MotionEstimator struct {
 	quant          []float32
 	vtmp           []Vec
 	prevSigma2     float32 // noise variance read off the previous estimate, for auto mode
+	pass           *motionPass
 }
 
 // ForgetNoise drops the noise level read off earlier estimates (auto mode), so that a new
@@ -200,7 +206,9 @@ func NewMotionEstimator(cfg MotionConfig) (*MotionEstimator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MotionEstimator{cfg: c}, nil
+	e := &MotionEstimator{cfg: c, pass: newMotionPass(c)}
+	e.pass.stopWhenGarbage(e)
+	return e, nil
 }
 
 // Config returns the configuration in effect, defaults filled in.
@@ -236,6 +244,7 @@ func (e *MotionEstimator) configure(w, h int) {
 		e.pad[l] = int(st.maxV) + 2 // sub-pixel steps and the bilinear tap reach maxV+2
 		lw, lh = (lw+1)/2, (lh+1)/2
 	}
+	e.pass.size(e.levels[0].bh)
 }
 
 func ceilShift(v, s int) int { return (v + (1 << s) - 1) >> s }
@@ -530,92 +539,114 @@ func (st *levelState) window(bx, by, b, ov int) (x0, x1, y0, y1 int) {
 }
 
 func (e *MotionEstimator) searchLevel(st, parent *levelState, cur, ref *pyrLevel, lam float32, top bool) {
-	s := blockSearch{cur: cur, ref: ref, maxV: st.maxV}
-	rc := int32(0)
+	p := e.pass
+	p.st, p.parent, p.cur, p.ref, p.lam, p.top = st, parent, cur, ref, lam, top
+	p.rc = 0
 	if top {
-		rc = min(int32(ceilShift(e.cfg.Range, len(e.levels)-1)), st.maxV)
+		p.rc = min(int32(ceilShift(e.cfg.Range, len(e.levels)-1)), st.maxV)
 	}
-	for by := 0; by < st.bh; by++ {
-		for bx := 0; bx < st.bw; bx++ {
-			e.startBlock(&s, st, bx, by, lam)
-			var pv ivec
-			if parent != nil {
-				p := parent.vec[(by/2)*parent.bw+bx/2]
-				pv = ivec{2 * p.x, 2 * p.y}
-			}
-			s.pred = predictor(st, bx, by, pv, parent != nil)
-			s.try(s.pred)
-			if parent != nil {
-				// The parent and its neighbours: where the parent straddles two motions
-				// the right one is often next door, and a small object's motion reaches the
-				// blocks at its top-left only this way.
-				px, py := bx/2, by/2
-				s.try(pv)
-				for j := max(py-1, 0); j <= min(py+1, parent.bh-1); j++ {
-					for k := max(px-1, 0); k <= min(px+1, parent.bw-1); k++ {
-						p := parent.vec[j*parent.bw+k]
-						s.try(ivec{2 * p.x, 2 * p.y})
-					}
+	p.run(passForward, st.bh)
+	p.run(passReverse, st.bh)
+}
+
+// forwardRow is the first pass over block row by: each block tries its predictors and
+// neighbours and refines the best. It needs the row above done up to its top-right block.
+func (p *motionPass) forwardRow(by int) {
+	st, parent := p.st, p.parent
+	s := blockSearch{cur: p.cur, ref: p.ref, maxV: st.maxV}
+	rc, top := p.rc, p.top
+	for bx := 0; bx < st.bw; bx++ {
+		if by > 0 {
+			p.wait(by-1, min(bx+2, st.bw))
+		}
+		p.startBlock(&s, st, bx, by, p.lam)
+		var pv ivec
+		if parent != nil {
+			pp := parent.vec[(by/2)*parent.bw+bx/2]
+			pv = ivec{2 * pp.x, 2 * pp.y}
+		}
+		s.pred = predictor(st, bx, by, pv, parent != nil)
+		s.try(s.pred)
+		if parent != nil {
+			// The parent and its neighbours: where the parent straddles two motions
+			// the right one is often next door, and a small object's motion reaches the
+			// blocks at its top-left only this way.
+			px, py := bx/2, by/2
+			s.try(pv)
+			for j := max(py-1, 0); j <= min(py+1, parent.bh-1); j++ {
+				for k := max(px-1, 0); k <= min(px+1, parent.bw-1); k++ {
+					pp := parent.vec[j*parent.bw+k]
+					s.try(ivec{2 * pp.x, 2 * pp.y})
 				}
 			}
+		}
+		if bx > 0 {
+			s.try(st.vec[by*st.bw+bx-1])
+		}
+		if by > 0 {
+			s.try(st.vec[(by-1)*st.bw+bx])
+		}
+		s.try(ivec{})
+		if top {
+			for dy := -rc; dy <= rc; dy++ {
+				for dx := -rc; dx <= rc; dx++ {
+					s.eval(ivec{dx, dy}) // exhaustive: no dedupe needed
+				}
+			}
+		}
+		s.refine(2)
+		endBlock(&s, st, bx, by)
+		p.progress[by].Store(int32(bx + 1))
+	}
+}
+
+// reverseRow is the second pass, over block row bh−1−r, right to left: it offers each block
+// the vectors of its right and lower neighbours. The first pass only propagates motion
+// rightwards and down, so the upper left of a moving object would otherwise keep the
+// background's vector. It needs the row below done down to its lower-left block.
+func (p *motionPass) reverseRow(r int) {
+	st := p.st
+	by := st.bh - 1 - r
+	s := blockSearch{cur: p.cur, ref: p.ref, maxV: st.maxV}
+	for bx := st.bw - 1; bx >= 0; bx-- {
+		if by+1 < st.bh {
+			p.wait(r-1, min(st.bw-bx+1, st.bw))
+		}
+		i := by*st.bw + bx
+		p.startBlock(&s, st, bx, by, p.lam)
+		s.pred = st.pred[i]
+		s.best, s.bestCost, s.bestSSD = st.vec[i], st.cost[i], st.ssd[i]
+		s.tried[0], s.nTried = s.best, 1
+		if bx+1 < st.bw {
+			s.try(st.vec[i+1])
+		}
+		if by+1 < st.bh {
+			s.try(st.vec[i+st.bw])
 			if bx > 0 {
-				s.try(st.vec[by*st.bw+bx-1])
+				s.try(st.vec[i+st.bw-1])
 			}
-			if by > 0 {
-				s.try(st.vec[(by-1)*st.bw+bx])
-			}
-			s.try(ivec{})
-			if top {
-				for dy := -rc; dy <= rc; dy++ {
-					for dx := -rc; dx <= rc; dx++ {
-						s.eval(ivec{dx, dy}) // exhaustive: no dedupe needed
-					}
-				}
-			}
-			s.refine(2)
-			e.endBlock(&s, st, bx, by)
-		}
-	}
-	// A second pass in reverse order offers each block the vectors of its right and lower
-	// neighbours: the first pass only propagates motion rightwards and down, so the upper
-	// left of a moving object would otherwise keep the background's vector.
-	for by := st.bh - 1; by >= 0; by-- {
-		for bx := st.bw - 1; bx >= 0; bx-- {
-			i := by*st.bw + bx
-			e.startBlock(&s, st, bx, by, lam)
-			s.pred = st.pred[i]
-			s.best, s.bestCost, s.bestSSD = st.vec[i], st.cost[i], st.ssd[i]
-			s.tried[0], s.nTried = s.best, 1
 			if bx+1 < st.bw {
-				s.try(st.vec[i+1])
-			}
-			if by+1 < st.bh {
-				s.try(st.vec[i+st.bw])
-				if bx > 0 {
-					s.try(st.vec[i+st.bw-1])
-				}
-				if bx+1 < st.bw {
-					s.try(st.vec[i+st.bw+1])
-				}
-			}
-			if s.best != st.vec[i] {
-				s.refine(1)
-				e.endBlock(&s, st, bx, by)
+				s.try(st.vec[i+st.bw+1])
 			}
 		}
+		if s.best != st.vec[i] {
+			s.refine(1)
+			endBlock(&s, st, bx, by)
+		}
+		p.progress[r].Store(int32(st.bw - bx))
 	}
 }
 
 // startBlock points s at block (bx, by) of level st and clears its search.
-func (e *MotionEstimator) startBlock(s *blockSearch, st *levelState, bx, by int, lam float32) {
-	x0, x1, y0, y1 := st.window(bx, by, e.cfg.BlockSize, e.cfg.Overlap)
+func (p *motionPass) startBlock(s *blockSearch, st *levelState, bx, by int, lam float32) {
+	x0, x1, y0, y1 := st.window(bx, by, p.cfg.BlockSize, p.cfg.Overlap)
 	s.co, s.ro = s.cur.off(x0, y0), s.ref.off(x0, y0)
 	s.w, s.h = x1-x0, y1-y0
 	s.lamN = lam * float32(s.w*s.h)
 	s.reset()
 }
 
-func (e *MotionEstimator) endBlock(s *blockSearch, st *levelState, bx, by int) {
+func endBlock(s *blockSearch, st *levelState, bx, by int) {
 	i := by*st.bw + bx
 	st.vec[i], st.ssd[i], st.cost[i], st.pred[i] = s.best, s.bestSSD, s.bestCost, s.pred
 }
@@ -623,62 +654,77 @@ func (e *MotionEstimator) endBlock(s *blockSearch, st *levelState, bx, by int) {
 // subPel refines level 0's whole-pixel vectors by halving steps down to 1/SubPel, matching
 // against the bilinearly interpolated neighbour, and writes the final field.
 func (e *MotionEstimator) subPel(dst *MotionField, st *levelState, cur, ref *pyrLevel, sigma2, lam float32) {
-	b, ov := e.cfg.BlockSize, e.cfg.Overlap
-	for by := 0; by < st.bh; by++ {
-		for bx := 0; bx < st.bw; bx++ {
-			x0, x1, y0, y1 := st.window(bx, by, b, ov)
-			i := by*st.bw + bx
-			iv := st.vec[i]
-			v := Vec{float32(iv.x), float32(iv.y)}
-			npix := float32((x1 - x0) * (y1 - y0))
-			if e.cfg.SubPel == 1 {
-				dst.Vectors[i] = v
-				dst.Cost[i] = st.ssd[i] / npix
-				st.cc[i] = st.ssd[i]
-				continue
-			}
-			sb := subBlock{cur: cur, ref: ref, co: cur.off(x0, y0), ro: ref.off(x0, y0), w: x1 - x0, h: y1 - y0, noise: npix * sigma2}
-			pred := floatPredictor(dst, bx, by, v)
-			lamN := lam * npix
-			pen := func(c Vec) float32 {
-				return lamN * min(abs(c.X-pred.X)+abs(c.Y-pred.Y), penaltyCap)
-			}
-			best, bestSSD, bestCC := v, st.ssd[i], st.ssd[i]
-			bestCost := bestSSD + pen(v)
-			// try returns the candidate's cost, or a lower bound of it when the evaluation
-			// stopped early, which is enough to rank the sides.
-			try := func(c Vec) float32 {
-				p := pen(c)
-				lim := bestCost - p
-				d, cc := sb.cost(c, lim)
-				if cc < lim {
-					best, bestCost, bestSSD, bestCC = c, cc+p, d, cc
-				}
-				return cc + p
-			}
-			for step := float32(0.5); step >= 1/float32(e.cfg.SubPel); step /= 2 {
-				// The cross first, then only the diagonal between the better horizontal and
-				// the better vertical side: near its minimum the cost surface is close to a
-				// bowl, and 5 evaluations find what 8 would.
-				c0 := best
-				l := try(Vec{c0.X - step, c0.Y})
-				r := try(Vec{c0.X + step, c0.Y})
-				u := try(Vec{c0.X, c0.Y - step})
-				d := try(Vec{c0.X, c0.Y + step})
-				sx, sy := step, step
-				if l < r {
-					sx = -step
-				}
-				if u < d {
-					sy = -step
-				}
-				try(Vec{c0.X + sx, c0.Y + sy})
-			}
-			dst.Vectors[i] = best
-			dst.Cost[i] = bestSSD / npix
-			st.cc[i] = bestCC
+	p := e.pass
+	p.st, p.cur, p.ref, p.dst, p.sigma2, p.lam = st, cur, ref, dst, sigma2, lam
+	p.run(passSubPel, st.bh)
+}
+
+// subPelRow is subPel for block row by. A block's predictor is the median of its final
+// left, top and top-right vectors: it needs the row above done up to its top-right block.
+func (p *motionPass) subPelRow(by int) {
+	st, dst, cur, ref, sigma2, lam := p.st, p.dst, p.cur, p.ref, p.sigma2, p.lam
+	b, ov := p.cfg.BlockSize, p.cfg.Overlap
+	for bx := 0; bx < st.bw; bx++ {
+		if by > 0 {
+			p.wait(by-1, min(bx+2, st.bw))
 		}
+		p.subPelBlock(dst, st, cur, ref, sigma2, lam, b, ov, bx, by)
+		p.progress[by].Store(int32(bx + 1))
 	}
+}
+
+func (p *motionPass) subPelBlock(dst *MotionField, st *levelState, cur, ref *pyrLevel, sigma2, lam float32, b, ov, bx, by int) {
+	x0, x1, y0, y1 := st.window(bx, by, b, ov)
+	i := by*st.bw + bx
+	iv := st.vec[i]
+	v := Vec{float32(iv.x), float32(iv.y)}
+	npix := float32((x1 - x0) * (y1 - y0))
+	if p.cfg.SubPel == 1 {
+		dst.Vectors[i] = v
+		dst.Cost[i] = st.ssd[i] / npix
+		st.cc[i] = st.ssd[i]
+		return
+	}
+	sb := subBlock{cur: cur, ref: ref, co: cur.off(x0, y0), ro: ref.off(x0, y0), w: x1 - x0, h: y1 - y0, noise: npix * sigma2}
+	pred := floatPredictor(dst, bx, by, v)
+	lamN := lam * npix
+	pen := func(c Vec) float32 {
+		return lamN * min(abs(c.X-pred.X)+abs(c.Y-pred.Y), penaltyCap)
+	}
+	best, bestSSD, bestCC := v, st.ssd[i], st.ssd[i]
+	bestCost := bestSSD + pen(v)
+	// try returns the candidate's cost, or a lower bound of it when the evaluation
+	// stopped early, which is enough to rank the sides.
+	try := func(c Vec) float32 {
+		p := pen(c)
+		lim := bestCost - p
+		d, cc := sb.cost(c, lim)
+		if cc < lim {
+			best, bestCost, bestSSD, bestCC = c, cc+p, d, cc
+		}
+		return cc + p
+	}
+	for step := float32(0.5); step >= 1/float32(p.cfg.SubPel); step /= 2 {
+		// The cross first, then only the diagonal between the better horizontal and
+		// the better vertical side: near its minimum the cost surface is close to a
+		// bowl, and 5 evaluations find what 8 would.
+		c0 := best
+		l := try(Vec{c0.X - step, c0.Y})
+		r := try(Vec{c0.X + step, c0.Y})
+		u := try(Vec{c0.X, c0.Y - step})
+		d := try(Vec{c0.X, c0.Y + step})
+		sx, sy := step, step
+		if l < r {
+			sx = -step
+		}
+		if u < d {
+			sy = -step
+		}
+		try(Vec{c0.X + sx, c0.Y + sy})
+	}
+	dst.Vectors[i] = best
+	dst.Cost[i] = bestSSD / npix
+	st.cc[i] = bestCC
 }
 
 // subBlock evaluates fractional vectors for one block.
@@ -714,37 +760,43 @@ func (b *subBlock) cost(v Vec, limit float32) (raw, corrected float32) {
 // scattered by a fraction of a pixel; the median pulls them to their neighbours' consensus
 // without blurring motion edges, and the cost test keeps it off blocks that truly differ.
 func (e *MotionEstimator) smooth(dst *MotionField, st *levelState, cur, ref *pyrLevel, sigma2, tol float32) {
-	b, ov := e.cfg.BlockSize, e.cfg.Overlap
 	if cap(e.vtmp) < len(dst.Vectors) {
 		e.vtmp = make([]Vec, len(dst.Vectors))
 	}
 	src := e.vtmp[:len(dst.Vectors)]
 	copy(src, dst.Vectors)
+	p := e.pass
+	p.st, p.cur, p.ref, p.dst, p.sigma2, p.lam, p.src = st, cur, ref, dst, sigma2, tol, src
+	p.run(passSmooth, st.bh)
+}
+
+// smoothRow is smooth for block row by; it reads only the vectors before smoothing.
+func (p *motionPass) smoothRow(by int) {
+	st, dst, cur, ref, sigma2, tol, src := p.st, p.dst, p.cur, p.ref, p.sigma2, p.lam, p.src
+	b, ov := p.cfg.BlockSize, p.cfg.Overlap
 	var xs, ys [9]float32
-	for by := 0; by < st.bh; by++ {
-		for bx := 0; bx < st.bw; bx++ {
-			n := 0
-			for j := max(by-1, 0); j <= min(by+1, st.bh-1); j++ {
-				for k := max(bx-1, 0); k <= min(bx+1, st.bw-1); k++ {
-					v := src[j*st.bw+k]
-					xs[n], ys[n] = v.X, v.Y
-					n++
-				}
+	for bx := 0; bx < st.bw; bx++ {
+		n := 0
+		for j := max(by-1, 0); j <= min(by+1, st.bh-1); j++ {
+			for k := max(bx-1, 0); k <= min(bx+1, st.bw-1); k++ {
+				v := src[j*st.bw+k]
+				xs[n], ys[n] = v.X, v.Y
+				n++
 			}
-			i := by*st.bw + bx
-			m := Vec{median(xs[:n]), median(ys[:n])}
-			if m == src[i] {
-				continue
-			}
-			x0, x1, y0, y1 := st.window(bx, by, b, ov)
-			npix := float32((x1 - x0) * (y1 - y0))
-			sb := subBlock{cur: cur, ref: ref, co: cur.off(x0, y0), ro: ref.off(x0, y0), w: x1 - x0, h: y1 - y0, noise: npix * sigma2}
-			lim := st.cc[i] + tol*npix
-			d, cc := sb.cost(m, lim)
-			if cc < lim {
-				dst.Vectors[i] = m
-				dst.Cost[i] = d / npix
-			}
+		}
+		i := by*st.bw + bx
+		m := Vec{median(xs[:n]), median(ys[:n])}
+		if m == src[i] {
+			continue
+		}
+		x0, x1, y0, y1 := st.window(bx, by, b, ov)
+		npix := float32((x1 - x0) * (y1 - y0))
+		sb := subBlock{cur: cur, ref: ref, co: cur.off(x0, y0), ro: ref.off(x0, y0), w: x1 - x0, h: y1 - y0, noise: npix * sigma2}
+		lim := st.cc[i] + tol*npix
+		d, cc := sb.cost(m, lim)
+		if cc < lim {
+			dst.Vectors[i] = m
+			dst.Cost[i] = d / npix
 		}
 	}
 }

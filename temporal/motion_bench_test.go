@@ -19,7 +19,7 @@ func BenchmarkMotionEstimate(b *testing.B) {
 		for _, ov := range []int{0, 2} {
 			b.Run(fmt.Sprintf("%dx%d/overlap%d", sz[0], sz[1], ov), func(b *testing.B) {
 				cur, ref := benchPair(b, sz[0], sz[1])
-				e, err := NewMotionEstimator(MotionConfig{Overlap: ov})
+				e, err := NewMotionEstimator(MotionConfig{Overlap: ov, Threads: 1}) // cpuLoop counts one thread
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -28,5 +28,22 @@ func BenchmarkMotionEstimate(b *testing.B) {
 				cpuLoop(b, func() { e.Estimate(&f, &cur.Planes[0], &ref.Planes[0]) })
 			})
 		}
+	}
+}
+
+// BenchmarkMotionThreads is the 720p estimate on 1 and 2 goroutines: process CPU time
+// (helpers included) and wall time.
+func BenchmarkMotionThreads(b *testing.B) {
+	cur, ref := benchPair(b, 1280, 720)
+	for _, th := range []int{1, 2} {
+		b.Run(fmt.Sprintf("1280x720/threads%d", th), func(b *testing.B) {
+			e, err := NewMotionEstimator(MotionConfig{Threads: th})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var f MotionField
+			e.Estimate(&f, &cur.Planes[0], &ref.Planes[0])
+			procLoop(b, func() { e.Estimate(&f, &cur.Planes[0], &ref.Planes[0]) })
+		})
 	}
 }

@@ -35,3 +35,16 @@ func cpuLoop(b *testing.B, fn func()) {
 	b.ReportMetric(per*1e3, "cpu-ms/op")
 	b.ReportMetric(1/per, "fps/core")
 }
+
+// procLoop runs fn b.N times and reports the CPU time of the whole process per op (helpers
+// included, processCPU) beside the wall time.
+func procLoop(b *testing.B, fn func()) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	t0 := processCPU()
+	for b.Loop() {
+		fn()
+	}
+	cpu := processCPU() - t0
+	b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/op")
+}
