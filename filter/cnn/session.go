@@ -19,6 +19,26 @@ type Model struct {
 	opt     Options
 	library string
 	margin  int
+	ort     ortConfig
+}
+
+// ortConfig is how ONNX Runtime sessions are made. defaultORT holds the measured choice
+// (the table in filter/cnn/README.md); benchmarks vary it.
+type ortConfig struct {
+	level      ort.GraphOptimizationLevel
+	spin       bool // intra-op threads spin while waiting for work
+	parallel   bool // ORT_PARALLEL execution mode (inter-op threads run independent nodes)
+	interOp    int
+	arena      bool // CPU memory arena
+	memPattern bool // memory pattern planning
+	denormZero bool // session.set_denormal_as_zero
+}
+
+var defaultORT = ortConfig{
+	level:      ort.GraphOptimizationLevelEnableAll,
+	interOp:    1,
+	arena:      true,
+	memPattern: true,
 }
 
 // Load finds the ONNX Runtime library, initialises it once for the process, reads the model
@@ -41,7 +61,7 @@ func Load(opt Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Spec: *spec, data: data, opt: opt, library: lib}
+	m := &Model{Spec: *spec, data: data, opt: opt, library: lib, ort: defaultORT}
 	switch {
 	case opt.Overlap > 0:
 		m.margin = opt.Overlap
@@ -95,12 +115,8 @@ func (m *Model) NewSession() (*Session, error) {
 	if err := so.SetIntraOpNumThreads(m.opt.Threads); err != nil {
 		return nil, fmt.Errorf("cnn: threads %d: %s", m.opt.Threads, firstLine(err.Error()))
 	}
-	if err := so.SetInterOpNumThreads(1); err != nil {
-		return nil, fmt.Errorf("cnn: inter-op threads: %s", firstLine(err.Error()))
-	}
-	// idle ORT threads must not spin: other pipeline stages share the cores
-	if err := so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); err != nil {
-		return nil, fmt.Errorf("cnn: session config: %s", firstLine(err.Error()))
+	if err := m.ort.apply(so); err != nil {
+		return nil, fmt.Errorf("cnn: session options: %s", firstLine(err.Error()))
 	}
 	switch m.opt.Provider {
 	case "cuda":
@@ -113,6 +129,47 @@ func (m *Model) NewSession() (*Session, error) {
 		return nil, modelError(m.Name, "ONNX Runtime cannot run it: %s", firstLine(strings.TrimPrefix(err.Error(), "Error creating C session: ")))
 	}
 	return &Session{m: m, s: s}, nil
+}
+
+// apply sets c on so.
+func (c ortConfig) apply(so *ort.SessionOptions) error {
+	if err := so.SetGraphOptimizationLevel(c.level); err != nil {
+		return err
+	}
+	if err := so.SetInterOpNumThreads(max(c.interOp, 1)); err != nil {
+		return err
+	}
+	mode := ort.ExecutionMode(ort.ExecutionModeSequential)
+	if c.parallel {
+		mode = ort.ExecutionMode(ort.ExecutionModeParallel)
+	}
+	if err := so.SetExecutionMode(mode); err != nil {
+		return err
+	}
+	if err := so.SetCpuMemArena(c.arena); err != nil {
+		return err
+	}
+	if err := so.SetMemPattern(c.memPattern); err != nil {
+		return err
+	}
+	// idle ORT threads must not spin by default: other pipeline stages share the cores
+	entries := [][2]string{{"session.intra_op.allow_spinning", b01(c.spin)}, {"session.inter_op.allow_spinning", b01(c.spin)}}
+	if c.denormZero {
+		entries = append(entries, [2]string{"session.set_denormal_as_zero", "1"})
+	}
+	for _, e := range entries {
+		if err := so.AddSessionConfigEntry(e[0], e[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func b01(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
 
 // ortMessage is the first line of an ONNX Runtime error without its source location.
