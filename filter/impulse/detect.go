@@ -2,9 +2,8 @@ package impulse
 
 import (
 	"github.com/denoise-go/denoise/filter/median"
-	"github.com/denoise-go/denoise/filter/noise"
 	"github.com/denoise-go/denoise/frame"
-	"slices"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // detector finds the impulses Δ of one plane and builds m(y): the plane with every pixel of
@@ -60,12 +59,10 @@ func extremes(tol float64) (lo, hi float32) {
 func (d *detector) markExtremes(p *frame.Plane, lo, hi float32) int {
 	n := 0
 	for y := 0; y < p.H; y++ {
-		m := d.mask[y*p.W : (y+1)*p.W]
-		for x, v := range p.Row(y) {
-			if v <= lo || v >= hi {
-				m[x] = true
-				n++
-			}
+		m, row := d.mask[y*p.W:(y+1)*p.W], p.Row(y)
+		for x := dsp.ExtremeIndex(row, lo, hi); x < len(row); x += 1 + dsp.ExtremeIndex(row[x+1:], lo, hi) {
+			m[x] = true
+			n++
 		}
 	}
 	return n
@@ -83,39 +80,16 @@ func (d *detector) saltPepper(p *frame.Plane, lo, hi, minDist float32, maxRadius
 	count := 0
 	w, h := p.W, p.H
 	for y := 0; y < h; y++ {
-		for x, v := range p.Row(y) {
-			if v > lo && v < hi {
-				continue
-			}
+		row := p.Row(y)
+		for x := dsp.ExtremeIndex(row, lo, hi); x < w; x += 1 + dsp.ExtremeIndex(row[x+1:], lo, hi) {
+			v := row[x]
 			for r := 1; r <= maxRadius; r++ {
-				win := d.window[:0]
-				for j := y - r; j <= y+r; j++ {
-					src := p.Row(mirror(j, h))
-					for i := x - r; i <= x+r; i++ {
-						win = append(win, src[mirror(i, w)])
-					}
-				}
-				if med := noise.Median(win); med <= lo || med >= hi {
+				d.window = dsp.WindowEdge(d.window, p.Pix, p.Stride, w, h, x, y, r)
+				m, dist, ok := dsp.SaltPepperWindow(d.window, v, lo, hi)
+				if !ok {
 					continue
 				}
-				k := 0 // the non-extreme samples, compacted
-				for _, s := range win {
-					if s > lo && s < hi {
-						win[k] = s
-						k++
-					}
-				}
-				// Judged against the non-extreme neighbour nearest its value once the k/3
-				// nearest are left out, so that a few outliers do not decide: a sample
-				// clipped on the bright side of an edge has bright neighbours, though the
-				// window's median may lie on the dark side. One sort gives both.
-				s := win[:k]
-				slices.Sort(s)
-				m, near := s[(k-1)/2], s[k/3]
-				if v >= hi {
-					near = s[k-1-k/3]
-				}
-				if dist := abs(near - v); dist > minDist {
+				if dist > minDist {
 					d.mask[y*w+x] = true
 					d.sp[y*w+x] = true
 					d.med.Pix[y*w+x] = m
@@ -142,18 +116,13 @@ func (d *detector) randomValued(medT, roadT float32, m int) int {
 	d.medT = medT
 	count := 0
 	for y := 0; y < h; y++ {
-		a, b, c := p.Row(mirror(y-1, h)), p.Row(y), p.Row(mirror(y+1, h))
+		a, b, c := p.Row(dsp.MirrorEdge(y-1, h)), p.Row(y), p.Row(dsp.MirrorEdge(y+1, h))
 		m3 := d.med3.Row(y)
-		for x, v := range b {
-			if d.mask[y*w+x] || abs(v-m3[x]) <= medT {
+		for x := dsp.DeviantIndex(b, m3, medT); x < w; x += 1 + dsp.DeviantIndex(b[x+1:], m3[x+1:], medT) {
+			if d.mask[y*w+x] {
 				continue
 			}
-			xl, xr := mirror(x-1, w), mirror(x+1, w)
-			diffs := [8]float32{a[xl], a[x], a[xr], b[xl], b[xr], c[xl], c[x], c[xr]}
-			for k := range diffs {
-				diffs[k] = abs(diffs[k] - v)
-			}
-			if road(&diffs, m) > roadT {
+			if dsp.ROAD(a, b, c, dsp.MirrorEdge(x-1, w), x, dsp.MirrorEdge(x+1, w), m) > roadT {
 				d.mask[y*w+x] = true
 				d.rv = append(d.rv, int32(y*w+x))
 				count++
@@ -164,10 +133,10 @@ func (d *detector) randomValued(medT, roadT float32, m int) int {
 		y, x := int(k)/w, int(k)%w
 		win := d.window[:0]
 		for j := y - 1; j <= y+1; j++ {
-			jj := mirror(j, h)
+			jj := dsp.MirrorEdge(j, h)
 			src := p.Row(jj)
 			for i := x - 1; i <= x+1; i++ {
-				if ii := mirror(i, w); !d.mask[jj*w+ii] {
+				if ii := dsp.MirrorEdge(i, w); !d.mask[jj*w+ii] {
 					win = append(win, src[ii])
 				}
 			}
@@ -175,7 +144,7 @@ func (d *detector) randomValued(medT, roadT float32, m int) int {
 		if len(win) == 0 {
 			d.med.Pix[k] = d.med3.Pix[k]
 		} else {
-			d.med.Pix[k] = noise.Median(win)
+			d.med.Pix[k] = dsp.Select(win, (len(win)-1)/2, nil)
 		}
 	}
 	return count
@@ -195,40 +164,9 @@ func (d *detector) unflag(p *frame.Plane, k int) {
 	d.med.Pix[k] = p.Pix[k/p.W*p.Stride+k%p.W]
 }
 
-// road returns the sum of the m smallest of d, partially sorting it.
-func road(d *[8]float32, m int) float32 {
-	var s float32
-	for i := 0; i < m; i++ {
-		k := i
-		for j := i + 1; j < 8; j++ {
-			if d[j] < d[k] {
-				k = j
-			}
-		}
-		d[i], d[k] = d[k], d[i]
-		s += d[i]
-	}
-	return s
-}
-
 func abs(v float32) float32 {
 	if v < 0 {
 		return -v
 	}
 	return v
-}
-
-// mirror reflects i into [0, n) repeating the edge sample (…1 0 | 0 1 … n−1 | n−1 n−2 …):
-// a one-sample line along the border (a black frame edge) then reads as a two-sample band
-// rather than an isolated outlier.
-func mirror(i, n int) int {
-	period := 2 * n
-	i %= period
-	if i < 0 {
-		i += period
-	}
-	if i >= n {
-		i = period - 1 - i
-	}
-	return i
 }

@@ -1,8 +1,8 @@
 package impulse
 
 import (
-	"github.com/denoise-go/denoise/filter/noise"
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // localRadius is the radius of the window whose median residual sets the local scale.
@@ -29,10 +29,7 @@ func (r *residualTest) run(c *Cleaner, y, ref *frame.Plane, t, k float32) {
 	}
 	r.res = r.res[:w*h]
 	for yy := 0; yy < h; yy++ {
-		row, rr, res := y.Row(yy), ref.Row(yy), r.res[yy*w:(yy+1)*w]
-		for x, v := range row {
-			res[x] = abs(v - rr[x])
-		}
+		dsp.AbsDiffRow(r.res[yy*w:(yy+1)*w], y.Row(yy), ref.Row(yy))
 	}
 	r.parts = min(h, 4*c.pool.Threads())
 	for len(r.wins) < r.parts {
@@ -55,14 +52,8 @@ func (r *residualTest) RunPart(i int) {
 				r.mask[k] = false
 				continue
 			}
-			win = win[:0]
-			for j := y - localRadius; j <= y+localRadius; j++ {
-				row := r.res[mirror(j, h)*w:]
-				for i := x - localRadius; i <= x+localRadius; i++ {
-					win = append(win, row[mirror(i, w)])
-				}
-			}
-			r.mask[k] = r.res[k] > r.k*1.4826*noise.Median(win)
+			win = dsp.WindowEdge(win, r.res, w, w, h, x, y, localRadius)
+			r.mask[k] = r.res[k] > r.k*1.4826*dsp.Select(win, (len(win)-1)/2, nil)
 		}
 	}
 }

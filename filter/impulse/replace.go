@@ -6,6 +6,7 @@ import (
 	"github.com/denoise-go/denoise/filter/internal/par"
 	"github.com/denoise-go/denoise/filter/nlm"
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // replacer gives every pixel of Δ its non-local mean, computed directly per pixel (Δ is
@@ -35,7 +36,7 @@ type replacer struct {
 const repLUT = 4096
 
 // maxPatchRadius bounds the replacement's patch radius.
-const maxPatchRadius = 4
+const maxPatchRadius = dsp.ImpulseMaxPatch
 
 // setup pads the guide and the values and builds the weight table for p.
 func (r *replacer) setup(guide, values *frame.Plane, mask []bool, p nlm.Params) {
@@ -47,19 +48,9 @@ func (r *replacer) setup(guide, values *frame.Plane, mask []bool, p nlm.Params) 
 		r.guide, r.value, r.keep = make([]float32, n), make([]float32, n), make([]float32, n)
 	}
 	r.guide, r.value, r.keep = r.guide[:n], r.value[:n], r.keep[:n]
-	for py := -r.pad; py < r.h+r.pad; py++ {
-		sy := mirror(py, r.h)
-		g, v, m := guide.Row(sy), values.Row(sy), mask[sy*r.w:(sy+1)*r.w]
-		o := (py+r.pad)*r.stride + r.pad
-		for px := -r.pad; px < r.w+r.pad; px++ {
-			sx := mirror(px, r.w)
-			r.guide[o+px], r.value[o+px] = g[sx], v[sx]
-			r.keep[o+px] = 1
-			if m[sx] {
-				r.keep[o+px] = 0
-			}
-		}
-	}
+	dsp.PadPlaneEdge(r.guide, r.stride, r.pad, guide.Pix, guide.Stride, r.w, r.h)
+	dsp.PadPlaneEdge(r.value, r.stride, r.pad, values.Pix, values.Stride, r.w, r.h)
+	dsp.PadMaskEdge(r.keep, r.stride, r.pad, mask, r.w, r.h)
 	if r.lut == nil {
 		r.lut = make([]float32, repLUT+1)
 	}
@@ -101,49 +92,6 @@ func (r *replacer) RunPart(i int) {
 
 // pixel returns the non-local mean at (x, y), false when no candidate got any weight.
 func (r *replacer) pixel(x, y int) (float32, bool) {
-	s, f, rad := r.stride, r.f, r.rad
-	pw := 2*f + 1
-	c := (y+r.pad)*s + x + r.pad
-	// the reference patch, row by row, with its centre
-	var ref [(2*maxPatchRadius + 1) * (2*maxPatchRadius + 1)]float32
-	for ky := 0; ky < pw; ky++ {
-		copy(ref[ky*pw:(ky+1)*pw], r.guide[c+(ky-f)*s-f:])
-	}
-	a := ref[:pw*pw]
-	gc := r.guide[c]
-	inv := float32(0)
-	if f > 0 {
-		inv = r.lutScale / float32(pw*pw-1)
-	}
-	var sw, sv float32
-	for dy := -rad; dy <= rad; dy++ {
-		row := c + dy*s
-		keep, value := r.keep[row-rad:row+rad+1], r.value[row-rad:row+rad+1]
-		for i := range keep {
-			if keep[i] == 0 || (dy == 0 && i == rad) {
-				continue
-			}
-			j := row + i - rad
-			var ssd float32
-			for ky := 0; ky < pw; ky++ {
-				b := r.guide[j+(ky-f)*s-f:]
-				b = b[:pw]
-				ar := a[ky*pw : (ky+1)*pw]
-				for kx, av := range ar {
-					d := av - b[kx]
-					ssd += d * d
-				}
-			}
-			d := gc - r.guide[j] // the centre pair is left out
-			ssd -= d * d
-			k := min(uint(max(ssd*inv, 0)), repLUT)
-			wt := r.lut[k]
-			sw += wt
-			sv += wt * value[i]
-		}
-	}
-	if sw == 0 {
-		return 0, false
-	}
-	return sv / sw, true
+	c := (y+r.pad)*r.stride + x + r.pad
+	return dsp.ImpulseNLM(r.guide, r.value, r.keep, r.stride, c, r.f, r.rad, r.lut, r.lutScale)
 }

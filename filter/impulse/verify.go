@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // Random-valued detection flags fine detail too: a thin line, a dot or a corner departs from
@@ -248,24 +249,28 @@ func (c *Cleaner) declusterSaltPepper(p *frame.Plane, lo, hi, near float32) int 
 	if n == 0 {
 		return n
 	}
-	lk := likeExtreme{p: p, lo: lo + near, hi: hi - near}
+	llo, lhi := lo+near, hi-near // like the extreme
+	rows := func(y int) (a, b, c []float32) {
+		if y > 0 {
+			a = p.Row(y - 1)
+		}
+		if y < h-1 {
+			c = p.Row(y + 1)
+		}
+		return a, p.Row(y), c
+	}
 	rare := float64(n) < spClusterShare*float64(w*h)
 	var nullSalt, nullPepper float64
 	if !rare {
-		sampled := 0
 		for y := 0; y < h; y += 2 {
-			for x := 0; x < w; x += 2 {
-				sampled++
-				if pair, _ := lk.neighbours(x, y, true); pair {
-					nullSalt++
-				}
-				if pair, _ := lk.neighbours(x, y, false); pair {
-					nullPepper++
-				}
-			}
+			a, b, c := rows(y)
+			s, pp := dsp.ExtremePairCounts(a, b, c, llo, lhi)
+			nullSalt += float64(s)
+			nullPepper += float64(pp)
 		}
-		nullSalt /= float64(sampled)
-		nullPepper /= float64(sampled)
+		sampled := float64(((h + 1) / 2) * ((w + 1) / 2))
+		nullSalt /= sampled
+		nullPepper /= sampled
 	}
 	c.drop = c.drop[:0]
 	pairs, expect := 0, 0.0
@@ -281,7 +286,8 @@ func (c *Cleaner) declusterSaltPepper(p *frame.Plane, lo, hi, near float32) int 
 		} else {
 			expect += nullPepper
 		}
-		pair, one := lk.neighbours(x, y, salt)
+		a, b, cc := rows(y)
+		pair, one := dsp.ExtremeNeighbours(a, b, cc, x, llo, lhi, salt)
 		if pair {
 			pairs++
 		}
@@ -298,49 +304,12 @@ func (c *Cleaner) declusterSaltPepper(p *frame.Plane, lo, hi, near float32) int 
 	return n - len(c.drop)
 }
 
-// likeExtreme tells the samples of p at or beyond lo or hi (salt: hi) apart.
-type likeExtreme struct {
-	p      *frame.Plane
-	lo, hi float32
-}
-
-func (l *likeExtreme) at(x, y int, salt bool) bool {
-	if x < 0 || y < 0 || x >= l.p.W || y >= l.p.H {
-		return false
-	}
-	u := l.p.Pix[y*l.p.Stride+x]
-	return salt && u >= l.hi || !salt && u <= l.lo
-}
-
-// neighbours reports whether two opposite 8-neighbours of (x, y) are like the extreme, and
-// whether one is.
-func (l *likeExtreme) neighbours(x, y int, salt bool) (pair, one bool) {
-	for _, o := range [4][2]int{{1, 0}, {0, 1}, {1, 1}, {1, -1}} {
-		a, b := l.at(x-o[0], y-o[1], salt), l.at(x+o[0], y+o[1], salt)
-		one = one || a || b
-		pair = pair || a && b
-	}
-	return pair, one
-}
-
 // localScale is 1.4826 times the median of |y − 3×3 median| over the 5×5 window around
 // sample k of p: how much the picture varies there at the scale of impulses.
 func (c *Cleaner) localScale(p *frame.Plane, k int) float32 {
-	d := &c.det
-	w, h := p.W, p.H
-	y, x := k/w, k%w
-	win := c.scaleWin[:0]
-	for yy := max(y-2, 0); yy <= min(y+2, h-1); yy++ {
-		for xx := max(x-2, 0); xx <= min(x+2, w-1); xx++ {
-			if yy == y && xx == x {
-				continue
-			}
-			win = append(win, abs(p.Pix[yy*p.Stride+xx]-d.med3.Pix[yy*w+xx]))
-		}
-	}
-	c.scaleWin = win
-	slices.Sort(win)
-	return 1.4826 * win[(len(win)-1)/2]
+	var s float32
+	s, c.scaleWin = dsp.LocalScale(p.Pix, p.Stride, c.det.med3.Pix, p.W, p.W, p.H, k%p.W, k/p.W, c.scaleWin)
+	return s
 }
 
 // busyBlocks counts the random-valued candidates that the non-local mean does not explain
@@ -383,19 +352,5 @@ func blockOf(k, w int) int {
 
 // withinNeighbours reports whether sample k of p lies within the range of its 8-neighbours.
 func (c *Cleaner) withinNeighbours(p *frame.Plane, k int) bool {
-	w, h := p.W, p.H
-	y, x := k/w, k%w
-	v := p.Pix[y*p.Stride+x]
-	below, above := false, false
-	for yy := max(y-1, 0); yy <= min(y+1, h-1); yy++ {
-		for xx := max(x-1, 0); xx <= min(x+1, w-1); xx++ {
-			if yy == y && xx == x {
-				continue
-			}
-			u := p.Pix[yy*p.Stride+xx]
-			below = below || u <= v
-			above = above || u >= v
-		}
-	}
-	return below && above
+	return dsp.WithinNeighbours(p.Pix, p.Stride, p.W, p.H, k%p.W, k/p.W)
 }

@@ -30,6 +30,7 @@ func u8ToF32AVX2(dst []float32, src []byte, depth int) {
 		lo.Div(m).StoreSlice(dst[x:])
 		hi.Div(m).StoreSlice(dst[x+8:])
 	}
+	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	u8ToF32Generic(dst[x:], src[x:], depth)
 }
 
@@ -46,6 +47,7 @@ func u16ToF32AVX2(dst []float32, src []byte, depth, shift int) {
 		a.ExtendToUint32().AsInt32x8().ConvertToFloat32().Div(m).StoreSlice(dst[x:])
 		b.ExtendToUint32().AsInt32x8().ConvertToFloat32().Div(m).StoreSlice(dst[x+8:])
 	}
+	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	u16ToF32Generic(dst[x:], src[2*x:], depth, shift)
 }
 
@@ -80,6 +82,7 @@ func f32ToU8AVX2(dst []byte, src []float32) {
 			convertQuant8(archsimd.LoadFloat32x8Slice(src[x+8:]), m, half, zero))
 		a.AsUint8x16().PermuteOrZero(lo).Or(b.AsUint8x16().PermuteOrZero(hi)).StoreSlice(dst[x:])
 	}
+	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	f32ToU8Generic(dst[x:], src[x:])
 }
 
@@ -97,5 +100,6 @@ func f32ToU16AVX2(dst []byte, src []float32, depth, shift int) {
 		a.ShiftAllLeft(s).AsUint8x16().StoreSlice(dst[2*x:])
 		b.ShiftAllLeft(s).AsUint8x16().StoreSlice(dst[2*x+16:])
 	}
+	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	f32ToU16Generic(dst[2*x:], src[x:], depth, shift)
 }

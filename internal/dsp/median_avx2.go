@@ -35,6 +35,7 @@ func median3RowAVX2(out, a, b, c []float32) {
 		median3Of8(lo, mid, hi).StoreSlice(out[x:])
 	}
 	// the rest: columns x … n−1 from columns x−1 … n−1 (the last mirrored as the reference does)
+	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	median3Tail(out[x:], a[x-1:], b[x-1:], c[x-1:])
 }
 

@@ -1,0 +1,83 @@
+package dsp
+
+// The impulse detector's border: reflection that repeats the edge sample (…1 0 | 0 1 … n−1 |
+// n−1 n−2 …), where Mirror does not. A one-sample line along the border (a black frame edge)
+// then reads as a two-sample band rather than as an isolated outlier; the detector's
+// statistics and its replacement were tuned with it.
+
+// MirrorEdge maps any coordinate onto 0 … n−1 by reflection that repeats the edge sample
+// (−1 → 0, −2 → 1, n → n−1), as often as needed. n must be ≥ 1.
+func MirrorEdge(i, n int) int {
+	if uint(i) < uint(n) {
+		return i
+	}
+	period := 2 * n
+	i %= period
+	if i < 0 {
+		i += period
+	}
+	if i >= n {
+		i = period - 1 - i
+	}
+	return i
+}
+
+// MirrorEdgeRow writes samples x0 … x0+len(dst)−1 of the row src into dst, reflected
+// (MirrorEdge) outside 0 … len(src)−1.
+func MirrorEdgeRow(dst, src []float32, x0 int) {
+	n := len(src)
+	a, b := max(x0, 0), min(x0+len(dst), n)
+	if a < b {
+		copy(dst[a-x0:b-x0], src[a:b])
+	} else {
+		a, b = x0, x0
+	}
+	for x := x0; x < a; x++ {
+		dst[x-x0] = src[MirrorEdge(x, n)]
+	}
+	for x := max(b, x0); x < x0+len(dst); x++ {
+		dst[x-x0] = src[MirrorEdge(x, n)]
+	}
+}
+
+// PadPlaneEdge is PadPlane with MirrorEdge's reflection: the w×h plane src (rows srcStride
+// apart) lands in dst at (x+pad, y+pad), rows dstStride ≥ w+2·pad apart.
+func PadPlaneEdge(dst []float32, dstStride, pad int, src []float32, srcStride, w, h int) {
+	for y := -pad; y < h+pad; y++ {
+		sy := MirrorEdge(y, h)
+		MirrorEdgeRow(dst[(y+pad)*dstStride:(y+pad)*dstStride+w+2*pad], src[sy*srcStride:sy*srcStride+w], -pad)
+	}
+}
+
+// PadMaskEdge writes 0 where the w×h mask (rows w apart) is set and 1 elsewhere into dst,
+// laid out and reflected as PadPlaneEdge lays out a plane.
+func PadMaskEdge(dst []float32, dstStride, pad int, mask []bool, w, h int) {
+	for y := -pad; y < h+pad; y++ {
+		m := mask[MirrorEdge(y, h)*w:][:w]
+		d := dst[(y+pad)*dstStride:][:w+2*pad]
+		for x := range d {
+			v := float32(1)
+			if m[MirrorEdge(x-pad, w)] {
+				v = 0
+			}
+			d[x] = v
+		}
+	}
+}
+
+// WindowEdge returns dst[:0] with the (2r+1)² samples around (x, y) of the w×h plane pix
+// (rows stride apart) appended row by row, reflected at the borders with MirrorEdge.
+func WindowEdge(dst, pix []float32, stride, w, h, x, y, r int) []float32 {
+	dst = dst[:0]
+	for j := y - r; j <= y+r; j++ {
+		row := pix[MirrorEdge(j, h)*stride:][:w]
+		if x-r >= 0 && x+r < w {
+			dst = append(dst, row[x-r:x+r+1]...)
+			continue
+		}
+		for i := x - r; i <= x+r; i++ {
+			dst = append(dst, row[MirrorEdge(i, w)])
+		}
+	}
+	return dst
+}
