@@ -49,6 +49,18 @@ type Temporal interface {
 	Lookahead() int
 }
 
+// Overlapping is a Temporal whose work on the frames a Push completes can go on after Push
+// returns, overlapping the next Push (for example a frame's NLM bands on helper goroutines
+// while the stage's goroutine estimates the motion of the next frame). Run calls Overlap
+// once before the first Push, and Settle, which finishes that work and emits its frames,
+// whenever the stage's input queue is empty before it waits for the next frame: a frame is
+// held back only while a newer one is already waiting, so the stage's latency when it keeps
+// up is unchanged. Flush emits everything, as for any Temporal.
+type Overlapping interface {
+	Overlap()
+	Settle(emit func(*frame.Frame) error) error
+}
+
 // Stage is one step between source and sink: exactly one of Filter or Temporal is set.
 type Stage struct {
 	Name     string

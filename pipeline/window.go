@@ -7,7 +7,8 @@ import (
 	"github.com/denoise-go/denoise/frame"
 )
 
-// runTemporal runs a Temporal stage on one goroutine, in order.
+// runTemporal runs a Temporal stage on one goroutine, in order. An Overlapping stage is
+// settled whenever its input queue is empty.
 func (r *runner) runTemporal(s *stageRun, in <-chan *frame.Frame, out chan<- *frame.Frame) {
 	defer close(out)
 	var blocked time.Duration // time emit spent on a full queue, kept out of the latency
@@ -22,7 +23,26 @@ func (r *runner) runTemporal(s *stageRun, in <-chan *frame.Frame, out chan<- *fr
 		s.m.incOut()
 		return nil
 	}
-	for f := range in {
+	ov, _ := s.temporal.(Overlapping)
+	if ov != nil {
+		ov.Overlap()
+	}
+	for {
+		var f *frame.Frame
+		var ok bool
+		select {
+		case f, ok = <-in:
+		default:
+			if ov != nil && !r.aborted() {
+				if err := ov.Settle(emit); err != nil && !errors.Is(err, errAborted) {
+					r.fail(s.name, err)
+				}
+			}
+			f, ok = <-in
+		}
+		if !ok {
+			break
+		}
 		if r.aborted() {
 			f.Release()
 			continue

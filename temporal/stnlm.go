@@ -131,6 +131,12 @@ type STNLM struct {
 
 	sigmas [maxPlanes]float64 // per plane, the last estimate
 	since  int                // frames since the last estimate
+
+	// Overlap (see Overlap): the frame whose bands the helpers are still running, and the
+	// frames they read, retained until it is done.
+	overlap bool
+	pending *frame.Frame
+	held    []*frame.Frame
 }
 
 // NewSTNLM returns the stage configured by cfg.
@@ -164,7 +170,8 @@ func (s *STNLM) Name() string { return "stnlm" }
 // Lookahead is the window's radius, or 0 when it is causal.
 func (s *STNLM) Lookahead() int { return s.w.Lookahead() }
 
-// Push adds in to the window and emits the outputs that are complete.
+// Push adds in to the window and emits the outputs that are complete (with Overlap, those
+// whose bands are done: the last one may still be running when Push returns).
 func (s *STNLM) Push(in *frame.Frame, emit func(*frame.Frame) error) error {
 	s.emit = emit
 	defer func() { s.emit = nil }()
@@ -175,13 +182,51 @@ func (s *STNLM) Push(in *frame.Frame, emit func(*frame.Frame) error) error {
 func (s *STNLM) Flush(emit func(*frame.Frame) error) error {
 	s.emit = emit
 	defer func() { s.emit = nil }()
-	return s.w.Flush(s.ready)
+	err := s.w.Flush(s.ready)
+	if e := s.settle(); err == nil {
+		err = e
+	}
+	return err
+}
+
+// Overlap lets a frame's NLM bands run on the stage's helpers after the Push that handed
+// out the frame returns, so that they overlap the next Push: its pyramid, scene-cut test,
+// motion search, warps and reliabilities, the serial part of the stage. The frame is
+// emitted by the next Push (before its own frame's bands start), by Settle or by Flush; the
+// output is the same. pipeline.Run switches it on and calls Settle whenever the stage's
+// input queue is empty, so that a frame is held back only while a newer one is waiting.
+func (s *STNLM) Overlap() { s.overlap = true }
+
+// Settle waits for the bands still running and emits their frame.
+func (s *STNLM) Settle(emit func(*frame.Frame) error) error {
+	s.emit = emit
+	defer func() { s.emit = nil }()
+	return s.settle()
+}
+
+// settle finishes the pending frame, lets go of what its bands read and emits it.
+func (s *STNLM) settle() error {
+	out := s.pending
+	if out == nil {
+		return nil
+	}
+	s.sched.finish()
+	s.pending = nil
+	for i, f := range s.held {
+		f.Release()
+		s.held[i] = nil
+	}
+	s.held = s.held[:0]
+	return s.emit(out)
 }
 
 // Allocated is the number of output frames the stage's pool has allocated.
 func (s *STNLM) Allocated() int64 { return s.pool.Allocated() }
 
 func (s *STNLM) denoise(c *Centre) error {
+	if s.overlap {
+		return s.denoiseOverlapped(c)
+	}
 	out := s.pool.Like(c.Frame)
 	if err := s.Denoise(out, c); err != nil {
 		out.Release()
@@ -190,11 +235,44 @@ func (s *STNLM) denoise(c *Centre) error {
 	return s.emit(out)
 }
 
+// denoiseOverlapped aligns c's neighbours while the previous frame's bands run on the
+// helpers, emits that frame, then starts c's bands and returns without waiting for them: the
+// centre and its aligned neighbours are retained until settle.
+func (s *STNLM) denoiseOverlapped(c *Centre) error {
+	for k := range c.Neighbours {
+		c.Aligned(k)
+	}
+	if err := s.settle(); err != nil {
+		return err
+	}
+	out := s.pool.Like(c.Frame)
+	if err := s.start(out, c); err != nil {
+		s.sched.finish()
+		out.Release()
+		return err
+	}
+	s.held = append(s.held, c.Frame.Retain())
+	for k := range c.Neighbours {
+		a := c.Aligned(k)
+		s.held = append(s.held, a.Frame.Retain(), a.Reliability.Retain())
+	}
+	s.pending = out
+	return nil
+}
+
 // Denoise writes into dst (of c's geometry) the spatio-temporal NLM of c's frame over its
 // aligned neighbours, plane by plane; an alpha plane is copied. The bands of every plane
 // start on the frame's own candidates while the neighbours are being aligned, and take each
 // neighbour's as soon as it is (see stepper).
 func (s *STNLM) Denoise(dst *frame.Frame, c *Centre) error {
+	err := s.start(dst, c)
+	s.sched.finish() // every band done, whatever happened
+	return err
+}
+
+// start sets up the bands of every plane of c into dst and runs them on the helpers, handing
+// them each neighbour as it is aligned; the caller joins them with s.sched.finish.
+func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
 	f := c.Frame
 	np := f.Format.NumPlanes()
 	if f.Format.Alpha {
@@ -225,6 +303,7 @@ func (s *STNLM) Denoise(dst *frame.Frame, c *Centre) error {
 		pl := &f.Planes[i]
 		bands, err := s.d[i].Begin(&dst.Planes[i], pl, n, p.Spatial, p.Cross)
 		if err != nil {
+			s.sched.begin(n) // nothing has run: drop the bands queued
 			return fmt.Errorf("stnlm: frame %d plane %d (%dx%d): %w", f.Index, i, pl.W, pl.H, err)
 		}
 		s.sched.add(&s.d[i], bands)
@@ -245,6 +324,5 @@ func (s *STNLM) Denoise(dst *frame.Frame, c *Centre) error {
 		}
 		s.sched.crossReady()
 	}
-	s.sched.finish() // every band done, whatever happened
 	return err
 }

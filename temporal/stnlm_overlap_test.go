@@ -1,0 +1,115 @@
+package temporal
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/denoise-go/denoise/frame"
+)
+
+// TestSTNLMOverlapSameOutput: with Overlap the frames come out later (at the next Push, at
+// Settle or at Flush) but the same, bit for bit, in order, across a scene cut; Settle leaves
+// no frame behind, so the lag after it is the stage's own lookahead.
+func TestSTNLMOverlapSameOutput(t *testing.T) {
+	g := yuvGeom(128, 96) // assertAllReleased's
+	clean, _ := renderShots(g, []shot{{tex: newColourTexture(90), vx: 1.5, vy: -0.5, n: 5}, {tex: newColourTexture(91), vx: -1, n: 4}})
+	src := noisy(clean, 20.0/255, 5)
+	for _, cfg := range []STNLMConfig{
+		{Window: WindowConfig{Radius: 1, Causal: true}},
+		{Window: WindowConfig{Radius: 2}},
+		{Window: WindowConfig{Radius: 0}, Sigma: 20},
+		{Window: WindowConfig{Radius: 1, Causal: true}, Threads: 1},
+	} {
+		t.Run(fmt.Sprintf("r=%d causal=%v threads=%d", cfg.Window.Radius, cfg.Window.Causal, cfg.Threads), func(t *testing.T) {
+			want := runTemporal(t, newSTNLM(t, cfg), src)
+			st := newSTNLM(t, cfg)
+			st.Overlap()
+			pool := frame.NewPool(64)
+			var got []*frame.Frame
+			emit := func(f *frame.Frame) error { got = append(got, f); return nil }
+			lookahead := st.Lookahead()
+			for i, s := range src {
+				f := pool.Get(s.Geometry())
+				f.CopyFrom(s)
+				if err := st.Push(f, emit); err != nil {
+					t.Fatal(err)
+				}
+				if lag := i + 1 - len(got); lag > lookahead+1 {
+					t.Fatalf("after %d pushes %d frames out: more than one frame held back", i+1, len(got))
+				}
+				if i%3 == 1 {
+					if err := st.Settle(emit); err != nil {
+						t.Fatal(err)
+					}
+					if lag := i + 1 - len(got); lag > lookahead {
+						t.Fatalf("after %d pushes and Settle %d frames out, want a lag of at most %d", i+1, len(got), lookahead)
+					}
+				}
+			}
+			if err := st.Flush(emit); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d frames out, want %d", len(got), len(want))
+			}
+			for i := range got {
+				if got[i].Index != want[i].Index || got[i].Neighbours != want[i].Neighbours {
+					t.Fatalf("output %d: index %d with %d neighbours, want %d with %d", i, got[i].Index, got[i].Neighbours, want[i].Index, want[i].Neighbours)
+				}
+				for p := range got[i].Planes {
+					for j, v := range got[i].Planes[p].Pix {
+						if w := want[i].Planes[p].Pix[j]; v != w {
+							t.Fatalf("frame %d plane %d sample %d: %g with overlap, %g without", i, p, j, v, w)
+						}
+					}
+				}
+				got[i].Release()
+			}
+			assertAllReleased(t, "stnlm overlap", pool)
+		})
+	}
+}
+
+// TestSTNLMOverlapSteadyStateDoesNotAllocate: the overlapped path reuses what it retains.
+func TestSTNLMOverlapSteadyStateDoesNotAllocate(t *testing.T) {
+	g := yuvGeom(128, 96)
+	clean, _ := renderShots(g, []shot{{tex: newColourTexture(80), vx: 1.3, vy: 0.4, n: 6}})
+	src := noisy(clean, 15.0/255, 2)
+	for _, cfg := range []WindowConfig{{Radius: 2}, {Radius: 1, Causal: true}} {
+		t.Run(fmt.Sprintf("r=%d causal=%v", cfg.Radius, cfg.Causal), func(t *testing.T) {
+			st := newSTNLM(t, STNLMConfig{Window: cfg})
+			st.Overlap()
+			pool := frame.NewPool(32)
+			emit := func(f *frame.Frame) error { f.Release(); return nil }
+			i := 0
+			push := func() {
+				f := pool.Get(g)
+				f.CopyFrom(src[i%len(src)])
+				f.Index = int64(i)
+				i++
+				if err := st.Push(f, emit); err != nil {
+					t.Fatal(err)
+				}
+				if i%2 == 0 {
+					if err := st.Settle(emit); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			for range 12 {
+				push()
+			}
+			warm, outs := pool.Allocated(), st.Allocated()
+			if a := testing.AllocsPerRun(20, push); a != 0 {
+				t.Errorf("%v allocations per frame in the steady state", a)
+			}
+			if pool.Allocated() != warm || st.Allocated() != outs {
+				t.Errorf("frames allocated after warm-up: %d input, %d output", pool.Allocated()-warm, st.Allocated()-outs)
+			}
+			if err := st.Flush(emit); err != nil {
+				t.Fatal(err)
+			}
+			assertAllReleased(t, "stnlm", pool)
+		})
+	}
+}
