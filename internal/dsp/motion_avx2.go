@@ -21,19 +21,23 @@ func init() {
 	}
 }
 
-// motionHsum is the sum of v's 8 lanes.
-func motionHsum(v archsimd.Float32x8) float32 {
-	s := v.GetLo().Add(v.GetHi())
+// motionReduce sums the lanes of a row sum and a 4-wide tail sum into lane 0 with 128-bit
+// (VEX) operations.
+func motionReduce(v archsimd.Float32x8, v4 archsimd.Float32x4) archsimd.Float32x4 {
+	s := v.GetLo().Add(v.GetHi()).Add(v4)
 	s = s.AddPairs(s)
-	s = s.AddPairs(s)
-	return s.GetElem(0)
+	return s.AddPairs(s)
 }
 
-// motionSum4 is the sum of v's 4 lanes.
-func motionSum4(v archsimd.Float32x4) float32 {
-	v = v.AddPairs(v)
-	v = v.AddPairs(v)
-	return v.GetElem(0)
+// motionDone returns lane 0 of r plus t with the upper YMM halves cleared: r goes through
+// memory, the one thing ClearAVXUpperBits is ordered against, so no 256-bit work can be
+// moved after it, and the scalar code that follows runs without the dirty-upper penalty.
+// It is the value the early-exit tests compare (lane 0 plus t).
+func motionDone(r archsimd.Float32x4, t float32) float32 {
+	var m [4]float32
+	r.Store(&m)
+	archsimd.ClearAVXUpperBits()
+	return m[0] + t
 }
 
 // The 8-wide windows of the default blocks keep the sum in one register; other widths go by
@@ -44,6 +48,7 @@ func motionSum4(v archsimd.Float32x4) float32 {
 
 func ssdAVX2(a []float32, as int, b []float32, bs int, w, h int, limit float32) float32 {
 	var acc archsimd.Float32x8
+	var z4 archsimd.Float32x4
 	if w == 8 {
 		o, p := 0, 0
 		y := 0
@@ -55,8 +60,8 @@ func ssdAVX2(a []float32, as int, b []float32, bs int, w, h int, limit float32) 
 			o += 2 * as
 			p += 2 * bs
 			if y+2 < h {
-				if s := motionHsum(acc); s >= limit {
-					return s
+				if r := motionReduce(acc, z4); r.GetElem(0) >= limit {
+					return motionDone(r, 0)
 				}
 			}
 		}
@@ -64,7 +69,7 @@ func ssdAVX2(a []float32, as int, b []float32, bs int, w, h int, limit float32) 
 			d0 := archsimd.LoadFloat32x8Slice(a[o:]).Sub(archsimd.LoadFloat32x8Slice(b[p:]))
 			acc = d0.MulAdd(d0, acc)
 		}
-		return motionHsum(acc)
+		return motionDone(motionReduce(acc, z4), 0)
 	}
 	var acc4 archsimd.Float32x4
 	var s float32
@@ -86,18 +91,19 @@ func ssdAVX2(a []float32, as int, b []float32, bs int, w, h int, limit float32) 
 			s += d * d
 		}
 		if y&1 == 1 && y+1 < h {
-			if t := motionHsum(acc) + motionSum4(acc4) + s; t >= limit {
-				return t
+			if r := motionReduce(acc, acc4); r.GetElem(0)+s >= limit {
+				return motionDone(r, s)
 			}
 		}
 		o += as
 		p += bs
 	}
-	return motionHsum(acc) + motionSum4(acc4) + s
+	return motionDone(motionReduce(acc, acc4), s)
 }
 
 func ssdLerpHAVX2(a []float32, as int, b []float32, bs int, w, h int, ax, limit float32) float32 {
 	var acc archsimd.Float32x8
+	var z4 archsimd.Float32x4
 	vx := archsimd.BroadcastFloat32x8(ax)
 	o, p := 0, 0
 	if w == 8 {
@@ -107,14 +113,14 @@ func ssdLerpHAVX2(a []float32, as int, b []float32, bs int, w, h int, ax, limit 
 			d := archsimd.LoadFloat32x8Slice(a[o:]).Sub(r1.Sub(r0).MulAdd(vx, r0))
 			acc = d.MulAdd(d, acc)
 			if y+1 < h {
-				if s := motionHsum(acc); s >= limit {
-					return s
+				if r := motionReduce(acc, z4); r.GetElem(0) >= limit {
+					return motionDone(r, 0)
 				}
 			}
 			o += as
 			p += bs
 		}
-		return motionHsum(acc)
+		return motionDone(motionReduce(acc, z4), 0)
 	}
 	var acc4 archsimd.Float32x4
 	vx4 := archsimd.BroadcastFloat32x4(ax)
@@ -140,18 +146,19 @@ func ssdLerpHAVX2(a []float32, as int, b []float32, bs int, w, h int, ax, limit 
 			s += d * d
 		}
 		if y+1 < h {
-			if t := motionHsum(acc) + motionSum4(acc4) + s; t >= limit {
-				return t
+			if r := motionReduce(acc, acc4); r.GetElem(0)+s >= limit {
+				return motionDone(r, s)
 			}
 		}
 		o += as
 		p += bs
 	}
-	return motionHsum(acc) + motionSum4(acc4) + s
+	return motionDone(motionReduce(acc, acc4), s)
 }
 
 func ssdLerpVAVX2(a []float32, as int, b []float32, bs int, w, h int, ay, limit float32) float32 {
 	var acc archsimd.Float32x8
+	var z4 archsimd.Float32x4
 	vy := archsimd.BroadcastFloat32x8(ay)
 	o, p := 0, 0
 	if w == 8 {
@@ -163,13 +170,13 @@ func ssdLerpVAVX2(a []float32, as int, b []float32, bs int, w, h int, ay, limit 
 			acc = d.MulAdd(d, acc)
 			prev = next
 			if y+1 < h {
-				if s := motionHsum(acc); s >= limit {
-					return s
+				if r := motionReduce(acc, z4); r.GetElem(0) >= limit {
+					return motionDone(r, 0)
 				}
 			}
 			o += as
 		}
-		return motionHsum(acc)
+		return motionDone(motionReduce(acc, z4), 0)
 	}
 	var acc4 archsimd.Float32x4
 	vy4 := archsimd.BroadcastFloat32x4(ay)
@@ -195,18 +202,19 @@ func ssdLerpVAVX2(a []float32, as int, b []float32, bs int, w, h int, ay, limit 
 			s += d * d
 		}
 		if y+1 < h {
-			if t := motionHsum(acc) + motionSum4(acc4) + s; t >= limit {
-				return t
+			if r := motionReduce(acc, acc4); r.GetElem(0)+s >= limit {
+				return motionDone(r, s)
 			}
 		}
 		o += as
 		p += bs
 	}
-	return motionHsum(acc) + motionSum4(acc4) + s
+	return motionDone(motionReduce(acc, acc4), s)
 }
 
 func ssdBilinearAVX2(a []float32, as int, b []float32, bs int, w, h int, ax, ay, limit float32) float32 {
 	var acc archsimd.Float32x8
+	var z4 archsimd.Float32x4
 	vx := archsimd.BroadcastFloat32x8(ax)
 	vy := archsimd.BroadcastFloat32x8(ay)
 	o, p := 0, 0
@@ -223,13 +231,13 @@ func ssdBilinearAVX2(a []float32, as int, b []float32, bs int, w, h int, ax, ay,
 			acc = d.MulAdd(d, acc)
 			prev = next
 			if y+1 < h {
-				if s := motionHsum(acc); s >= limit {
-					return s
+				if r := motionReduce(acc, z4); r.GetElem(0) >= limit {
+					return motionDone(r, 0)
 				}
 			}
 			o += as
 		}
-		return motionHsum(acc)
+		return motionDone(motionReduce(acc, z4), 0)
 	}
 	var acc4 archsimd.Float32x4
 	vx4 := archsimd.BroadcastFloat32x4(ax)
@@ -266,14 +274,14 @@ func ssdBilinearAVX2(a []float32, as int, b []float32, bs int, w, h int, ax, ay,
 			s += d * d
 		}
 		if y+1 < h {
-			if t := motionHsum(acc) + motionSum4(acc4) + s; t >= limit {
-				return t
+			if r := motionReduce(acc, acc4); r.GetElem(0)+s >= limit {
+				return motionDone(r, s)
 			}
 		}
 		o += as
 		p += bs
 	}
-	return motionHsum(acc) + motionSum4(acc4) + s
+	return motionDone(motionReduce(acc, acc4), s)
 }
 
 // downsample2RowAVX2 adds adjacent pairs of each row, then the rows, in the reference's
@@ -289,5 +297,6 @@ func downsample2RowAVX2(dst, r0, r1 []float32) {
 		b := archsimd.LoadFloat32x8Slice(r1[2*x:]).AddPairsGrouped(archsimd.LoadFloat32x8Slice(r1[2*x+8:]))
 		a.Add(b).Mul(q).Permute(perm).StoreSlice(dst[x:])
 	}
+	archsimd.ClearAVXUpperBits() // after the last vector store: the scalar tail runs clean
 	downsample2RowGeneric(dst[x:], r0[2*x:], r1[2*x:])
 }

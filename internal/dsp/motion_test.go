@@ -54,6 +54,7 @@ func TestSSDParity(t *testing.T) {
 					what := fmt.Sprintf("%s %dx%d off %d", c.name, w, h, off)
 					want := gen(a, as, b, bs, w, h, inf)
 					got := fast(a, as, b, bs, w, h, inf)
+					checkUpperClean(t, what)
 					if !closeF32(got, want) {
 						t.Fatalf("%s: %g, reference %g", what, got, want)
 					}
@@ -63,7 +64,8 @@ func TestSSDParity(t *testing.T) {
 					// A limit may stop the sum early, never below the limit.
 					lim := want / 2
 					got = fast(a, as, b, bs, w, h, lim)
-					if got < lim*(1-1e-5) {
+					checkUpperClean(t, what+" stopped early")
+					if got < lim {
 						t.Fatalf("%s with limit %g: %g", what, lim, got)
 					}
 					// The sub-pixel search ranks candidates by the partial sums of those
