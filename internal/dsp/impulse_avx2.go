@@ -94,7 +94,11 @@ func impulseNLMAVX2(guide, value, keep []float32, s, c, f, rad int, lut []float3
 	for dy := -rad; dy <= rad; dy++ {
 		row := c + dy*s
 		keep, value := keep[row-rad:row+rad+1], value[row-rad:row+rad+1]
-		if nc <= 16 {
+		if f == 2 && rad == 5 { // the replacement's default, unrolled
+			acc0, acc1 := impulseSSD5x11(guide, row-rad-f-f*s, s, &ref)
+			impulseNLMIndex(acc0, vgc, vinv, vtop, zero, guide[row-rad:], idx[:])
+			impulseNLMIndex(acc1, vgc, vinv, vtop, zero, guide[row-rad+3:], idx[3:])
+		} else if nc <= 16 {
 			// two blocks, candidates 0 … 7 and nc−8 … nc−1, sharing each broadcast
 			i1 := nc - 8
 			acc0, acc1 := archsimd.Float32x8{}, archsimd.Float32x8{}
@@ -184,4 +188,35 @@ func extremePairCountsAVX2(a, b, c []float32, lo, hi float32) (salt, pepper int)
 	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	s, p = extremePairCountsFrom(a, b, c, lo, hi, x)
 	return salt + s, pepper + p
+}
+
+// impulseSSD5x11 is the patch distances of the 11 candidates of one row with 5×5 patches, in
+// two blocks (candidates 0 … 7 and 3 … 10); g0 is the index of candidate 0's patch's top-left
+// sample. Constant offsets into fixed-size windows leave no bounds checks in the loop.
+func impulseSSD5x11(guide []float32, g0, s int, ref *[(2*ImpulseMaxPatch + 1) * (2*ImpulseMaxPatch + 1)]float32) (acc0, acc1 archsimd.Float32x8) {
+	for ky := 0; ky < 5; ky++ {
+		g := (*[15]float32)(guide[g0+ky*s : g0+ky*s+15])
+		ar := (*[5]float32)(ref[ky*5 : ky*5+5])
+		r := archsimd.BroadcastFloat32x8(ar[0])
+		d0 := r.Sub(archsimd.LoadFloat32x8((*[8]float32)(g[0:8])))
+		d1 := r.Sub(archsimd.LoadFloat32x8((*[8]float32)(g[3:11])))
+		acc0, acc1 = acc0.Add(d0.Mul(d0)), acc1.Add(d1.Mul(d1))
+		r = archsimd.BroadcastFloat32x8(ar[1])
+		d0 = r.Sub(archsimd.LoadFloat32x8((*[8]float32)(g[1:9])))
+		d1 = r.Sub(archsimd.LoadFloat32x8((*[8]float32)(g[4:12])))
+		acc0, acc1 = acc0.Add(d0.Mul(d0)), acc1.Add(d1.Mul(d1))
+		r = archsimd.BroadcastFloat32x8(ar[2])
+		d0 = r.Sub(archsimd.LoadFloat32x8((*[8]float32)(g[2:10])))
+		d1 = r.Sub(archsimd.LoadFloat32x8((*[8]float32)(g[5:13])))
+		acc0, acc1 = acc0.Add(d0.Mul(d0)), acc1.Add(d1.Mul(d1))
+		r = archsimd.BroadcastFloat32x8(ar[3])
+		d0 = r.Sub(archsimd.LoadFloat32x8((*[8]float32)(g[3:11])))
+		d1 = r.Sub(archsimd.LoadFloat32x8((*[8]float32)(g[6:14])))
+		acc0, acc1 = acc0.Add(d0.Mul(d0)), acc1.Add(d1.Mul(d1))
+		r = archsimd.BroadcastFloat32x8(ar[4])
+		d0 = r.Sub(archsimd.LoadFloat32x8((*[8]float32)(g[4:12])))
+		d1 = r.Sub(archsimd.LoadFloat32x8((*[8]float32)(g[7:15])))
+		acc0, acc1 = acc0.Add(d0.Mul(d0)), acc1.Add(d1.Mul(d1))
+	}
+	return acc0, acc1
 }

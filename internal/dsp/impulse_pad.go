@@ -55,12 +55,12 @@ func PadMaskEdge(dst []float32, dstStride, pad int, mask []bool, w, h int) {
 	for y := -pad; y < h+pad; y++ {
 		m := mask[MirrorEdge(y, h)*w:][:w]
 		d := dst[(y+pad)*dstStride:][:w+2*pad]
-		for x := range d {
-			v := float32(1)
-			if m[MirrorEdge(x-pad, w)] {
-				v = 0
-			}
-			d[x] = v
+		for x, set := range m {
+			d[pad+x] = keepOf(set)
+		}
+		for x := 0; x < pad; x++ {
+			d[x] = keepOf(m[MirrorEdge(x-pad, w)])
+			d[pad+w+x] = keepOf(m[MirrorEdge(w+x, w)])
 		}
 	}
 }
@@ -80,4 +80,12 @@ func WindowEdge(dst, pix []float32, stride, w, h, x, y, r int) []float32 {
 		}
 	}
 	return dst
+}
+
+// keepOf is 0 for a masked sample, 1 for another.
+func keepOf(masked bool) float32 {
+	if masked {
+		return 0
+	}
+	return 1
 }
