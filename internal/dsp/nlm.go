@@ -12,6 +12,9 @@ import "math"
 // pixel is computed directly (box loads, the same order in every kernel set), so that the
 // fast kernels need no serial running sum.
 
+// nlmChunk is how many pixels the fast weight kernels box-sum at a time, into stack arrays.
+const nlmChunk = 256
+
 // NLMAddCols adds the squared differences (a−b)² of one row to col and keeps them in ring.
 func NLMAddCols(col, ring, a, b []float32) { nlmAddCols(col, ring, a, b) }
 
@@ -133,6 +136,36 @@ func nlmAccumRowGeneric(w NLMWeight, col []float32, box int, vp, vq, dw, dv, rw,
 	}
 }
 
+// NLMAccumRow3 is NLMAccumRow for three offsets side by side, o, o+(1,0) and o+(2,0), which
+// share their loads and the direct accumulators: the column sums of offset k are ck; pixel x
+// gets w_k and w_k·vq[x+k] into dw and dv, and pixel x+k of the reverse rows gets w_k and
+// w_k·vp[x] into rw[x+k] and rv[x+k]. vq, rw and rv hold len(vp)+2 samples. The d* and r*
+// slices may alias (offsets with dy = 0).
+func NLMAccumRow3(w NLMWeight, c0, c1, c2 []float32, box int, vp, vq, dw, dv, rw, rv []float32) {
+	nlmAccumRow3(w, c0, c1, c2, box, vp, vq, dw, dv, rw, rv)
+}
+
+var nlmAccumRow3, fastNLMAccumRow3 = nlmAccumRow3Generic, (func(w NLMWeight, c0, c1, c2 []float32, box int, vp, vq, dw, dv, rw, rv []float32))(nil)
+
+func nlmAccumRow3Generic(w NLMWeight, c0, c1, c2 []float32, box int, vp, vq, dw, dv, rw, rv []float32) {
+	n := len(vp)
+	c0, c1, c2 = c0[:n+box-1], c1[:n+box-1], c2[:n+box-1]
+	vq, dw, dv, rw, rv = vq[:n+2], dw[:n], dv[:n], rw[:n+2], rv[:n+2]
+	for x, p := range vp {
+		w0 := w.Of(boxSum(c0, x, box))
+		w1 := w.Of(boxSum(c1, x, box))
+		w2 := w.Of(boxSum(c2, x, box))
+		dw[x] += w0 + w1 + w2
+		dv[x] += w0*vq[x] + w1*vq[x+1] + w2*vq[x+2]
+		rw[x] += w0
+		rw[x+1] += w1
+		rw[x+2] += w2
+		rv[x] += w0 * p
+		rv[x+1] += w1 * p
+		rv[x+2] += w2 * p
+	}
+}
+
 // NLMCrossRow is the one-way form of NLMAccumRow: pixel x gets w and w·vq[x] into dw and dv.
 func NLMCrossRow(w NLMWeight, col []float32, box int, vq, dw, dv []float32) {
 	nlmCrossRow(w, col, box, vq, dw, dv)
@@ -194,7 +227,11 @@ func nlmCrossRow3Generic(w NLMWeight, c0, c1, c2 []float32, box int, vq, rel, dw
 // NLMFinishRow writes each pixel's weighted mean out[x] = (av[x] + c·u[x]) / (aw[x] + c):
 // the accumulated weights aw and weighted values av, and the pixel u itself with weight c
 // (1, or 0 for a leave-one-out mean, where a pixel no candidate weighed keeps u[x]).
-func NLMFinishRow(out, aw, av, u []float32, c float32) {
+func NLMFinishRow(out, aw, av, u []float32, c float32) { nlmFinishRow(out, aw, av, u, c) }
+
+var nlmFinishRow, fastNLMFinishRow = nlmFinishRowGeneric, (func(out, aw, av, u []float32, c float32))(nil)
+
+func nlmFinishRowGeneric(out, aw, av, u []float32, c float32) {
 	n := len(out)
 	aw, av, u = aw[:n], av[:n], u[:n]
 	for x := range out {

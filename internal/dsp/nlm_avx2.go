@@ -17,12 +17,14 @@ func init() {
 	}
 	fastNLMAddCols, fastNLMUpdateCols = nlmAddColsAVX2, nlmUpdateColsAVX2
 	fastNLMAddCols3, fastNLMUpdateCols3 = nlmAddCols3AVX2, nlmUpdateCols3AVX2
-	fastNLMAccumRow = nlmAccumRowAVX2
+	fastNLMAccumRow, fastNLMAccumRow3 = nlmAccumRowAVX2, nlmAccumRow3AVX2
+	fastNLMFinishRow = nlmFinishRowAVX2
 	fastNLMCrossRow, fastNLMCrossRowRel, fastNLMCrossRow3 = nlmCrossRowAVX2, nlmCrossRowRelAVX2, nlmCrossRow3AVX2
 	if UseFast() {
 		nlmAddCols, nlmUpdateCols = fastNLMAddCols, fastNLMUpdateCols
 		nlmAddCols3, nlmUpdateCols3 = fastNLMAddCols3, fastNLMUpdateCols3
-		nlmAccumRow = fastNLMAccumRow
+		nlmAccumRow, nlmAccumRow3 = fastNLMAccumRow, fastNLMAccumRow3
+		nlmFinishRow = fastNLMFinishRow
 		nlmCrossRow, nlmCrossRowRel, nlmCrossRow3 = fastNLMCrossRow, fastNLMCrossRowRel, fastNLMCrossRow3
 	}
 }
@@ -59,6 +61,7 @@ func nlmAddColsAVX2(col, ring, a, b []float32) {
 			st(ld(pc, i).Add(d2), pc, i)
 			st(d2, pr, i)
 		}
+		archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	}
 	if i < n {
 		nlmAddColsGeneric(col[i:], ring[i:], a[i:], b[i:])
@@ -77,6 +80,7 @@ func nlmUpdateColsAVX2(col, ring, a, b []float32) {
 			st(ld(pc, i).Add(d2.Sub(ld(pr, i))), pc, i)
 			st(d2, pr, i)
 		}
+		archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	}
 	if i < n {
 		nlmUpdateColsGeneric(col[i:], ring[i:], a[i:], b[i:])
@@ -100,6 +104,7 @@ func nlmAddCols3AVX2(c0, c1, c2, r0, r1, r2, a, b []float32) {
 			st(d1, q1, i)
 			st(d2, q2, i)
 		}
+		archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	}
 	if i < n {
 		nlmAddCols3Generic(c0[i:], c1[i:], c2[i:], r0[i:], r1[i:], r2[i:], a[i:], b[i:])
@@ -123,14 +128,12 @@ func nlmUpdateCols3AVX2(c0, c1, c2, r0, r1, r2, a, b []float32) {
 			st(d1, q1, i)
 			st(d2, q2, i)
 		}
+		archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	}
 	if i < n {
 		nlmUpdateCols3Generic(c0[i:], c1[i:], c2[i:], r0[i:], r1[i:], r2[i:], a[i:], b[i:])
 	}
 }
-
-// nlmChunk is how many pixels the weight kernels box-sum at a time, into a stack array.
-const nlmChunk = 256
 
 // boxSums8 writes boxSum of pixels 0 … m−1 (m a multiple of 8, ≤ nlmChunk) into dst, added in
 // the reference's order; the common boxes are unrolled over fixed-size views.
@@ -164,15 +167,15 @@ func boxSums8(dst *[nlmChunk]float32, col []float32, box, m int) {
 
 // weight8 is NLMWeight with its constants in vectors.
 type weight8 struct {
-	scale, negK, a, tail, zero, log2e, magic, c1, c2, p0, p1, p2, p3, p4, p5, one f32x8
-	i127                                                                          archsimd.Int32x8
+	scale, negK, a, tail, zero, log2e, magic, c1, c2, p1, p2, p3, p4, p5, one f32x8
+	i127                                                                      archsimd.Int32x8
 }
 
 func newWeight8(w NLMWeight) weight8 {
 	return weight8{
 		scale: bcast8(w.Scale), negK: bcast8(-w.K), a: bcast8(w.A), tail: bcast8(NLMTail),
 		log2e: bcast8(expLog2e), magic: bcast8(expMagic), c1: bcast8(-expC1), c2: bcast8(-expC2),
-		p0: bcast8(expP0), p1: bcast8(expP1), p2: bcast8(expP2), p3: bcast8(expP3), p4: bcast8(expP4),
+		p1: bcast8(expP1), p2: bcast8(expP2), p3: bcast8(expP3), p4: bcast8(expP4),
 		p5: bcast8(expP5), one: bcast8(1),
 		i127: archsimd.BroadcastInt32x8(127),
 	}
@@ -187,14 +190,25 @@ func (c *weight8) of(ssd f32x8) f32x8 {
 	n := v.Sub(c.magic)
 	x = n.MulAdd(c.c1, x)
 	x = n.MulAdd(c.c2, x)
-	p := c.p0.MulAdd(x, c.p1)
-	p = p.MulAdd(x, c.p2)
+	p := c.p1.MulAdd(x, c.p2)
 	p = p.MulAdd(x, c.p3)
 	p = p.MulAdd(x, c.p4)
 	p = p.MulAdd(x, c.p5)
 	y := p.MulAdd(x.Mul(x), x).Add(c.one)
 	pow := v.AsInt32x8().Add(c.i127).ShiftAllLeft(23).AsFloat32x8()
 	return y.Mul(pow).Mul(c.a).Masked(keep)
+}
+
+// tail8 returns the weights of pixels x … n−1 (fewer than 8) through the vector exp: the
+// rows' last pixels would otherwise take the much slower scalar one.
+func (c *weight8) tail8(col []float32, box, x, n int) (w [8]float32) {
+	var s [8]float32
+	for i := x; i < n; i++ {
+		s[i-x] = boxSum(col, i, box)
+	}
+	st(c.of(ld(unsafe.Pointer(&s), 0)), unsafe.Pointer(&w), 0)
+	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
+	return w
 }
 
 func nlmAccumRowAVX2(w NLMWeight, col []float32, box int, vp, vq, dw, dv, rw, rv []float32) {
@@ -233,8 +247,16 @@ func nlmAccumRowAVX2(w NLMWeight, col []float32, box int, vp, vq, dw, dv, rw, rv
 		}
 		x += m
 	}
+	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	if x < n {
-		nlmAccumRowGeneric(w, col[x:], box, vp[x:], vq[x:], dw[x:], dv[x:], rw[x:], rv[x:])
+		tw := c.tail8(col, box, x, n)
+		for i := x; i < n; i++ {
+			wt := tw[i-x]
+			dw[i] += wt
+			dv[i] += wt * vq[i]
+			rw[i] += wt
+			rv[i] += wt * vp[i]
+		}
 	}
 }
 
@@ -256,8 +278,14 @@ func nlmCrossRowAVX2(w NLMWeight, col []float32, box int, vq, dw, dv []float32) 
 		}
 		x += m
 	}
+	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	if x < n {
-		nlmCrossRowGeneric(w, col[x:], box, vq[x:], dw[x:], dv[x:])
+		tw := c.tail8(col, box, x, n)
+		for i := x; i < n; i++ {
+			wt := tw[i-x]
+			dw[i] += wt
+			dv[i] += wt * vq[i]
+		}
 	}
 }
 
@@ -279,8 +307,14 @@ func nlmCrossRowRelAVX2(w NLMWeight, col []float32, box int, vq, rel, dw, dv []f
 		}
 		x += m
 	}
+	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	if x < n {
-		nlmCrossRowRelGeneric(w, col[x:], box, vq[x:], rel[x:], dw[x:], dv[x:])
+		tw := c.tail8(col, box, x, n)
+		for i := x; i < n; i++ {
+			wt := tw[i-x] * rel[i]
+			dw[i] += wt
+			dv[i] += wt * vq[i]
+		}
 	}
 }
 
@@ -308,7 +342,102 @@ func nlmCrossRow3AVX2(w NLMWeight, c0, c1, c2 []float32, box int, vq, rel, dw, d
 		}
 		x += m
 	}
+	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	if x < n {
-		nlmCrossRow3Generic(w, c0[x:], c1[x:], c2[x:], box, vq[x:], rel[x:], dw[x:], dv[x:])
+		t0, t1, t2 := c.tail8(c0, box, x, n), c.tail8(c1, box, x, n), c.tail8(c2, box, x, n)
+		for i := x; i < n; i++ {
+			w0, w1, w2 := t0[i-x]*rel[i], t1[i-x]*rel[i+1], t2[i-x]*rel[i+2]
+			dw[i] += w0 + w1 + w2
+			dv[i] += w0*vq[i] + w1*vq[i+1] + w2*vq[i+2]
+		}
+	}
+}
+
+// nlmAccumRow3AVX2 accumulates the direct rows as it goes and keeps each chunk's weights
+// (and weights × vp) in stack arrays, from which a second pass adds the reverse rows, where
+// offset k's weight of pixel i lands at i+k: a sum of three shifted loads instead of three
+// overlapping read-modify-writes. The last two entries of a chunk carry into the next.
+func nlmAccumRow3AVX2(w NLMWeight, c0, c1, c2 []float32, box int, vp, vq, dw, dv, rw, rv []float32) {
+	n := len(vp)
+	c0, c1, c2 = c0[:n+box-1], c1[:n+box-1], c2[:n+box-1]
+	vq, dw, dv, rw, rv = vq[:n+2], dw[:n], dv[:n], rw[:n+2], rv[:n+2]
+	c := newWeight8(w)
+	var s0, s1, s2 [nlmChunk]float32
+	// a_k[2+i]: offset k's weight of pixel i of the chunk; q_k[2+i]: that weight × vp[i];
+	// entries 0 and 1 carry the chunk before's last two (0 at the start of the row).
+	var a0, a1, a2, q0, q1, q2 [nlmChunk + 2]float32
+	pa0, pa1, pa2 := unsafe.Pointer(&a0), unsafe.Pointer(&a1), unsafe.Pointer(&a2)
+	pq0, pq1, pq2 := unsafe.Pointer(&q0), unsafe.Pointer(&q1), unsafe.Pointer(&q2)
+	ps0, ps1, ps2 := unsafe.Pointer(&s0), unsafe.Pointer(&s1), unsafe.Pointer(&s2)
+	x, m := 0, 0
+	for x+8 <= n {
+		m = min(nlmChunk, (n-x)&^7)
+		boxSums8(&s0, c0[x:], box, m)
+		boxSums8(&s1, c1[x:], box, m)
+		boxSums8(&s2, c2[x:], box, m)
+		pp, pq, pdw, pdv := ptr(vp[x:]), ptr(vq[x:]), ptr(dw[x:]), ptr(dv[x:])
+		for i := 0; i < m; i += 8 {
+			w0, w1, w2 := c.of(ld(ps0, i)), c.of(ld(ps1, i)), c.of(ld(ps2, i))
+			st(ld(pdw, i).Add(w0.Add(w1).Add(w2)), pdw, i)
+			v := w2.MulAdd(ld(pq, i+2), w1.MulAdd(ld(pq, i+1), w0.Mul(ld(pq, i))))
+			st(ld(pdv, i).Add(v), pdv, i)
+			p := ld(pp, i)
+			st(w0, pa0, i+2)
+			st(w1, pa1, i+2)
+			st(w2, pa2, i+2)
+			st(w0.Mul(p), pq0, i+2)
+			st(w1.Mul(p), pq1, i+2)
+			st(w2.Mul(p), pq2, i+2)
+		}
+		// Position j of the reverse rows gets pixel j's offset 0, j−1's offset 1, j−2's offset 2.
+		prw, prv := ptr(rw[x:]), ptr(rv[x:])
+		for j := 0; j < m; j += 8 {
+			st(ld(prw, j).Add(ld(pa0, j+2).Add(ld(pa1, j+1)).Add(ld(pa2, j))), prw, j)
+			st(ld(prv, j).Add(ld(pq0, j+2).Add(ld(pq1, j+1)).Add(ld(pq2, j))), prv, j)
+		}
+		a1[1], a2[0], a2[1] = a1[m+1], a2[m], a2[m+1]
+		q1[1], q2[0], q2[1] = q1[m+1], q2[m], q2[m+1]
+		x += m
+	}
+	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
+	// What the last chunk's last two pixels give positions x and x+1.
+	rw[x] += a1[1] + a2[0]
+	rw[x+1] += a2[1]
+	rv[x] += q1[1] + q2[0]
+	rv[x+1] += q2[1]
+	if x < n {
+		t0, t1, t2 := c.tail8(c0, box, x, n), c.tail8(c1, box, x, n), c.tail8(c2, box, x, n)
+		for i := x; i < n; i++ {
+			w0, w1, w2, p := t0[i-x], t1[i-x], t2[i-x], vp[i]
+			dw[i] += w0 + w1 + w2
+			dv[i] += w0*vq[i] + w1*vq[i+1] + w2*vq[i+2]
+			rw[i] += w0
+			rw[i+1] += w1
+			rw[i+2] += w2
+			rv[i] += w0 * p
+			rv[i+1] += w1 * p
+			rv[i+2] += w2 * p
+		}
+	}
+}
+
+func nlmFinishRowAVX2(out, aw, av, u []float32, c float32) {
+	n := len(out)
+	aw, av, u = aw[:n], av[:n], u[:n]
+	x := 0
+	if n >= 8 {
+		vc, zero := bcast8(c), bcast8(0)
+		po, pw, pv, pu := ptr(out), ptr(aw), ptr(av), ptr(u)
+		for ; x+8 <= n; x += 8 {
+			d := ld(pw, x).Add(vc)
+			uu := ld(pu, x)
+			q := uu.MulAdd(vc, ld(pv, x)).Div(d)
+			// d = 0 only when leaving out with no candidate weighed: the pixel stays.
+			st(q.Merge(uu, d.NotEqual(zero)), po, x)
+		}
+		archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
+	}
+	if x < n {
+		nlmFinishRowGeneric(out[x:], aw[x:], av[x:], u[x:], c)
 	}
 }

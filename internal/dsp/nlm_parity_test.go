@@ -158,3 +158,82 @@ func TestNLMCrossRowParity(t *testing.T) {
 		}
 	}
 }
+
+func TestNLMAccumRow3Parity(t *testing.T) {
+	needFast(t, fastNLMAccumRow3 != nil)
+	r := rand.New(rand.NewPCG(9, 10))
+	widths := append([]int{nlmChunk - 3, nlmChunk + 9, 2*nlmChunk + 17}, parityWidths...)
+	for _, wt := range nlmWeights {
+		for _, box := range []int{1, 3, 5, 7} {
+			for _, w := range widths {
+				off := w % 3
+				var cols [3]*guardedF32
+				for i := range cols {
+					cols[i] = newGuardedF32(w+box-1, off+i)
+					cols[i].fill(colRow(r, w+box-1, box))
+				}
+				vp, vq := randF32(r, w, 0, 1), randF32(r, w+2, 0, 1)
+				lens := []int{w, w, w + 2, w + 2}
+				var want [4][]float32
+				var g [4]*guardedF32
+				for i, l := range lens {
+					want[i] = randF32(r, l, 0, 3)
+					g[i] = newGuardedF32(l, off+i)
+					g[i].fill(want[i])
+				}
+				nlmAccumRow3Generic(wt, cols[0].Data, cols[1].Data, cols[2].Data, box, vp, vq, want[0], want[1], want[2], want[3])
+				fastNLMAccumRow3(wt, cols[0].Data, cols[1].Data, cols[2].Data, box, vp, vq, g[0].Data, g[1].Data, g[2].Data, g[3].Data)
+				for i := range g {
+					what := fmt.Sprintf("NLMAccumRow3 %+v box=%d w=%d out %d", wt, box, w, i)
+					g[i].check(t, what)
+					compareF32(t, what, g[i].Data, want[i])
+				}
+			}
+		}
+	}
+	// Offsets with dy = 0: the reverse rows are the direct ones shifted by dx.
+	for _, dx := range []int{1, 2, 4, 8} {
+		for _, w := range append([]int{nlmChunk + 5}, parityWidths...) {
+			const box = 5
+			var cols [3][]float32
+			for i := range cols {
+				cols[i] = colRow(r, w+box-1, box)
+			}
+			vp, vq := randF32(r, w, 0, 1), randF32(r, w+2, 0, 1)
+			n := w + dx + 2
+			acc0 := randF32(r, 2*n, 0, 3)
+			want := append([]float32(nil), acc0...)
+			nlmAccumRow3Generic(nlmWeights[1], cols[0], cols[1], cols[2], box, vp, vq, want[:w], want[n:n+w], want[dx:n], want[n+dx:])
+			gw, gv := newGuardedF32(n, 1), newGuardedF32(n, 2)
+			gw.fill(acc0[:n])
+			gv.fill(acc0[n:])
+			fastNLMAccumRow3(nlmWeights[1], cols[0], cols[1], cols[2], box, vp, vq, gw.Data[:w], gv.Data[:w], gw.Data[dx:], gv.Data[dx:])
+			what := fmt.Sprintf("NLMAccumRow3 aliased dx=%d w=%d", dx, w)
+			gw.check(t, what)
+			gv.check(t, what)
+			compareF32(t, what+" weights", gw.Data, want[:n])
+			compareF32(t, what+" values", gv.Data, want[n:])
+		}
+	}
+}
+
+func TestNLMFinishRowParity(t *testing.T) {
+	needFast(t, fastNLMFinishRow != nil)
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, c := range []float32{1, 0} {
+		for _, w := range parityWidths {
+			off := w % 4
+			aw, av, u := randF32(r, w, 0, 5), randF32(r, w, 0, 5), randF32(r, w, 0, 1)
+			for i := 0; i < w; i += 3 {
+				aw[i] = 0 // with c = 0: nothing weighed
+			}
+			want := make([]float32, w)
+			nlmFinishRowGeneric(want, aw, av, u, c)
+			g := newGuardedF32(w, off)
+			fastNLMFinishRow(g.Data, aw, av, u, c)
+			what := fmt.Sprintf("NLMFinishRow c=%g w=%d", c, w)
+			g.check(t, what)
+			compareF32(t, what, g.Data, want)
+		}
+	}
+}

@@ -147,6 +147,25 @@ func BenchmarkNLMAccumRow(b *testing.B) {
 	}
 }
 
+func BenchmarkNLMAccumRow3(b *testing.B) {
+	const n = 1280
+	r := rand.New(rand.NewPCG(1, 1))
+	x, y := randF32(r, n, 0, 1), randF32(r, n+2, 0, 1)
+	acc := make([]float32, 4*(n+2))
+	m := n + 2
+	for _, box := range []int{3, 5, 7} {
+		c0, c1, c2 := colRow(r, n+box-1, box), colRow(r, n+box-1, box), colRow(r, n+box-1, box)
+		wt := NewNLMWeight(box*box, 25.0/255, 17.0/255)
+		var fast func()
+		if fastNLMAccumRow3 != nil {
+			fast = func() { fastNLMAccumRow3(wt, c0, c1, c2, box, x, y, acc[:n], acc[m:m+n], acc[2*m:3*m], acc[3*m:]) }
+		}
+		b.Run(fmt.Sprintf("box=%d", box), func(b *testing.B) {
+			benchKernels(b, func() { nlmAccumRow3Generic(wt, c0, c1, c2, box, x, y, acc[:n], acc[m:m+n], acc[2*m:3*m], acc[3*m:]) }, fast, 3*n)
+		})
+	}
+}
+
 func BenchmarkNLMCrossRow3(b *testing.B) {
 	const n = 1280
 	r := rand.New(rand.NewPCG(1, 1))
