@@ -69,18 +69,22 @@ func impulseAbs(v float32) float32 {
 // dist the distance from v to the non-extreme sample nearest its value once the third nearest
 // are left out (the k/3-th from v's side), so that a few outliers do not decide.
 func SaltPepperWindow(win []float32, v, lo, hi float32) (m, dist float32, ok bool) {
-	if med := Select(win, (len(win)-1)/2, nil); med <= lo || med >= hi {
+	// One sort gives both: the window's median, and its non-extreme samples as the run of
+	// sorted samples strictly between lo and hi.
+	slices.Sort(win)
+	n := len(win)
+	if med := win[(n-1)/2]; med <= lo || med >= hi {
 		return 0, 0, false
 	}
-	k := 0 // the non-extreme samples, compacted
-	for _, s := range win {
-		if s > lo && s < hi {
-			win[k] = s
-			k++
-		}
+	i0, i1 := 0, n
+	for win[i0] <= lo { // the median is inside: both loops stop at it
+		i0++
 	}
-	s := win[:k]
-	slices.Sort(s)
+	for win[i1-1] >= hi {
+		i1--
+	}
+	s := win[i0:i1]
+	k := len(s)
 	m, near := s[(k-1)/2], s[k/3]
 	if v >= hi {
 		near = s[k-1-k/3]

@@ -133,14 +133,14 @@ func impulseNLMAVX2(guide, value, keep []float32, s, c, f, rad int, lut []float3
 			}
 		}
 		archsimd.ClearAVXUpperBits() // the weighing is scalar
+		// Branch-free: a candidate outside keep adds +0 to sw and ±0 to sv, which leaves both
+		// sums' bits as the reference's skipping leaves them (neither sum is ever −0).
 		idx := idx[:len(keep)]
-		for i, k := range keep {
-			if k == 0 || (dy == 0 && i == rad) {
-				continue
-			}
-			wt := lut[idx[i]]
-			sw += wt
-			sv += float32(wt * value[i])
+		if dy == 0 {
+			sw, sv = impulseNLMWeigh(sw, sv, keep[:rad], value[:rad], idx[:rad], lut)
+			sw, sv = impulseNLMWeigh(sw, sv, keep[rad+1:], value[rad+1:], idx[rad+1:], lut)
+		} else {
+			sw, sv = impulseNLMWeigh(sw, sv, keep, value, idx, lut)
 		}
 	}
 	archsimd.ClearAVXUpperBits() // the loop's head may have reloaded vectors on the way out
@@ -219,4 +219,16 @@ func impulseSSD5x11(guide []float32, g0, s int, ref *[(2*ImpulseMaxPatch + 1) * 
 		acc0, acc1 = acc0.Add(d0.Mul(d0)), acc1.Add(d1.Mul(d1))
 	}
 	return acc0, acc1
+}
+
+// impulseNLMWeigh adds the weights lut[idx[i]]·keep[i] to sw and the weighted values to sv,
+// in order.
+func impulseNLMWeigh(sw, sv float32, keep, value []float32, idx []int32, lut []float32) (float32, float32) {
+	value, idx = value[:len(keep)], idx[:len(keep)]
+	for i, k := range keep {
+		wt := lut[idx[i]] * k
+		sw += wt
+		sv += float32(wt * value[i])
+	}
+	return sw, sv
 }
