@@ -22,6 +22,7 @@ func benchPlanes(b *testing.B, r, threads int) {
 	p := Params{PatchRadius: 3, SearchRadius: r, H: 10, Sigma: 10}
 	d := PlaneDenoiser{Threads: threads}
 	b.ResetTimer()
+	c0 := processCPU()
 	for i := 0; i < b.N; i++ {
 		for j := range src {
 			if err := d.Denoise(dst[j], src[j], p); err != nil {
@@ -29,9 +30,32 @@ func benchPlanes(b *testing.B, r, threads int) {
 			}
 		}
 	}
+	cpu := processCPU() - c0
 	offsets := float64((2*r + 1) * (2*r + 1))
 	b.ReportMetric(pix*offsets*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mpixoff/s")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+	b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/frame")
+}
+
+// BenchmarkKernelPlaneSize is the CPU time per pixel and offset on one thread for a plane
+// that fits in L2 and one that does not: how much the kernels wait on memory.
+func BenchmarkKernelPlaneSize(b *testing.B) {
+	for _, s := range [][2]int{{256, 192}, {1280, 720}} {
+		b.Run(fmt.Sprintf("%dx%d", s[0], s[1]), func(b *testing.B) {
+			src := randomPlane(s[0], s[1], s[0], 1)
+			dst := &frame.Plane{W: s[0], H: s[1], Stride: s[0], Pix: make([]float32, s[0]*s[1])}
+			p := Params{PatchRadius: 3, SearchRadius: 7, H: 10, Sigma: 10}
+			var d PlaneDenoiser
+			c0 := processCPU()
+			for b.Loop() {
+				if err := d.Denoise(dst, src, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu := processCPU() - c0
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/float64(s[0]*s[1]*15*15), "cpu-ns/pixoff")
+		})
+	}
 }
 
 func BenchmarkKernel(b *testing.B) {
