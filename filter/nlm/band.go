@@ -36,9 +36,9 @@ func (p *padded) fill(s *frame.Plane) {
 // running-sum buffers. It is sized once per geometry.
 type band struct {
 	y0, y1 int
-	aw     int       // accumulator row length: w + 2R (reverse targets may land in the margin)
-	acc    []float32 // 2 planes (weight sum, weighted value sum), rows y0..y1
-	dummy  []float32 // 2 rows that absorb accumulation for rows outside the band
+	aw     int          // accumulator row length: w + 2R (reverse targets may land in the margin)
+	acc    []float32    // 2 planes (weight sum, weighted value sum), rows y0..y1
+	dummy  []float32    // 2 rows that absorb accumulation for rows outside the band
 	col    [3][]float32 // vertical patch sums of squared differences (resynced: syncEvery), three offsets
 	ring   [3][]float32
 }
