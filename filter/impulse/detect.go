@@ -130,22 +130,11 @@ func (d *detector) randomValued(medT, roadT float32, m int) int {
 		}
 	}
 	for _, k := range d.rv {
-		y, x := int(k)/w, int(k)%w
-		win := d.window[:0]
-		for j := y - 1; j <= y+1; j++ {
-			jj := dsp.MirrorEdge(j, h)
-			src := p.Row(jj)
-			for i := x - 1; i <= x+1; i++ {
-				if ii := dsp.MirrorEdge(i, w); !d.mask[jj*w+ii] {
-					win = append(win, src[ii])
-				}
-			}
+		m, ok := dsp.MaskedMedian3(p.Pix, p.Stride, d.mask, w, h, int(k)%w, int(k)/w, d.window)
+		if !ok {
+			m = d.med3.Pix[k]
 		}
-		if len(win) == 0 {
-			d.med.Pix[k] = d.med3.Pix[k]
-		} else {
-			d.med.Pix[k] = dsp.Select(win, (len(win)-1)/2, nil)
-		}
+		d.med.Pix[k] = m
 	}
 	return count
 }

@@ -1,8 +1,6 @@
 package impulse
 
 import (
-	"math"
-
 	"github.com/denoise-go/denoise/filter/internal/par"
 	"github.com/denoise-go/denoise/filter/nlm"
 	"github.com/denoise-go/denoise/frame"
@@ -55,13 +53,7 @@ func (r *replacer) setup(guide, values *frame.Plane, mask []bool, p nlm.Params) 
 		r.lut = make([]float32, repLUT+1)
 	}
 	s2, h2 := (p.Sigma/255)*(p.Sigma/255), max(p.H/255, 1e-6)*max(p.H/255, 1e-6)
-	top := 2*s2 + 30*h2
-	r.lutScale = float32(repLUT / top)
-	for i := range r.lut {
-		d2 := float64(i) / repLUT * top
-		r.lut[i] = float32(math.Exp(-max(d2-2*s2, 0) / h2))
-	}
-	r.lut[repLUT] = 0
+	r.lutScale = dsp.ImpulseWeightTable(r.lut, s2, h2)
 }
 
 // replace writes the non-local mean of every pixel of mask into dst (which may be the

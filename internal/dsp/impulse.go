@@ -1,6 +1,9 @@
 package dsp
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // Kernels of impulse detection and replacement (filter/impulse): the per-pixel tests that
 // find candidates, the window statistics that judge them (adaptive median of salt and
@@ -257,4 +260,38 @@ func extremePairCountsFrom(a, b, c []float32, lo, hi float32, x0 int) (salt, pep
 		}
 	}
 	return salt, pepper
+}
+
+// ImpulseWeightTable fills lut (len(lut)−1 ≥ 1 nodes and a last entry 0) with ImpulseNLM's
+// weights exp(−max(d² − 2σ², 0)/h²) for d² from 0 to 2σ² + 30h² (σ² = s2, h² = h2, in working
+// units squared) and returns the scale that maps d² to the node index.
+func ImpulseWeightTable(lut []float32, s2, h2 float64) (scale float32) {
+	nodes := len(lut) - 1
+	top := 2*s2 + 30*h2
+	for i := range lut {
+		d2 := float64(i) / float64(nodes) * top
+		lut[i] = float32(math.Exp(-max(d2-2*s2, 0) / h2))
+	}
+	lut[nodes] = 0
+	return float32(float64(nodes) / top)
+}
+
+// MaskedMedian3 returns the median of the samples of the 3×3 window around (x, y) of the w×h
+// plane pix (rows stride apart) that mask (rows w apart) does not flag, reflected at the
+// borders with MirrorEdge; ok is false when every one is flagged. scratch holds the window.
+func MaskedMedian3(pix []float32, stride int, mask []bool, w, h, x, y int, scratch []float32) (m float32, ok bool) {
+	win := scratch[:0]
+	for j := y - 1; j <= y+1; j++ {
+		jj := MirrorEdge(j, h)
+		row := pix[jj*stride:]
+		for i := x - 1; i <= x+1; i++ {
+			if ii := MirrorEdge(i, w); !mask[jj*w+ii] {
+				win = append(win, row[ii])
+			}
+		}
+	}
+	if len(win) == 0 {
+		return 0, false
+	}
+	return Select(win, (len(win)-1)/2, nil), true
 }

@@ -316,3 +316,48 @@ func TestExtremeNeighbours(t *testing.T) {
 		t.Errorf("edge: pair %v one %v", pair, one)
 	}
 }
+
+func TestMaskedMedian3(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	w, h, stride := 7, 5, 9
+	pix := randF32(r, stride*h, 0, 1)
+	mask := make([]bool, w*h)
+	for i := range mask {
+		mask[i] = r.IntN(3) == 0
+	}
+	for y := range h {
+		for x := range w {
+			var want []float32
+			for j := y - 1; j <= y+1; j++ {
+				for i := x - 1; i <= x+1; i++ {
+					if jj, ii := MirrorEdge(j, h), MirrorEdge(i, w); !mask[jj*w+ii] {
+						want = append(want, pix[jj*stride+ii])
+					}
+				}
+			}
+			m, ok := MaskedMedian3(pix, stride, mask, w, h, x, y, make([]float32, 0, 9))
+			if ok != (len(want) > 0) {
+				t.Fatalf("(%d,%d): ok %v with %d unmasked", x, y, ok, len(want))
+			}
+			if ok {
+				slices.Sort(want)
+				if m != want[(len(want)-1)/2] {
+					t.Fatalf("(%d,%d): %g, want %g", x, y, m, want[(len(want)-1)/2])
+				}
+			}
+		}
+	}
+}
+
+func TestImpulseWeightTable(t *testing.T) {
+	lut := make([]float32, 4097)
+	s2, h2 := 0.0016, 0.0036
+	scale := ImpulseWeightTable(lut, s2, h2)
+	if lut[4096] != 0 || lut[0] != 1 {
+		t.Fatalf("ends %g %g", lut[0], lut[4096])
+	}
+	d2 := 3 * s2 // σ² beyond the offset 2σ², within a node (one node moves the weight ≈0.5 %)
+	if got, want := float64(lut[int(d2*float64(scale))]), math.Exp(-s2/h2); math.Abs(got-want) > 1e-2 {
+		t.Fatalf("weight at d² = 3σ²: %g, want %g", got, want)
+	}
+}
