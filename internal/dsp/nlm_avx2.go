@@ -167,36 +167,34 @@ func boxSums8(dst *[nlmChunk]float32, col []float32, box, m int) {
 
 // weight8 is NLMWeight with its constants in vectors.
 type weight8 struct {
-	scale, negK, a, tail, zero, log2e, magic, c1, c2, p1, p2, p3, p4, p5, one f32x8
-	i127                                                                      archsimd.Int32x8
+	scale, negK, a, tail, zero, magic, c1, c2, c3, c4, c5, c6, one f32x8
+	i127                                                           archsimd.Int32x8
 }
 
 func newWeight8(w NLMWeight) weight8 {
 	return weight8{
-		scale: bcast8(w.Scale), negK: bcast8(-w.K), a: bcast8(w.A), tail: bcast8(NLMTail),
-		log2e: bcast8(expLog2e), magic: bcast8(expMagic), c1: bcast8(-expC1), c2: bcast8(-expC2),
-		p1: bcast8(expP1), p2: bcast8(expP2), p3: bcast8(expP3), p4: bcast8(expP4),
-		p5: bcast8(expP5), one: bcast8(1),
+		scale: bcast8(w.Scale), negK: bcast8(-w.K), a: bcast8(w.A), tail: bcast8(nlmTail2),
+		magic: bcast8(expMagic), c1: bcast8(exp2C1), c2: bcast8(exp2C2), c3: bcast8(exp2C3),
+		c4: bcast8(exp2C4), c5: bcast8(exp2C5), c6: bcast8(exp2C6), one: bcast8(1),
 		i127: archsimd.BroadcastInt32x8(127),
 	}
 }
 
-// of is NLMWeight.Of of eight SSDs, with NLMExpNeg's polynomial.
+// of is NLMWeight.Of of eight SSDs, with NLMExp2Neg's polynomial.
 func (c *weight8) of(ssd f32x8) f32x8 {
-	t := ssd.MulAdd(c.scale, c.negK).Max(c.zero)
-	keep := t.Less(c.tail)
-	x := c.zero.Sub(t.Min(c.tail))
-	v := x.Mul(c.log2e).Add(c.magic) // two roundings, as the reference
-	n := v.Sub(c.magic)
-	x = n.MulAdd(c.c1, x)
-	x = n.MulAdd(c.c2, x)
-	p := c.p1.MulAdd(x, c.p2)
-	p = p.MulAdd(x, c.p3)
-	p = p.MulAdd(x, c.p4)
-	p = p.MulAdd(x, c.p5)
-	y := p.MulAdd(x.Mul(x), x).Add(c.one)
-	pow := v.AsInt32x8().Add(c.i127).ShiftAllLeft(23).AsFloat32x8()
-	return y.Mul(pow).Mul(c.a).Masked(keep)
+	u := ssd.MulAdd(c.scale, c.negK).Max(c.zero)
+	keep := u.Less(c.tail)
+	u = u.Min(c.tail)
+	v := u.Add(c.magic)
+	g := v.Sub(c.magic).Sub(u)
+	q := c.c6.MulAdd(g, c.c5)
+	q = q.MulAdd(g, c.c4)
+	q = q.MulAdd(g, c.c3)
+	q = q.MulAdd(g, c.c2)
+	q = q.MulAdd(g, c.c1)
+	q = q.MulAdd(g, c.one)
+	pow := c.i127.Sub(v.AsInt32x8()).ShiftAllLeft(23).AsFloat32x8()
+	return q.Mul(pow).Mul(c.a).Masked(keep)
 }
 
 // tail8 returns the weights of pixels x … n−1 (fewer than 8) through the vector exp: the

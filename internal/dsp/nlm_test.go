@@ -8,17 +8,17 @@ import (
 	"testing"
 )
 
-func TestNLMExpNeg(t *testing.T) {
+func TestNLMExp2Neg(t *testing.T) {
 	var worst float64
 	for i := 0; i <= 300000; i++ {
-		x := float64(i) / 300000 * NLMTail
-		got, want := float64(NLMExpNeg(float32(x))), math.Exp(-float64(float32(x)))
+		u := float32(float64(i) / 300000 * nlmTail2)
+		got, want := float64(NLMExp2Neg(u)), math.Exp2(-float64(u))
 		worst = max(worst, math.Abs(got-want)/want)
 	}
 	if worst > 1e-6 {
-		t.Fatalf("NLMExpNeg: relative error up to %.2e", worst)
+		t.Fatalf("NLMExp2Neg: relative error up to %.2e", worst)
 	}
-	t.Logf("NLMExpNeg: relative error up to %.2e", worst)
+	t.Logf("NLMExp2Neg: relative error up to %.2e", worst)
 }
 
 // The weight against exp(−max(d²−2σ², 0)/h²) (the test the table it replaces passed).

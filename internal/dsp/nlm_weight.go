@@ -7,11 +7,15 @@ import "math"
 // mean with no candidate left keeps the pixel).
 const NLMTail = 30
 
+// nlmTail2 is NLMTail in the base-2 units the kernels compute in.
+const nlmTail2 = NLMTail * expLog2e
+
 // NLMWeight holds the constants of the non-local means weight of a patch SSD (the sum of the
-// squared differences of n samples): A·exp(−t), t = max(SSD·Scale − K, 0), and 0 where
-// t ≥ NLMTail. With Scale = 1/(n·h²) and K = 2σ²/h² this is IPOL's exp(−max(d²−2σ², 0)/h²),
-// d² = SSD/n. The kernels compute the exponential (NLMExpNeg), not a table: a table lookup
-// is a gather, which AVX2 does slowly.
+// squared differences of n samples): A·2^(−u), u = max(SSD·Scale − K, 0), and 0 where u
+// reaches NLMTail·log₂e. With Scale = log₂e/(n·h²) and K = log₂e·2σ²/h² (NewNLMWeight) this is
+// IPOL's exp(−max(d²−2σ², 0)/h²), d² = SSD/n: base 2 takes the range reduction one
+// multiplication and no correction term. The kernels compute the power (NLMExp2Neg), not a
+// table: a table lookup is a gather, which AVX2 does slowly.
 type NLMWeight struct {
 	Scale, K, A float32
 }
@@ -20,8 +24,8 @@ type NLMWeight struct {
 // (h > 0).
 func NewNLMWeight(n int, sigma, h float64) NLMWeight {
 	return NLMWeight{
-		Scale: float32(1 / (float64(n) * h * h)),
-		K:     float32(2 * sigma * sigma / (h * h)),
+		Scale: float32(expLog2e / (float64(n) * h * h)),
+		K:     float32(expLog2e * 2 * sigma * sigma / (h * h)),
 		A:     1,
 	}
 }
@@ -34,46 +38,43 @@ func (w NLMWeight) Scaled(a float32) NLMWeight {
 
 // Of returns the weight of a patch SSD.
 func (w NLMWeight) Of(ssd float32) float32 {
-	t := max(ssd*w.Scale-w.K, 0)
-	if !(t < NLMTail) {
+	u := max(ssd*w.Scale-w.K, 0)
+	if !(u < nlmTail2) {
 		return 0
 	}
-	return w.A * NLMExpNeg(t)
+	return w.A * NLMExp2Neg(u)
 }
 
-// The constants of NLMExpNeg: Cephes' expf (range reduction by ln 2 split in two, then
-// 1 + r + r²·p(r) on [−ln2/2, ln2/2]) with its highest term (≈2e-4·r⁷ ≤ 1.2e-7) dropped, one
-// FMA less in the vector kernels; relative error below 3e-7 (TestNLMExpNeg), where the
-// weights need about 1e-5.
+// The constants of NLMExp2Neg: 2^g = 1 + g·(c1 + g·(c2 + … + g·c6)) on [−½, ½], the Taylor
+// terms (ln 2)^k/k!; the first term left out, (ln2·½)⁷/7!, is 1.2e-7 of the result.
 const (
 	expLog2e = 1.44269504088896341
 	// expMagic (1.5·2²³) added to a float32 rounds it to an integer n held in the low
 	// mantissa bits: the bits of n + expMagic are 0x4B400000 + n.
 	expMagic = 12582912
-	expC1    = 0.693359375
-	expC2    = -2.12194440e-4
-	expP1    = 1.3981999507e-3
-	expP2    = 8.3334519073e-3
-	expP3    = 4.1665795894e-2
-	expP4    = 1.6666665459e-1
-	expP5    = 5.0000001201e-1
+	exp2C1   = 0.6931471805599453
+	exp2C2   = 0.2402265069591007
+	exp2C3   = 0.05550410866482158
+	exp2C4   = 0.009618129107628477
+	exp2C5   = 0.0013333558146428443
+	exp2C6   = 0.00015403530393381608
 )
 
-// NLMExpNeg returns exp(−t) for 0 ≤ t ≤ NLMTail, computed as the fast kernels do: n =
-// round(−t·log₂e) by the magic-number addition (no float–integer conversion), r = −t − n·ln2,
-// a polynomial in r, times 2ⁿ built from n's bits.
-func NLMExpNeg(t float32) float32 {
-	x := -t
-	v := float32(x*expLog2e) + expMagic
+// NLMExp2Neg returns 2^(−u) for 0 ≤ u ≤ NLMTail·log₂e, computed as the fast kernels do: n =
+// round(u) by the magic-number addition (no float–integer conversion), g = n − u in
+// [−½, ½], a polynomial for 2^g, times 2^(−n) built from n's bits. Relative error below
+// 3e-7 (TestNLMExp2Neg).
+func NLMExp2Neg(u float32) float32 {
+	v := u + expMagic
 	n := v - expMagic
-	x = x - n*expC1
-	x = x - n*expC2
-	p := float32(expP1)
-	p = p*x + expP2
-	p = p*x + expP3
-	p = p*x + expP4
-	p = p*x + expP5
-	y := p*(x*x) + x + 1
-	// 2ⁿ: the exponent field n+127; (0x4B400000 + n + 127) << 23 drops the magic's bits.
-	return y * math.Float32frombits((math.Float32bits(v)+127)<<23)
+	g := n - u
+	q := float32(exp2C6)
+	q = q*g + exp2C5
+	q = q*g + exp2C4
+	q = q*g + exp2C3
+	q = q*g + exp2C2
+	q = q*g + exp2C1
+	q = q*g + 1
+	// 2^(−n): the exponent field 127−n; (127 − 0x4B400000 − n) << 23 drops the magic's bits.
+	return q * math.Float32frombits((127-math.Float32bits(v))<<23)
 }
