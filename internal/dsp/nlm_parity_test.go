@@ -29,9 +29,9 @@ func TestNLMColsParity(t *testing.T) {
 				ga.fill(a)
 				gb.fill(b)
 				k.fast(gc.Data, gr.Data, ga.Data, gb.Data)
+				gc.check(t, k.name+" col")
+				gr.check(t, k.name+" ring")
 				what := fmt.Sprintf("%s w=%d off=%d", k.name, w, off)
-				gc.check(t, what+" col")
-				gr.check(t, what+" ring")
 				compareF32(t, what+" col", gc.Data, wc)
 				compareF32(t, what+" ring", gr.Data, wr)
 			}
@@ -53,9 +53,11 @@ func TestNLMColsParity(t *testing.T) {
 				gb.fill(b)
 				k.fast(gc[0].Data, gc[1].Data, gc[2].Data, gr[0].Data, gr[1].Data, gr[2].Data, a, gb.Data)
 				for i := range 3 {
+					gc[i].check(t, k.name+" col")
+					gr[i].check(t, k.name+" ring")
+				}
+				for i := range 3 {
 					what := fmt.Sprintf("%s w=%d off=%d offset %d", k.name, w, off, i)
-					gc[i].check(t, what+" col")
-					gr[i].check(t, what+" ring")
 					compareF32(t, what+" col", gc[i].Data, wc[i])
 					compareF32(t, what+" ring", gr[i].Data, wr[i])
 				}
@@ -85,8 +87,10 @@ func TestNLMAccumRowParity(t *testing.T) {
 				gcol.fill(col)
 				fastNLMAccumRow(wt, gcol.Data, box, vp, vq, g[0].Data, g[1].Data, g[2].Data, g[3].Data)
 				for i := range g {
+					g[i].check(t, "NLMAccumRow")
+				}
+				for i := range g {
 					what := fmt.Sprintf("NLMAccumRow %+v box=%d w=%d out %d", wt, box, w, i)
-					g[i].check(t, what)
 					compareF32(t, what, g[i].Data, want[i*w:(i+1)*w])
 				}
 			}
@@ -106,9 +110,9 @@ func TestNLMAccumRowParity(t *testing.T) {
 			gw.fill(acc0[:n])
 			gv.fill(acc0[n:])
 			fastNLMAccumRow(nlmWeights[0], col, box, vp, vq, gw.Data[:w], gv.Data[:w], gw.Data[dx:], gv.Data[dx:])
+			gw.check(t, "weights")
+			gv.check(t, "values")
 			what := fmt.Sprintf("NLMAccumRow aliased dx=%d w=%d", dx, w)
-			gw.check(t, what)
-			gv.check(t, what)
 			compareF32(t, what+" weights", gw.Data, want[:n])
 			compareF32(t, what+" values", gv.Data, want[n:])
 		}
@@ -148,9 +152,9 @@ func TestNLMCrossRowParity(t *testing.T) {
 						nlmCrossRow3Generic(wt, cols[0], cols[1], cols[2], box, vq, rel, want[:w], want[w:])
 						fastNLMCrossRow3(wt, cols[0], cols[1], cols[2], box, vq, rel, gw.Data, gv.Data)
 					}
+					gw.check(t, "weights")
+					gv.check(t, "values")
 					what := fmt.Sprintf("%s %+v box=%d w=%d", name, wt, box, w)
-					gw.check(t, what)
-					gv.check(t, what)
 					compareF32(t, what+" weights", gw.Data, want[:w])
 					compareF32(t, what+" values", gv.Data, want[w:])
 				}
@@ -184,8 +188,10 @@ func TestNLMAccumRow3Parity(t *testing.T) {
 				nlmAccumRow3Generic(wt, cols[0].Data, cols[1].Data, cols[2].Data, box, vp, vq, want[0], want[1], want[2], want[3])
 				fastNLMAccumRow3(wt, cols[0].Data, cols[1].Data, cols[2].Data, box, vp, vq, g[0].Data, g[1].Data, g[2].Data, g[3].Data)
 				for i := range g {
+					g[i].check(t, "NLMAccumRow3")
+				}
+				for i := range g {
 					what := fmt.Sprintf("NLMAccumRow3 %+v box=%d w=%d out %d", wt, box, w, i)
-					g[i].check(t, what)
 					compareF32(t, what, g[i].Data, want[i])
 				}
 			}
@@ -208,9 +214,9 @@ func TestNLMAccumRow3Parity(t *testing.T) {
 			gw.fill(acc0[:n])
 			gv.fill(acc0[n:])
 			fastNLMAccumRow3(nlmWeights[1], cols[0], cols[1], cols[2], box, vp, vq, gw.Data[:w], gv.Data[:w], gw.Data[dx:], gv.Data[dx:])
+			gw.check(t, "weights")
+			gv.check(t, "values")
 			what := fmt.Sprintf("NLMAccumRow3 aliased dx=%d w=%d", dx, w)
-			gw.check(t, what)
-			gv.check(t, what)
 			compareF32(t, what+" weights", gw.Data, want[:n])
 			compareF32(t, what+" values", gv.Data, want[n:])
 		}
@@ -231,8 +237,8 @@ func TestNLMFinishRowParity(t *testing.T) {
 			nlmFinishRowGeneric(want, aw, av, u, c)
 			g := newGuardedF32(w, off)
 			fastNLMFinishRow(g.Data, aw, av, u, c)
+			g.check(t, "NLMFinishRow")
 			what := fmt.Sprintf("NLMFinishRow c=%g w=%d", c, w)
-			g.check(t, what)
 			compareF32(t, what, g.Data, want)
 		}
 	}
