@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // Average is a temporal stage whose output frame i is the per-sample mean of the input frames
@@ -118,22 +119,9 @@ func Mean(dst *frame.Frame, srcs []*frame.Frame) {
 			d := dp.Row(y)
 			copy(d, srcs[0].Planes[p].Row(y))
 			for _, s := range srcs[1:] {
-				addRow(d, s.Planes[p].Row(y))
+				dsp.WarpAddRow(d, s.Planes[p].Row(y))
 			}
-			scaleRow(d, inv)
+			dsp.WarpScaleRow(d, inv)
 		}
-	}
-}
-
-func addRow(d, s []float32) {
-	s = s[:len(d)]
-	for x := range d {
-		d[x] += s[x]
-	}
-}
-
-func scaleRow(d []float32, k float32) {
-	for x := range d {
-		d[x] *= k
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // CompensateConfig tunes how far a Compensator trusts warped pixels. Zero fields take the
@@ -61,7 +62,8 @@ type Compensator struct {
 	cfg    CompensateConfig
 	tabs   [4]gridTable // luma and chroma sizes seen last, reused in turn
 	nextT  int
-	rowV   []Vec
+	rowVX  []float32
+	rowVY  []float32
 	hsum   []float32
 	colSum []float32
 	sq     []float32
@@ -81,12 +83,7 @@ func NewCompensator(cfg CompensateConfig) (*Compensator, error) {
 // two block centres around it and the weight of the second.
 type gridTable struct {
 	pw, ph, sw, sh, bs, bw, bh int
-	cols, rows                 []gridTap
-}
-
-type gridTap struct {
-	i0, i1 int32
-	w      float32
+	cols, rows                 []dsp.WarpTap
 }
 
 func (c *Compensator) table(pw, ph, sw, sh int, f *MotionField) *gridTable {
@@ -107,11 +104,11 @@ func (c *Compensator) table(pw, ph, sw, sh int, f *MotionField) *gridTable {
 
 // fillTaps places sample i of a plane subsampled by 2^shift at luma position
 // (i+0.5)·2^shift − 0.5, the centre of the luma samples it covers.
-func fillTaps(dst []gridTap, n, shift, bs, nb int) []gridTap {
+func fillTaps(dst []dsp.WarpTap, n, shift, bs, nb int) []dsp.WarpTap {
 	k := float32(int(1) << shift)
 	for i := range n {
 		i0, i1, w := gridPos((float32(i)+0.5)*k/float32(bs)-0.5, nb)
-		dst = append(dst, gridTap{int32(i0), int32(i1), w})
+		dst = append(dst, dsp.WarpTap{I0: int32(i0), I1: int32(i1), W: w})
 	}
 	return dst
 }
@@ -140,66 +137,20 @@ func (c *Compensator) WarpPlane(dst, ref *frame.Plane, f *MotionField, shiftW, s
 			ref.W, ref.H, dst.W, dst.H, f.W, f.H, shiftW, shiftH))
 	}
 	t := c.table(ref.W, ref.H, shiftW, shiftH, f)
-	if cap(c.rowV) < f.BW {
-		c.rowV = make([]Vec, f.BW)
+	if cap(c.rowVX) < f.BW {
+		c.rowVX, c.rowVY = make([]float32, f.BW), make([]float32, f.BW)
 	}
-	rowV := c.rowV[:f.BW]
+	vx, vy := c.rowVX[:f.BW], c.rowVY[:f.BW]
 	kx, ky := 1/float32(int(1)<<shiftW), 1/float32(int(1)<<shiftH)
-	maxX, maxY := float32(ref.W-1), float32(ref.H-1)
 	for y := 0; y < dst.H; y++ {
 		ty := t.rows[y]
-		r0, r1 := f.Vectors[int(ty.i0)*f.BW:][:f.BW], f.Vectors[int(ty.i1)*f.BW:][:f.BW]
-		for i := range rowV {
-			v := lerpVec(r0[i], r1[i], ty.w)
-			rowV[i] = Vec{v.X * kx, v.Y * ky}
+		r0, r1 := f.Vectors[int(ty.I0)*f.BW:][:f.BW], f.Vectors[int(ty.I1)*f.BW:][:f.BW]
+		for i := range vx {
+			v := lerpVec(r0[i], r1[i], ty.W)
+			vx[i], vy[i] = v.X*kx, v.Y*ky
 		}
-		d := dst.Row(y)
-		cols := t.cols[:len(d)]
-		fy := float32(y)
-		pix, stride := ref.Pix, ref.Stride
-		for x := range d {
-			tx := cols[x]
-			a, b := rowV[tx.i0], rowV[tx.i1]
-			sx := float32(x) + a.X + (b.X-a.X)*tx.w
-			sy := fy + a.Y + (b.Y-a.Y)*tx.w
-			if !(sx >= 0 && sy >= 0 && sx < maxX && sy < maxY) {
-				d[x] = sampleClamped(ref, sx, sy, maxX, maxY)
-				continue
-			}
-			// Inside, all four taps exist: no clamping.
-			x0, y0 := int(sx), int(sy)
-			ax, ay := sx-float32(x0), sy-float32(y0)
-			o := y0*stride + x0
-			r0 := pix[o : o+2 : o+2]
-			r1 := pix[o+stride : o+stride+2 : o+stride+2]
-			top := r0[0] + (r0[1]-r0[0])*ax
-			bot := r1[0] + (r1[1]-r1[0])*ax
-			d[x] = top + (bot-top)*ay
-		}
+		dsp.WarpRow(dst.Row(y), y, vx, vy, t.cols, ref.Pix, ref.Stride, ref.W, ref.H)
 	}
-}
-
-// sampleClamped is the bilinear sample of p at (x, y), positions outside the plane moved to
-// its edge: what lies beyond the frame is unknown, and the nearest edge is the best guess.
-func sampleClamped(p *frame.Plane, x, y, maxX, maxY float32) float32 {
-	x = min(max(x, 0), maxX) // also maps NaN to 0
-	y = min(max(y, 0), maxY)
-	x0, y0 := int(x), int(y)
-	ax, ay := x-float32(x0), y-float32(y0)
-	o := y0*p.Stride + x0
-	dx, dy := 1, p.Stride
-	if x0 >= p.W-1 {
-		dx = 0
-	}
-	if y0 >= p.H-1 {
-		dy = 0
-	}
-	pix := p.Pix
-	a, b := pix[o], pix[o+dx]
-	cc, d := pix[o+dy], pix[o+dy+dx]
-	top := a + (b-a)*ax
-	bot := cc + (d-cc)*ax
-	return top + (bot-top)*ay
 }
 
 // Reliability writes into dst (luma-sized) how far each pixel of warped, the luma of a
@@ -231,22 +182,13 @@ func (c *Compensator) Reliability(dst, cur, warped *frame.Plane, fwd, bwd *Motio
 	}
 	for y := 0; y < h; y++ {
 		d := dst.Row(y)
-		for x, e := range d {
-			q := max(e*inv-knee, 0)
-			d[x] = 1 / (1 + slope*q*q)
-		}
+		dsp.WarpTrustRow(d, inv, knee, slope)
 		if fb == nil {
 			continue
 		}
 		ty := t.rows[y]
-		f0, f1 := fb[int(ty.i0)*fwd.BW:][:fwd.BW], fb[int(ty.i1)*fwd.BW:][:fwd.BW]
-		cols := t.cols[:len(d)]
-		for x := range d {
-			tx := cols[x]
-			a := f0[tx.i0] + (f1[tx.i0]-f0[tx.i0])*ty.w
-			b := f0[tx.i1] + (f1[tx.i1]-f0[tx.i1])*ty.w
-			d[x] *= a + (b-a)*tx.w
-		}
+		f0, f1 := fb[int(ty.I0)*fwd.BW:][:fwd.BW], fb[int(ty.I1)*fwd.BW:][:fwd.BW]
+		dsp.WarpTapsMulRow(d, f0, f1, ty.W, t.cols)
 	}
 }
 
@@ -265,52 +207,23 @@ func (c *Compensator) localError(dst, cur, warped *frame.Plane) {
 	}
 	hs, col, sq := c.hsum[:w*h], c.colSum[:w], c.sq[:w]
 	for y := 0; y < h; y++ {
-		a, b := cur.Row(y), warped.Row(y)
-		b = b[:len(a)]
-		for x := range a {
-			d := a[x] - b[x]
-			sq[x] = d * d
-		}
-		out := hs[y*w:][:w]
-		var s float32
-		for x := 0; x < min(r, w); x++ {
-			s += sq[x]
-		}
-		for x := range out {
-			if x+r < w {
-				s += sq[x+r]
-			}
-			if x-r-1 >= 0 {
-				s -= sq[x-r-1]
-			}
-			n := min(x+r, w-1) - max(x-r, 0) + 1
-			out[x] = s / float32(n)
-		}
+		dsp.WarpSqDiffRow(sq, cur.Row(y), warped.Row(y))
+		dsp.WarpBoxMeanRow(hs[y*w:][:w], sq, r)
 	}
 	clear(col)
 	for y := 0; y < min(r, h); y++ {
-		addRow(col, hs[y*w:][:w])
+		dsp.WarpAddRow(col, hs[y*w:][:w])
 	}
 	for y := 0; y < h; y++ {
 		if y+r < h {
-			addRow(col, hs[(y+r)*w:][:w])
+			dsp.WarpAddRow(col, hs[(y+r)*w:][:w])
 		}
 		if y-r-1 >= 0 {
-			subRow(col, hs[(y-r-1)*w:][:w])
+			dsp.WarpSubRow(col, hs[(y-r-1)*w:][:w])
 		}
 		n := float32(min(y+r, h-1) - max(y-r, 0) + 1)
 		d := dst.Row(y)
-		inv := 1 / n
-		for x, v := range col[:len(d)] {
-			d[x] = max(v, 0) * inv // running sums can dip a hair below 0
-		}
-	}
-}
-
-func subRow(d, s []float32) {
-	s = s[:len(d)]
-	for x := range d {
-		d[x] -= s[x]
+		dsp.WarpScalePosRow(d, col, 1/n) // running sums can dip a hair below 0
 	}
 }
 
@@ -353,21 +266,9 @@ func (c *Compensator) blockGradients(g []float32, p *frame.Plane, f *MotionField
 		row := p.Row(y)
 		var next []float32
 		if y+1 < p.H {
-			next = p.Row(y + 1)[:len(row)]
+			next = p.Row(y + 1)
 		}
-		gr := g[(y/bs)*f.BW:][:f.BW]
-		for x := range row {
-			var s float32
-			if x+1 < len(row) {
-				d := row[x+1] - row[x]
-				s += d * d
-			}
-			if next != nil {
-				d := next[x] - row[x]
-				s += d * d
-			}
-			gr[x/bs] += s
-		}
+		dsp.WarpGradRow(g[(y/bs)*f.BW:][:f.BW], row, next, bs)
 	}
 	noise := 2 * sigma * sigma
 	for by := 0; by < f.BH; by++ {

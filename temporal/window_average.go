@@ -2,6 +2,7 @@ package temporal
 
 import (
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // AlignedAverage is a temporal stage whose output frame i is frame i averaged with its
@@ -86,31 +87,9 @@ func WeightedMean(dst *frame.Frame, c *Centre, scratch *[]float32) {
 			for k := range c.Neighbours {
 				al := c.Neighbours[k].aligned
 				rel := al.Reliability.Planes[0].Row(y << sh)
-				accumulate(d, ws, al.Frame.Planes[p].Row(y), rel, sw)
+				dsp.WarpAccumRow(d, ws, al.Frame.Planes[p].Row(y), rel, sw)
 			}
-			for x := range d {
-				d[x] /= ws[x]
-			}
+			dsp.WarpDivRow(d, ws)
 		}
-	}
-}
-
-// accumulate adds src weighted by rel into d and the weights into ws; rel is a luma row read
-// every 2^sw samples.
-func accumulate(d, ws, src, rel []float32, sw int) {
-	ws, src = ws[:len(d)], src[:len(d)]
-	if sw == 0 {
-		rel = rel[:len(d)]
-		for x := range d {
-			r := rel[x]
-			d[x] += r * src[x]
-			ws[x] += r
-		}
-		return
-	}
-	for x := range d {
-		r := rel[x<<sw]
-		d[x] += r * src[x]
-		ws[x] += r
 	}
 }

@@ -1,0 +1,251 @@
+package dsp
+
+// Motion compensation kernels: warping a plane along a block motion field, the local error
+// and reliability of the warped picture, and the weighted mean of aligned frames.
+
+// WarpTap places one column (or row) of a plane on a block grid: the two block centres
+// around it and the weight of the second.
+type WarpTap struct {
+	I0, I1 int32
+	W      float32
+}
+
+// WarpRow writes row y of src (a w×h plane, rows stride apart) moved along a motion field:
+// dst[x] = src(x + v(x), y + v(x)), bilinear, where v(x) is the vector interpolated between
+// the block columns cols[x].I0 and cols[x].I1 of this row's vectors (vx, vy). Positions
+// outside the plane are moved to its edge. len(cols) ≥ len(dst).
+func WarpRow(dst []float32, y int, vx, vy []float32, cols []WarpTap, src []float32, stride, w, h int) {
+	warpRow(dst, y, vx, vy, cols, src, stride, w, h)
+}
+
+// WarpSqDiffRow writes (a−b)² into dst.
+func WarpSqDiffRow(dst, a, b []float32) { warpSqDiffRow(dst, a, b) }
+
+// WarpBoxMeanRow writes into dst the mean of src over the 2r+1 samples around each, the
+// window cut by the row's ends; the sums run left to right. len(src) = len(dst).
+func WarpBoxMeanRow(dst, src []float32, r int) { warpBoxMeanRow(dst, src, r) }
+
+// WarpAddRow adds s into d; WarpSubRow subtracts it.
+func WarpAddRow(d, s []float32) { warpAddRow(d, s) }
+
+// WarpSubRow subtracts s from d.
+func WarpSubRow(d, s []float32) { warpSubRow(d, s) }
+
+// WarpScaleRow multiplies d by k.
+func WarpScaleRow(d []float32, k float32) { warpScaleRow(d, k) }
+
+// WarpScalePosRow writes max(s, 0)·k into d.
+func WarpScalePosRow(d, s []float32, k float32) { warpScalePosRow(d, s, k) }
+
+// WarpTrustRow turns local errors into weights in place: q = max(e·inv − knee, 0),
+// e ← 1/(1 + slope·q²).
+func WarpTrustRow(d []float32, inv, knee, slope float32) { warpTrustRow(d, inv, knee, slope) }
+
+// WarpTapsMulRow multiplies d by per-block weights interpolated bilinearly: between rows
+// f0 and f1 by wy, between the columns of cols.
+func WarpTapsMulRow(d, f0, f1 []float32, wy float32, cols []WarpTap) {
+	cols = cols[:len(d)]
+	for x := range d {
+		tx := cols[x]
+		a := f0[tx.I0] + (f1[tx.I0]-f0[tx.I0])*wy
+		b := f0[tx.I1] + (f1[tx.I1]-f0[tx.I1])*wy
+		d[x] *= a + (b-a)*tx.W
+	}
+}
+
+// WarpGradRow adds into g[x/bs] the squared forward differences of row at x, across and,
+// when next (the row below) is not nil, down.
+func WarpGradRow(g, row, next []float32, bs int) {
+	if next != nil {
+		next = next[:len(row)]
+	}
+	for x := range row {
+		var s float32
+		if x+1 < len(row) {
+			d := row[x+1] - row[x]
+			s += d * d
+		}
+		if next != nil {
+			d := next[x] - row[x]
+			s += d * d
+		}
+		g[x/bs] += s
+	}
+}
+
+// WarpAccumRow adds src weighted by rel into d and the weights into ws; rel is read every
+// 2^sw samples (a luma row for a subsampled chroma row).
+func WarpAccumRow(d, ws, src, rel []float32, sw int) { warpAccumRow(d, ws, src, rel, sw) }
+
+// WarpDivRow divides d by ws.
+func WarpDivRow(d, ws []float32) { warpDivRow(d, ws) }
+
+var (
+	warpRow         = warpRowGeneric
+	warpSqDiffRow   = warpSqDiffRowGeneric
+	warpBoxMeanRow  = warpBoxMeanRowGeneric
+	warpAddRow      = warpAddRowGeneric
+	warpSubRow      = warpSubRowGeneric
+	warpScaleRow    = warpScaleRowGeneric
+	warpScalePosRow = warpScalePosRowGeneric
+	warpTrustRow    = warpTrustRowGeneric
+	warpAccumRow    = warpAccumRowGeneric
+	warpDivRow      = warpDivRowGeneric
+
+	fastWarpRow         func(dst []float32, y int, vx, vy []float32, cols []WarpTap, src []float32, stride, w, h int)
+	fastWarpSqDiffRow   func(dst, a, b []float32)
+	fastWarpBoxMeanRow  func(dst, src []float32, r int)
+	fastWarpAddRow      func(d, s []float32)
+	fastWarpSubRow      func(d, s []float32)
+	fastWarpScaleRow    func(d []float32, k float32)
+	fastWarpScalePosRow func(d, s []float32, k float32)
+	fastWarpTrustRow    func(d []float32, inv, knee, slope float32)
+	fastWarpAccumRow    func(d, ws, src, rel []float32, sw int)
+	fastWarpDivRow      func(d, ws []float32)
+)
+
+func warpRowGeneric(dst []float32, y int, vx, vy []float32, cols []WarpTap, src []float32, stride, w, h int) {
+	cols = cols[:len(dst)]
+	maxX, maxY := float32(w-1), float32(h-1)
+	fy := float32(y)
+	for x := range dst {
+		tx := cols[x]
+		ax, bx := vx[tx.I0], vx[tx.I1]
+		ay, by := vy[tx.I0], vy[tx.I1]
+		sx := float32(x) + ax + (bx-ax)*tx.W
+		sy := fy + ay + (by-ay)*tx.W
+		if !(sx >= 0 && sy >= 0 && sx < maxX && sy < maxY) {
+			dst[x] = warpSampleClamped(src, stride, w, h, sx, sy, maxX, maxY)
+			continue
+		}
+		// Inside, all four taps exist: no clamping (warpSample, inlined by hand).
+		x0, y0 := int(sx), int(sy)
+		fx, fy0 := sx-float32(x0), sy-float32(y0)
+		o := y0*stride + x0
+		r0 := src[o : o+2 : o+2]
+		r1 := src[o+stride : o+stride+2 : o+stride+2]
+		top := r0[0] + (r0[1]-r0[0])*fx
+		bot := r1[0] + (r1[1]-r1[0])*fx
+		dst[x] = top + (bot-top)*fy0
+	}
+}
+
+// warpSample is the bilinear sample of the plane at (sx, sy).
+func warpSample(src []float32, stride, w, h int, sx, sy, maxX, maxY float32) float32 {
+	if !(sx >= 0 && sy >= 0 && sx < maxX && sy < maxY) {
+		return warpSampleClamped(src, stride, w, h, sx, sy, maxX, maxY)
+	}
+	// Inside, all four taps exist: no clamping.
+	x0, y0 := int(sx), int(sy)
+	ax, ay := sx-float32(x0), sy-float32(y0)
+	o := y0*stride + x0
+	r0 := src[o : o+2 : o+2]
+	r1 := src[o+stride : o+stride+2 : o+stride+2]
+	top := r0[0] + (r0[1]-r0[0])*ax
+	bot := r1[0] + (r1[1]-r1[0])*ax
+	return top + (bot-top)*ay
+}
+
+// warpSampleClamped is the bilinear sample at (x, y), positions outside the plane moved to
+// its edge: what lies beyond the frame is unknown, and the nearest edge is the best guess.
+func warpSampleClamped(pix []float32, stride, w, h int, x, y, maxX, maxY float32) float32 {
+	x = min(max(x, 0), maxX) // also maps NaN to 0
+	y = min(max(y, 0), maxY)
+	x0, y0 := int(x), int(y)
+	ax, ay := x-float32(x0), y-float32(y0)
+	o := y0*stride + x0
+	dx, dy := 1, stride
+	if x0 >= w-1 {
+		dx = 0
+	}
+	if y0 >= h-1 {
+		dy = 0
+	}
+	a, b := pix[o], pix[o+dx]
+	cc, d := pix[o+dy], pix[o+dy+dx]
+	top := a + (b-a)*ax
+	bot := cc + (d-cc)*ax
+	return top + (bot-top)*ay
+}
+
+func warpSqDiffRowGeneric(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for x := range dst {
+		d := a[x] - b[x]
+		dst[x] = d * d
+	}
+}
+
+// warpBoxMeanRowGeneric sums each window directly, left to right: no running sum, so no
+// rounding drift along the row, and the order the vector version keeps.
+func warpBoxMeanRowGeneric(dst, src []float32, r int) {
+	n := len(dst)
+	src = src[:n]
+	for x := range dst {
+		lo, hi := max(x-r, 0), min(x+r, n-1)
+		s := src[lo]
+		for k := lo + 1; k <= hi; k++ {
+			s += src[k]
+		}
+		dst[x] = s / float32(hi-lo+1)
+	}
+}
+
+func warpAddRowGeneric(d, s []float32) {
+	s = s[:len(d)]
+	for x := range d {
+		d[x] += s[x]
+	}
+}
+
+func warpSubRowGeneric(d, s []float32) {
+	s = s[:len(d)]
+	for x := range d {
+		d[x] -= s[x]
+	}
+}
+
+func warpScaleRowGeneric(d []float32, k float32) {
+	for x := range d {
+		d[x] *= k
+	}
+}
+
+func warpScalePosRowGeneric(d, s []float32, k float32) {
+	s = s[:len(d)]
+	for x := range d {
+		d[x] = max(s[x], 0) * k
+	}
+}
+
+func warpTrustRowGeneric(d []float32, inv, knee, slope float32) {
+	for x, e := range d {
+		q := max(e*inv-knee, 0)
+		d[x] = 1 / (1 + slope*q*q)
+	}
+}
+
+func warpAccumRowGeneric(d, ws, src, rel []float32, sw int) {
+	ws, src = ws[:len(d)], src[:len(d)]
+	if sw == 0 {
+		rel = rel[:len(d)]
+		for x := range d {
+			r := rel[x]
+			d[x] += r * src[x]
+			ws[x] += r
+		}
+		return
+	}
+	for x := range d {
+		r := rel[x<<sw]
+		d[x] += r * src[x]
+		ws[x] += r
+	}
+}
+
+func warpDivRowGeneric(d, ws []float32) {
+	ws = ws[:len(d)]
+	for x := range d {
+		d[x] /= ws[x]
+	}
+}

@@ -1,0 +1,257 @@
+//go:build goexperiment.simd && amd64
+
+package dsp
+
+import "simd/archsimd"
+
+// The warp kernels keep the references' operations and order (no fused multiply-adds), so
+// they are exact.
+
+func init() {
+	if hasFast {
+		fastWarpRow = warpRowAVX2
+		fastWarpSqDiffRow = warpSqDiffRowAVX2
+		fastWarpBoxMeanRow = warpBoxMeanRowAVX2
+		fastWarpAddRow = warpAddRowAVX2
+		fastWarpSubRow = warpSubRowAVX2
+		fastWarpScaleRow = warpScaleRowAVX2
+		fastWarpScalePosRow = warpScalePosRowAVX2
+		fastWarpTrustRow = warpTrustRowAVX2
+		fastWarpAccumRow = warpAccumRowAVX2
+		fastWarpDivRow = warpDivRowAVX2
+	}
+	if UseFast() {
+		warpRow = warpRowAVX2
+		warpSqDiffRow = warpSqDiffRowAVX2
+		warpBoxMeanRow = warpBoxMeanRowAVX2
+		warpAddRow = warpAddRowAVX2
+		warpSubRow = warpSubRowAVX2
+		warpScaleRow = warpScaleRowAVX2
+		warpScalePosRow = warpScalePosRowAVX2
+		warpTrustRow = warpTrustRowAVX2
+		warpAccumRow = warpAccumRowAVX2
+		warpDivRow = warpDivRowAVX2
+	}
+}
+
+var warpIota = [8]int32{0, 1, 2, 3, 4, 5, 6, 7}
+
+// warpChunk is how many pixels warpRowAVX2 positions at a time.
+const warpChunk = 64
+
+// warpRowAVX2 works in chunks of pixels: it computes their source positions (the vectors
+// come from a table: scalar), samples with vector loads each 8 that lie inside on one row
+// with one whole-pixel offset — a locally smooth field — and, with the upper YMM halves
+// cleared, the others one by one.
+func warpRowAVX2(dst []float32, y int, vx, vy []float32, cols []WarpTap, src []float32, stride, w, h int) {
+	n := len(dst)
+	cols = cols[:n]
+	maxX, maxY := float32(w-1), float32(h-1)
+	fy := float32(y)
+	var sx, sy [warpChunk]float32
+	for x0 := 0; x0 < n; x0 += warpChunk {
+		m := min(warpChunk, n-x0)
+		c := cols[x0 : x0+m]
+		for i := range c {
+			tx := c[i]
+			ax, bx := vx[tx.I0], vx[tx.I1]
+			ay, by := vy[tx.I0], vy[tx.I1]
+			sx[i] = float32(x0+i) + ax + (bx-ax)*tx.W
+			sy[i] = fy + ay + (by-ay)*tx.W
+		}
+		// slow[g]: group g goes one by one. An array in memory, not a bit set: written from
+		// the masks, it orders every vector operation before ClearAVXUpperBits.
+		var slow [warpChunk / 8]bool
+		// Made here, not above the loop: no vector may live across ClearAVXUpperBits, or
+		// its reload dirties the upper halves again.
+		zero := archsimd.Float32x8{}
+		vmaxX, vmaxY := archsimd.BroadcastFloat32x8(maxX), archsimd.BroadcastFloat32x8(maxY)
+		iota := archsimd.LoadInt32x8(&warpIota)
+		g := 0
+		for ; 8*g+8 <= m; g++ {
+			i := 8 * g
+			px := archsimd.LoadFloat32x8Slice(sx[i:])
+			py := archsimd.LoadFloat32x8Slice(sy[i:])
+			inside := px.GreaterEqual(zero).And(py.GreaterEqual(zero)).And(px.Less(vmaxX)).And(py.Less(vmaxY))
+			if inside.ToBits() == 0xff {
+				fx, fyv := px.Trunc(), py.Trunc()
+				ix, iy := fx.ConvertToInt32(), fyv.ConvertToInt32()
+				x1 := ix.GetLo().GetElem(0) // the first pixel's column: x0+i+k
+				y1 := iy.GetLo().GetElem(0)
+				same := ix.Equal(iota.Add(archsimd.BroadcastInt32x8(x1))).And(iy.Equal(archsimd.BroadcastInt32x8(y1)))
+				if same.ToBits() == 0xff {
+					o := int(y1)*stride + int(x1)
+					ax, ay := px.Sub(fx), py.Sub(fyv)
+					r0 := archsimd.LoadFloat32x8Slice(src[o:])
+					r0n := archsimd.LoadFloat32x8Slice(src[o+1:])
+					r1 := archsimd.LoadFloat32x8Slice(src[o+stride:])
+					r1n := archsimd.LoadFloat32x8Slice(src[o+stride+1:])
+					top := r0.Add(r0n.Sub(r0).Mul(ax))
+					bot := r1.Add(r1n.Sub(r1).Mul(ax))
+					top.Add(bot.Sub(top).Mul(ay)).StoreSlice(dst[x0+i:])
+					continue
+				}
+			}
+			slow[g] = true
+		}
+		archsimd.ClearAVXUpperBits() // after the last vector store: the scalar code runs clean
+		d := dst[x0 : x0+m]
+		for k := range g {
+			if slow[k] {
+				for i := 8 * k; i < 8*k+8; i++ {
+					d[i] = warpSample(src, stride, w, h, sx[i], sy[i], maxX, maxY)
+				}
+			}
+		}
+		for i := 8 * g; i < m; i++ {
+			d[i] = warpSample(src, stride, w, h, sx[i], sy[i], maxX, maxY)
+		}
+	}
+	// Measured: without this the kernel can return dirty although no vector operation
+	// follows the one above in the code the compiler emits.
+	archsimd.ClearAVXUpperBits()
+}
+
+func warpSqDiffRowAVX2(dst, a, b []float32) {
+	n := len(dst)
+	a, b = a[:n], b[:n]
+	x := 0
+	for ; x+8 <= n; x += 8 {
+		d := archsimd.LoadFloat32x8Slice(a[x:]).Sub(archsimd.LoadFloat32x8Slice(b[x:]))
+		d.Mul(d).StoreSlice(dst[x:])
+	}
+	archsimd.ClearAVXUpperBits() // after the last vector store: the scalar tail runs clean
+	warpSqDiffRowGeneric(dst[x:], a[x:], b[x:])
+}
+
+func warpBoxMeanRowAVX2(dst, src []float32, r int) {
+	n := len(dst)
+	src = src[:n]
+	// The windows of x ∈ [r, n−1−r] are whole: 8 at a time with 2r+1 shifted loads.
+	lo, hi := min(r, n), n-r // whole windows for x in [lo, hi)
+	for x := 0; x < lo; x++ {
+		dst[x] = warpBoxMeanAt(src, x, r)
+	}
+	x := lo
+	cnt := archsimd.BroadcastFloat32x8(float32(2*r + 1))
+	for ; x+8 <= hi; x += 8 {
+		s := archsimd.LoadFloat32x8Slice(src[x-r:])
+		for k := 1; k <= 2*r; k++ {
+			s = s.Add(archsimd.LoadFloat32x8Slice(src[x-r+k:]))
+		}
+		s.Div(cnt).StoreSlice(dst[x:])
+	}
+	archsimd.ClearAVXUpperBits() // after the last vector store: the scalar tail runs clean
+	for ; x < n; x++ {
+		dst[x] = warpBoxMeanAt(src, x, r)
+	}
+}
+
+// warpBoxMeanAt is warpBoxMeanRowGeneric at one sample.
+func warpBoxMeanAt(src []float32, x, r int) float32 {
+	lo, hi := max(x-r, 0), min(x+r, len(src)-1)
+	s := src[lo]
+	for k := lo + 1; k <= hi; k++ {
+		s += src[k]
+	}
+	return s / float32(hi-lo+1)
+}
+
+func warpAddRowAVX2(d, s []float32) {
+	n := len(d)
+	s = s[:n]
+	x := 0
+	for ; x+8 <= n; x += 8 {
+		archsimd.LoadFloat32x8Slice(d[x:]).Add(archsimd.LoadFloat32x8Slice(s[x:])).StoreSlice(d[x:])
+	}
+	archsimd.ClearAVXUpperBits() // after the last vector store: the scalar tail runs clean
+	warpAddRowGeneric(d[x:], s[x:])
+}
+
+func warpSubRowAVX2(d, s []float32) {
+	n := len(d)
+	s = s[:n]
+	x := 0
+	for ; x+8 <= n; x += 8 {
+		archsimd.LoadFloat32x8Slice(d[x:]).Sub(archsimd.LoadFloat32x8Slice(s[x:])).StoreSlice(d[x:])
+	}
+	archsimd.ClearAVXUpperBits() // after the last vector store: the scalar tail runs clean
+	warpSubRowGeneric(d[x:], s[x:])
+}
+
+func warpScaleRowAVX2(d []float32, k float32) {
+	vk := archsimd.BroadcastFloat32x8(k)
+	x := 0
+	for ; x+8 <= len(d); x += 8 {
+		archsimd.LoadFloat32x8Slice(d[x:]).Mul(vk).StoreSlice(d[x:])
+	}
+	archsimd.ClearAVXUpperBits() // after the last vector store: the scalar tail runs clean
+	warpScaleRowGeneric(d[x:], k)
+}
+
+func warpScalePosRowAVX2(d, s []float32, k float32) {
+	n := len(d)
+	s = s[:n]
+	vk := archsimd.BroadcastFloat32x8(k)
+	zero := archsimd.Float32x8{}
+	x := 0
+	for ; x+8 <= n; x += 8 {
+		archsimd.LoadFloat32x8Slice(s[x:]).Max(zero).Mul(vk).StoreSlice(d[x:])
+	}
+	archsimd.ClearAVXUpperBits() // after the last vector store: the scalar tail runs clean
+	warpScalePosRowGeneric(d[x:], s[x:], k)
+}
+
+func warpTrustRowAVX2(d []float32, inv, knee, slope float32) {
+	vi, vk, vs := archsimd.BroadcastFloat32x8(inv), archsimd.BroadcastFloat32x8(knee), archsimd.BroadcastFloat32x8(slope)
+	one := archsimd.BroadcastFloat32x8(1)
+	zero := archsimd.Float32x8{}
+	x := 0
+	for ; x+8 <= len(d); x += 8 {
+		q := archsimd.LoadFloat32x8Slice(d[x:]).Mul(vi).Sub(vk).Max(zero)
+		one.Div(one.Add(vs.Mul(q).Mul(q))).StoreSlice(d[x:])
+	}
+	archsimd.ClearAVXUpperBits() // after the last vector store: the scalar tail runs clean
+	warpTrustRowGeneric(d[x:], inv, knee, slope)
+}
+
+var warpEvens = [8]uint32{0, 2, 4, 6, 1, 3, 5, 7}
+
+func warpAccumRowAVX2(d, ws, src, rel []float32, sw int) {
+	n := len(d)
+	ws, src = ws[:n], src[:n]
+	x := 0
+	switch sw {
+	case 0:
+		rel = rel[:n]
+		for ; x+8 <= n; x += 8 {
+			r := archsimd.LoadFloat32x8Slice(rel[x:])
+			archsimd.LoadFloat32x8Slice(d[x:]).Add(r.Mul(archsimd.LoadFloat32x8Slice(src[x:]))).StoreSlice(d[x:])
+			archsimd.LoadFloat32x8Slice(ws[x:]).Add(r).StoreSlice(ws[x:])
+		}
+	case 1:
+		perm := archsimd.LoadUint32x8(&warpEvens)
+		for ; x+8 <= n && 2*x+16 <= len(rel); x += 8 {
+			a := archsimd.LoadFloat32x8Slice(rel[2*x:]).Permute(perm)
+			b := archsimd.LoadFloat32x8Slice(rel[2*x+8:]).Permute(perm)
+			r := a.SetHi(b.GetLo())
+			archsimd.LoadFloat32x8Slice(d[x:]).Add(r.Mul(archsimd.LoadFloat32x8Slice(src[x:]))).StoreSlice(d[x:])
+			archsimd.LoadFloat32x8Slice(ws[x:]).Add(r).StoreSlice(ws[x:])
+		}
+	}
+	archsimd.ClearAVXUpperBits() // after the last vector store: the scalar tail runs clean
+	if x < n {
+		warpAccumRowGeneric(d[x:], ws[x:], src[x:], rel[x<<sw:], sw)
+	}
+}
+
+func warpDivRowAVX2(d, ws []float32) {
+	n := len(d)
+	ws = ws[:n]
+	x := 0
+	for ; x+8 <= n; x += 8 {
+		archsimd.LoadFloat32x8Slice(d[x:]).Div(archsimd.LoadFloat32x8Slice(ws[x:])).StoreSlice(d[x:])
+	}
+	archsimd.ClearAVXUpperBits() // after the last vector store: the scalar tail runs clean
+	warpDivRowGeneric(d[x:], ws[x:])
+}

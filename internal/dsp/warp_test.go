@@ -1,0 +1,147 @@
+package dsp
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The warp kernels are exact: the fast versions must match the references bit for bit.
+
+func exactF32(t testing.TB, what string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: sample %d = %g, reference %g", what, i, got[i], want[i])
+		}
+	}
+}
+
+// warpTaps places n samples on a grid of blocks of bs, as the compensator does.
+func warpTaps(n, bs int) ([]WarpTap, int) {
+	nb := (n + bs - 1) / bs
+	taps := make([]WarpTap, n)
+	for i := range taps {
+		t := (float32(i)+0.5)/float32(bs) - 0.5
+		switch {
+		case !(t > 0):
+			taps[i] = WarpTap{0, 0, 0}
+		case t >= float32(nb-1):
+			taps[i] = WarpTap{int32(nb - 1), int32(nb - 1), 0}
+		default:
+			k := int(t)
+			taps[i] = WarpTap{int32(k), int32(k + 1), t - float32(k)}
+		}
+	}
+	return taps, nb
+}
+
+func TestWarpRowParity(t *testing.T) {
+	needFast(t, fastWarpRow != nil)
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, w := range append([]int{8, 16, 64}, parityWidths...) {
+		for _, h := range []int{1, 2, 9} {
+			for _, off := range []int{0, 1, 3} {
+				stride := w + off + 3
+				src := randF32(rng, off+(h-1)*stride+w, 0, 1)[off:]
+				taps, nb := warpTaps(w, 8)
+				for _, motion := range []string{"still", "pan", "smooth", "wild", "edge"} {
+					vx, vy := make([]float32, nb), make([]float32, nb)
+					for i := range vx {
+						switch motion {
+						case "pan":
+							vx[i], vy[i] = 1.25, -0.5
+						case "smooth":
+							vx[i], vy[i] = 0.3+0.02*float32(i), 0.7-0.01*float32(i)
+						case "wild":
+							vx[i], vy[i] = 8*rng.Float32()-4, 8*rng.Float32()-4
+						case "edge":
+							vx[i], vy[i] = -float32(w), float32(h)
+						}
+					}
+					for _, y := range []int{0, h / 2, h - 1} {
+						want := make([]float32, w)
+						warpRowGeneric(want, y, vx, vy, taps, src, stride, w, h)
+						what := fmt.Sprintf("warp %s %dx%d y=%d off %d", motion, w, h, y, off)
+						g := newGuardedF32(w, off)
+						fastWarpRow(g.Data, y, vx, vy, taps, src, stride, w, h)
+						g.check(t, what)
+						exactF32(t, what, g.Data, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestWarpRowKernelsParity(t *testing.T) {
+	needFast(t, fastWarpSqDiffRow != nil && fastWarpBoxMeanRow != nil && fastWarpAddRow != nil &&
+		fastWarpSubRow != nil && fastWarpScaleRow != nil && fastWarpScalePosRow != nil &&
+		fastWarpTrustRow != nil && fastWarpAccumRow != nil && fastWarpDivRow != nil)
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, n := range append([]int{8, 16, 40}, parityWidths...) {
+		for _, off := range []int{0, 1, 3} {
+			a := randF32(rng, n+off, -0.5, 1)[off:]
+			b := randF32(rng, n+off, 0, 1)[off:]
+			ws := randF32(rng, n+off, 0.5, 3)[off:]
+			rel := randF32(rng, 2*n+off, 0, 1)[off:]
+			run := func(name string, gen, fast func(d []float32), init []float32) {
+				t.Helper()
+				want := append([]float32(nil), init...)
+				gen(want)
+				what := fmt.Sprintf("%s n=%d off %d", name, n, off)
+				g := newGuardedF32(n, off)
+				g.fill(init)
+				fast(g.Data)
+				g.check(t, what)
+				exactF32(t, what, g.Data, want)
+			}
+			run("sqdiff", func(d []float32) { warpSqDiffRowGeneric(d, a, b) }, func(d []float32) { fastWarpSqDiffRow(d, a, b) }, b)
+			for _, r := range []int{0, 1, 2, 5, 16} {
+				run(fmt.Sprintf("box r=%d", r), func(d []float32) { warpBoxMeanRowGeneric(d, b, r) }, func(d []float32) { fastWarpBoxMeanRow(d, b, r) }, a)
+			}
+			run("add", func(d []float32) { warpAddRowGeneric(d, b) }, func(d []float32) { fastWarpAddRow(d, b) }, a)
+			run("sub", func(d []float32) { warpSubRowGeneric(d, b) }, func(d []float32) { fastWarpSubRow(d, b) }, a)
+			run("scale", func(d []float32) { warpScaleRowGeneric(d, 0.37) }, func(d []float32) { fastWarpScaleRow(d, 0.37) }, a)
+			run("scalepos", func(d []float32) { warpScalePosRowGeneric(d, a, 0.2) }, func(d []float32) { fastWarpScalePosRow(d, a, 0.2) }, b)
+			run("trust", func(d []float32) { warpTrustRowGeneric(d, 3.5, 1.5, 1) }, func(d []float32) { fastWarpTrustRow(d, 3.5, 1.5, 1) }, b)
+			run("div", func(d []float32) { warpDivRowGeneric(d, ws) }, func(d []float32) { fastWarpDivRow(d, ws) }, a)
+			for _, sw := range []int{0, 1} {
+				// d and ws are both outputs: run twice, checking each.
+				wsG, wsF := append([]float32(nil), ws...), newGuardedF32(n, off)
+				wsF.fill(ws)
+				run(fmt.Sprintf("accum sw=%d", sw), func(d []float32) { warpAccumRowGeneric(d, wsG, b, rel, sw) },
+					func(d []float32) { fastWarpAccumRow(d, wsF.Data, b, rel, sw) }, a)
+				wsF.check(t, "accum weights")
+				exactF32(t, fmt.Sprintf("accum weights sw=%d n=%d", sw, n), wsF.Data, wsG)
+			}
+		}
+	}
+}
+
+func BenchmarkWarpRow(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const w, h = 1280, 32
+	stride := w
+	src := randF32(rng, w*h, 0, 1)
+	taps, nb := warpTaps(w, 8)
+	vx, vy := make([]float32, nb), make([]float32, nb)
+	for i := range vx {
+		vx[i], vy[i] = 3.3+0.01*float32(i%7), -2.1+0.01*float32(i%5)
+	}
+	dst := make([]float32, w)
+	for _, k := range []struct {
+		name string
+		f    func(dst []float32, y int, vx, vy []float32, cols []WarpTap, src []float32, stride, w, h int)
+	}{{"generic", warpRowGeneric}, {"avx2", fastWarpRow}} {
+		if k.f == nil {
+			continue
+		}
+		b.Run(k.name, func(b *testing.B) {
+			for b.Loop() {
+				k.f(dst, 16, vx, vy, taps, src, stride, w, h)
+			}
+		})
+	}
+}
