@@ -132,11 +132,11 @@ type STNLM struct {
 	sigmas [maxPlanes]float64 // per plane, the last estimate
 	since  int                // frames since the last estimate
 
-	// Overlap (see Overlap): the frame whose bands the helpers are still running, and the
-	// frames they read, retained until it is done.
+	// Overlap (see Overlap): the frame whose bands the helpers are still running, and its
+	// centre, retained until they are done.
 	overlap bool
 	pending *frame.Frame
-	held    []*frame.Frame
+	held    *frame.Frame
 }
 
 // NewSTNLM returns the stage configured by cfg.
@@ -212,11 +212,8 @@ func (s *STNLM) settle() error {
 	}
 	s.sched.finish()
 	s.pending = nil
-	for i, f := range s.held {
-		f.Release()
-		s.held[i] = nil
-	}
-	s.held = s.held[:0]
+	s.held.Release()
+	s.held = nil
 	return s.emit(out)
 }
 
@@ -235,12 +232,15 @@ func (s *STNLM) denoise(c *Centre) error {
 	return s.emit(out)
 }
 
-// denoiseOverlapped aligns c's neighbours while the previous frame's bands run on the
-// helpers, emits that frame, then starts c's bands and returns without waiting for them: the
-// centre and its aligned neighbours are retained until settle.
+// denoiseOverlapped estimates the motion of c's neighbours (the larger serial part of
+// aligning them) while the previous frame's bands run on the helpers, emits that frame, then
+// starts c's bands, warping each neighbour while they run, and returns without waiting for
+// them. The bands read their own copies of the planes (nlm's Begin and SetCross copy them),
+// so no aligned neighbour outlives its SetCross; the centre is retained all the same, until
+// settle.
 func (s *STNLM) denoiseOverlapped(c *Centre) error {
 	for k := range c.Neighbours {
-		c.Aligned(k)
+		c.Motion(k)
 	}
 	if err := s.settle(); err != nil {
 		return err
@@ -251,11 +251,7 @@ func (s *STNLM) denoiseOverlapped(c *Centre) error {
 		out.Release()
 		return err
 	}
-	s.held = append(s.held, c.Frame.Retain())
-	for k := range c.Neighbours {
-		a := c.Aligned(k)
-		s.held = append(s.held, a.Frame.Retain(), a.Reliability.Retain())
-	}
+	s.held = c.Frame.Retain()
 	s.pending = out
 	return nil
 }
@@ -263,7 +259,8 @@ func (s *STNLM) denoiseOverlapped(c *Centre) error {
 // Denoise writes into dst (of c's geometry) the spatio-temporal NLM of c's frame over its
 // aligned neighbours, plane by plane; an alpha plane is copied. The bands of every plane
 // start on the frame's own candidates while the neighbours are being aligned, and take each
-// neighbour's as soon as it is (see stepper).
+// neighbour's as soon as it is (see stepper). Each aligned neighbour is released once the
+// bands have their copy of it (c.Release), so one is held at a time.
 func (s *STNLM) Denoise(dst *frame.Frame, c *Centre) error {
 	err := s.start(dst, c)
 	s.sched.finish() // every band done, whatever happened
@@ -322,6 +319,7 @@ func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
 				err = fmt.Errorf("stnlm: frame %d plane %d, neighbour %d: %w", f.Index, i, c.Neighbours[k].Offset, e)
 			}
 		}
+		c.Release(k) // SetCross copied it
 		s.sched.crossReady()
 	}
 	return err

@@ -207,6 +207,36 @@ func (c *Centre) Aligned(k int) *Aligned {
 	return a
 }
 
+// Motion estimates the motion fields that aligning neighbour k takes (centre to neighbour,
+// and back when the window checks consistency), without warping: the part of Aligned that
+// depends on the two frames alone, so that a stage can run it early.
+func (c *Centre) Motion(k int) {
+	nb := &c.Neighbours[k]
+	if nb.aligned != nil {
+		return
+	}
+	c.w.field(c.slot, nb.slot)
+	if c.w.fb {
+		c.w.field(nb.slot, c.slot)
+	}
+}
+
+// Release gives neighbour k's aligned frame and reliability back to the window's pools
+// before the callback returns (a later Aligned(k) computes them again from the fields it
+// keeps), so that a stage that has copied what it needs holds one aligned neighbour at a
+// time rather than all of them.
+func (c *Centre) Release(k int) {
+	nb := &c.Neighbours[k]
+	a := nb.aligned
+	if a == nil {
+		return
+	}
+	a.Frame.Release()
+	a.Reliability.Release()
+	*a = Aligned{}
+	nb.aligned = nil
+}
+
 // setLuma points the slot's luma at its analysis plane, the unpadded interior of its
 // pyramid's finest level: the copy taken at push, so that a consumer may write into the
 // frame's own planes afterwards.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"sync"
 	"syscall"
@@ -163,6 +164,11 @@ func runMain(args []string) error {
 		Metrics: metrics, Logger: log, OnFrame: pv.OnFrame(prog.update),
 	})
 	prog.done(stats)
+	if path, _ := fs.GetString("memprofile"); path != "" {
+		if err := writeHeapProfile(path, stages); err != nil {
+			log.Warn("memprofile", "err", err)
+		}
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) && gotSig != nil {
 			return &interruptedError{gotSig, stats.FramesOut, cfg.Output}
@@ -197,6 +203,22 @@ func sigmaReporter(log *slog.Logger, given float64) func(stage string, index int
 			log.Debug("noise level", "stage", stage, "frame", index, "sigma", fmt.Sprintf("%.2f", sigma))
 		}
 	}
+}
+
+// writeHeapProfile writes a heap profile while the stages, and the pools they own, are
+// still reachable.
+func writeHeapProfile(path string, stages []pipeline.Stage) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	err = pprof.Lookup("heap").WriteTo(f, 0)
+	runtime.KeepAlive(stages)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func startCPUProfile(path string) (func(), error) {
