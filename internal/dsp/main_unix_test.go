@@ -1,0 +1,30 @@
+//go:build unix
+
+package dsp
+
+import (
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestMain runs the package's tests with asynchronous preemption off: the runtime's preemption
+// handler restores full YMM registers, so a preemption landing between a kernel's
+// ClearAVXUpperBits and the harness's XINUSE check would fail the check spuriously. The test
+// binary re-executes itself once with GODEBUG=asyncpreemptoff=1.
+func TestMain(m *testing.M) {
+	godebug := os.Getenv("GODEBUG")
+	if !strings.Contains(godebug, "asyncpreemptoff=1") {
+		if godebug != "" {
+			godebug += ","
+		}
+		if exe, err := os.Executable(); err == nil {
+			env := append(os.Environ(), "GODEBUG="+godebug+"asyncpreemptoff=1")
+			err = syscall.Exec(exe, os.Args, env)
+			// Exec returns only on failure: run as we are.
+			_ = err
+		}
+	}
+	os.Exit(m.Run())
+}
