@@ -19,8 +19,13 @@ func TestMain(m *testing.M) {
 		if godebug != "" {
 			godebug += ","
 		}
-		if exe, err := os.Executable(); err == nil {
-			env := append(os.Environ(), "GODEBUG="+godebug+"asyncpreemptoff=1")
+		if exe, err := os.Executable(); err == nil && os.Getenv("DSP_TEST_REEXEC") == "" {
+			env := []string{"DSP_TEST_REEXEC=1", "GODEBUG=" + godebug + "asyncpreemptoff=1"}
+			for _, kv := range os.Environ() {
+				if !strings.HasPrefix(kv, "GODEBUG=") {
+					env = append(env, kv)
+				}
+			}
 			err = syscall.Exec(exe, os.Args, env)
 			// Exec returns only on failure: run as we are.
 			_ = err
