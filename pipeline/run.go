@@ -378,3 +378,24 @@ func (r *runner) writeSink(in <-chan *frame.Frame) {
 		}
 	}
 }
+
+// QueueBytes is how much frame memory QueueDepthFor lets one queue hold.
+const QueueBytes = 32 << 20
+
+// QueueDepthFor is the queue depth for frames of geometry g when depth is the default: no
+// more frames than fit in QueueBytes (at least 1), and never more than depth. Working frames
+// are float32, so a 1920×1080 4:2:0 frame takes 12.4 MB: 2 frames a queue there, 4 at
+// 1280×720, 1 at 3840×2160. The queues only need to absorb jitter (each stage is parallel
+// inside or the slowest one), and in a temporal mode every frame held in a queue adds to the
+// frames its window holds.
+func QueueDepthFor(g frame.Geometry, depth int) int {
+	bytes := 0
+	for i := range g.Format.NumPlanes() {
+		w, h := g.Format.PlaneSize(i, g.W, g.H)
+		bytes += 4 * w * h
+	}
+	if bytes == 0 {
+		return depth
+	}
+	return max(1, min(depth, QueueBytes/bytes))
+}

@@ -108,7 +108,12 @@ func runMain(args []string) error {
 	}
 	src.OnPacket(sink.Passthrough)
 	live := cfg.Pipeline.Live || src.Live()
-	log.Debug("job", "input", cfg.Input, "format", src.Geometry().String(), "mode", cfg.Mode, "live", live, "kernels", dsp.Kernels())
+	queue := cfg.Pipeline.Queue
+	if queue == pipeline.DefaultQueueDepth && !fs.Changed("queue") {
+		queue = pipeline.QueueDepthFor(src.Geometry(), queue) // large frames: fewer of them
+	}
+	log.Debug("job", "input", cfg.Input, "format", src.Geometry().String(), "mode", cfg.Mode, "live", live,
+		"queue", queue, "kernels", dsp.Kernels())
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
@@ -160,7 +165,7 @@ func runMain(args []string) error {
 	prog := newProgress(cfg.Progress, live, src.EstimatedFrames(), src.FrameRate().Float64())
 	prog.lookahead = stagesLookahead(stages)
 	stats, err := pipeline.Run(ctx, pipeline.Config{
-		Source: src, Stages: pv.Stages(stages), Sink: sink, QueueDepth: cfg.Pipeline.Queue, Live: live,
+		Source: src, Stages: pv.Stages(stages), Sink: sink, QueueDepth: queue, Live: live,
 		Metrics: metrics, Logger: log, OnFrame: pv.OnFrame(prog.update),
 	})
 	prog.done(stats)
