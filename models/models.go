@@ -1,6 +1,7 @@
 // Package models holds the ONNX denoising networks built into denoise (go:embed), each with
-// its model card; filter/cnn loads them by name ("full", "light"), and --model FILE loads any
-// other compatible ONNX file. train/README.md says how to train and add one.
+// its model card; filter/cnn loads them by name ("full", "light", "light-int8": light
+// quantised to 8 bits by train/quantize.py), and --model FILE loads any other compatible ONNX
+// file. train/README.md says how to train and add one.
 package models
 
 import (
@@ -23,6 +24,10 @@ var Preference = []string{"full", Light}
 
 // Light is the built-in model made for real time on CPU.
 const Light = "light"
+
+// LightInt8 is Light quantised to 8 bits (QDQ: int8 weights, uint8 activations), which ONNX
+// Runtime runs with its integer convolution kernels; its card gives speed and quality.
+const LightInt8 = "light-int8"
 
 // LightDefault returns the light model when it is built in, else Default: the default of
 // live pipelines (the full model is about 37 times slower) and of the CNN alone (modes cnn

@@ -44,7 +44,7 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkLumaORT measures the light model (or the models in $DENOISE_CNN_ORT_MODELS,
+// BenchmarkLumaORT measures the light models, float and int8 (or the models in $DENOISE_CNN_ORT_MODELS,
 // comma-separated) on a 640×480 luma plane under each ortVariant, with 1 and
 // $DENOISE_CNN_THREADS ORT threads: wall ms/frame, process CPU-ms/frame and the fastest
 // frame's wall time. Run it with
@@ -54,7 +54,7 @@ func cpuTime() time.Duration {
 //	go test -run - -bench LumaORT -benchtime 5x -count 3 ./filter/cnn/
 func BenchmarkLumaORT(b *testing.B) {
 	needLibrary(b)
-	names := []string{"light"}
+	names := []string{"light", "light-int8"}
 	if e := os.Getenv("DENOISE_CNN_ORT_MODELS"); e != "" {
 		names = strings.Split(e, ",")
 	}
