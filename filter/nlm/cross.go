@@ -295,17 +295,22 @@ func (x *crossScratch) resize(cn, box int) {
 // three share their loads and their accumulator updates, and their running sums do not
 // wait on each other.
 func (b *band) cross(x *crossScratch, g, n, rel *padded, wt dsp.NLMWeight, rt, f, r int) {
-	for dy := -rt; dy <= rt; dy++ {
-		dx := -rt
-		if rel != nil {
-			for ; dx+2 <= rt; dx += 3 {
-				b.cross3(x, g, n, rel, wt, dx, dy, f, r)
+	nt := b.tiles(g.w + 2*r)
+	for t := range nt {
+		b.lo, b.hi = b.y0+(b.y1-b.y0)*t/nt, b.y0+(b.y1-b.y0)*(t+1)/nt
+		for dy := -rt; dy <= rt; dy++ {
+			dx := -rt
+			if rel != nil {
+				for ; dx+2 <= rt; dx += 3 {
+					b.cross3(x, g, n, rel, wt, dx, dy, f, r)
+				}
+			}
+			for ; dx <= rt; dx++ {
+				b.cross1(x, g, n, rel, wt, dx, dy, f, r)
 			}
 		}
-		for ; dx <= rt; dx++ {
-			b.cross1(x, g, n, rel, wt, dx, dy, f, r)
-		}
 	}
+	b.lo, b.hi = b.y0, b.y1
 }
 
 // cross1 accumulates the candidates at offset (dx, dy).
@@ -316,18 +321,18 @@ func (b *band) cross1(x *crossScratch, g, n, rel *padded, wt dsp.NLMWeight, dx, 
 	col, ring := x.col[0][:cn+1], x.ring[0]
 	clear(col)
 	slot := 0
-	for y := b.y0 - f; y < b.y0+f; y++ {
+	for y := b.lo - f; y < b.lo+f; y++ {
 		dsp.NLMAddCols(col[:cn], ring[slot*cn:slot*cn+cn], g.row(y, -f), n.row(y+dy, dx-f))
 		slot++
 	}
 	clear(ring[slot*cn : slot*cn+cn])
-	for y := b.y0; y < b.y1; y++ {
+	for y := b.lo; y < b.hi; y++ {
 		// Row y+f enters; row y−f−1 (in the same ring slot) leaves.
 		dsp.NLMUpdateCols(col[:cn], ring[slot*cn:slot*cn+cn], g.row(y+f, -f), n.row(y+f+dy, dx-f))
 		if slot++; slot == box {
 			slot = 0
 		}
-		if (y-b.y0)%syncEvery == syncEvery-1 {
+		if (y-b.lo)%syncEvery == syncEvery-1 {
 			dsp.NLMSumCols(col[:cn], ring, cn, box)
 		}
 		dw, dv := b.accRows(y, 0, r)
@@ -350,7 +355,7 @@ func (b *band) cross3(x *crossScratch, g, n, rel *padded, wt dsp.NLMWeight, dx, 
 		clear(col[i])
 	}
 	slot := 0
-	for y := b.y0 - f; y < b.y0+f; y++ {
+	for y := b.lo - f; y < b.lo+f; y++ {
 		o := slot * cn
 		dsp.NLMAddCols3(col[0][:cn], col[1][:cn], col[2][:cn], ring[0][o:o+cn], ring[1][o:o+cn], ring[2][o:o+cn],
 			g.row(y, -f), n.row(y+dy, dx-f))
@@ -359,14 +364,14 @@ func (b *band) cross3(x *crossScratch, g, n, rel *padded, wt dsp.NLMWeight, dx, 
 	for i := range ring {
 		clear(ring[i][slot*cn : slot*cn+cn])
 	}
-	for y := b.y0; y < b.y1; y++ {
+	for y := b.lo; y < b.hi; y++ {
 		o := slot * cn
 		dsp.NLMUpdateCols3(col[0][:cn], col[1][:cn], col[2][:cn], ring[0][o:o+cn], ring[1][o:o+cn], ring[2][o:o+cn],
 			g.row(y+f, -f), n.row(y+f+dy, dx-f))
 		if slot++; slot == box {
 			slot = 0
 		}
-		if (y-b.y0)%syncEvery == syncEvery-1 {
+		if (y-b.lo)%syncEvery == syncEvery-1 {
 			for i := range col {
 				dsp.NLMSumCols(col[i][:cn], ring[i], cn, box)
 			}
