@@ -181,19 +181,8 @@ func (c *Cleaner) decluster(p *frame.Plane, sigma float64) int {
 	c.drop = c.drop[:0]
 	for _, k := range d.rv {
 		y, x := int(k)/w, int(k)%w
-		v := p.Pix[y*p.Stride+x]
-	search:
-		for yy := max(y-1, 0); yy <= min(y+1, h-1); yy++ {
-			for xx := max(x-1, 0); xx <= min(x+1, w-1); xx++ {
-				if yy == y && xx == x {
-					continue
-				}
-				u := p.Pix[yy*p.Stride+xx]
-				if abs(u-v) <= t && (d.mask[yy*w+xx] || abs(u-d.med3.Pix[yy*w+xx]) > d.medT) {
-					c.drop = append(c.drop, k)
-					break search
-				}
-			}
+		if dsp.LikeDeviantNeighbour(p.Pix, p.Stride, d.med3.Pix, d.mask, w, h, x, y, t, d.medT) {
+			c.drop = append(c.drop, k)
 		}
 	}
 	// all decisions first: a run of like pixels goes as a whole

@@ -295,3 +295,23 @@ func MaskedMedian3(pix []float32, stride int, mask []bool, w, h, x, y int, scrat
 	}
 	return Select(win, (len(win)-1)/2, nil), true
 }
+
+// LikeDeviantNeighbour reports whether sample (x, y) of the w×h plane pix (rows stride apart)
+// has an 8-neighbour (inside the plane) within t of its value that is flagged in mask or
+// departs from ref by more than refT (ref and mask have rows w apart): a run of like samples
+// standing out together, which is detail rather than independent impulses.
+func LikeDeviantNeighbour(pix []float32, stride int, ref []float32, mask []bool, w, h, x, y int, t, refT float32) bool {
+	v := pix[y*stride+x]
+	for yy := max(y-1, 0); yy <= min(y+1, h-1); yy++ {
+		for xx := max(x-1, 0); xx <= min(x+1, w-1); xx++ {
+			if yy == y && xx == x {
+				continue
+			}
+			u := pix[yy*stride+xx]
+			if impulseAbs(u-v) <= t && (mask[yy*w+xx] || impulseAbs(u-ref[yy*w+xx]) > refT) {
+				return true
+			}
+		}
+	}
+	return false
+}

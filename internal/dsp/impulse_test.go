@@ -361,3 +361,22 @@ func TestImpulseWeightTable(t *testing.T) {
 		t.Fatalf("weight at d² = 3σ²: %g, want %g", got, want)
 	}
 }
+
+func TestLikeDeviantNeighbour(t *testing.T) {
+	// a 3×3 plane: the centre 0.9, ref 0.5 everywhere
+	pix := []float32{0.5, 0.5, 0.5, 0.5, 0.9, 0.5, 0.5, 0.5, 0.5}
+	ref := []float32{0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5}
+	mask := make([]bool, 9)
+	if LikeDeviantNeighbour(pix, 3, ref, mask, 3, 3, 1, 1, 0.1, 0.2) {
+		t.Fatal("an isolated sample has a like neighbour")
+	}
+	pix[2] = 0.85 // like the centre, and 0.35 off its ref
+	if !LikeDeviantNeighbour(pix, 3, ref, mask, 3, 3, 1, 1, 0.1, 0.2) {
+		t.Fatal("a like, deviant neighbour not found")
+	}
+	pix[2], mask[6], pix[6] = 0.5, true, 0.95 // like and flagged, below its ref test
+	ref[6] = 0.9
+	if !LikeDeviantNeighbour(pix, 3, ref, mask, 3, 3, 1, 1, 0.1, 0.2) {
+		t.Fatal("a like, flagged neighbour not found")
+	}
+}
