@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
 
@@ -32,6 +33,10 @@ type ortConfig struct {
 	arena      bool // CPU memory arena
 	memPattern bool // memory pattern planning
 	denormZero bool // session.set_denormal_as_zero
+	// tileThreads: with Threads n > 1, n ONNX Runtime sessions of one thread each run the
+	// tiles of a plane side by side (at least n tiles), instead of one session whose n
+	// threads share each operator
+	tileThreads bool
 }
 
 var defaultORT = ortConfig{
@@ -98,6 +103,10 @@ type Session struct {
 	s       *ort.DynamicAdvancedSession
 	in, out *ort.Tensor[float32]
 	th, tw  int
+	// workers run the tiles: this session alone, or with ortConfig.tileThreads this one and
+	// Threads−1 more, each an ORT session of one thread with its own tensors
+	workers []*Session
+	errs    []error
 	// scratch of the current plane geometry: the output before it replaces the input
 	lay   layout
 	dst   []float32
@@ -105,15 +114,40 @@ type Session struct {
 	views viewScratch    // Options.Ensemble's turned copies and sums
 }
 
-// NewSession makes an ONNX Runtime session for one worker.
+// NewSession makes an ONNX Runtime session for one worker (with ortConfig.tileThreads and
+// Threads > 1, one session of one thread per thread, which run tiles side by side).
 func (m *Model) NewSession() (*Session, error) {
+	n, threads := 1, m.opt.Threads
+	if m.ort.tileThreads && threads > 1 && m.opt.Provider == "cpu" {
+		n, threads = threads, 1
+	}
+	s, err := m.newORTSession(threads)
+	if err != nil {
+		return nil, err
+	}
+	sess := &Session{m: m, s: s}
+	sess.workers = append(sess.workers, sess)
+	for range n - 1 {
+		o, err := m.newORTSession(1)
+		if err != nil {
+			sess.Close()
+			return nil, err
+		}
+		sess.workers = append(sess.workers, &Session{m: m, s: o})
+	}
+	sess.errs = make([]error, n)
+	return sess, nil
+}
+
+// newORTSession makes one ONNX Runtime session of the given intra-op threads.
+func (m *Model) newORTSession(threads int) (*ort.DynamicAdvancedSession, error) {
 	so, err := ort.NewSessionOptions()
 	if err != nil {
 		return nil, fmt.Errorf("cnn: session options: %s", firstLine(err.Error()))
 	}
 	defer so.Destroy()
-	if err := so.SetIntraOpNumThreads(m.opt.Threads); err != nil {
-		return nil, fmt.Errorf("cnn: threads %d: %s", m.opt.Threads, firstLine(err.Error()))
+	if err := so.SetIntraOpNumThreads(threads); err != nil {
+		return nil, fmt.Errorf("cnn: threads %d: %s", threads, firstLine(err.Error()))
 	}
 	if err := m.ort.apply(so); err != nil {
 		return nil, fmt.Errorf("cnn: session options: %s", firstLine(err.Error()))
@@ -128,7 +162,7 @@ func (m *Model) NewSession() (*Session, error) {
 	if err != nil {
 		return nil, modelError(m.Name, "ONNX Runtime cannot run it: %s", firstLine(strings.TrimPrefix(err.Error(), "Error creating C session: ")))
 	}
-	return &Session{m: m, s: s}, nil
+	return s, nil
 }
 
 // apply sets c on so.
@@ -195,6 +229,12 @@ func appendCUDA(so *ort.SessionOptions, device int) error {
 
 // Close frees the session and its tensors.
 func (s *Session) Close() error {
+	for _, w := range s.workers {
+		if w != s {
+			w.Close()
+		}
+	}
+	s.workers = nil
 	s.freeTensors()
 	if s.s != nil {
 		s.s.Destroy()
@@ -324,49 +364,39 @@ func (s *Session) denoise(planes, guide []*frame.Plane, sigma float64) error {
 		if err != nil {
 			return modelError(s.m.Name, "%v", err)
 		}
+		// tiles side by side: at least one per worker, smaller ones when the plane is small
+		for core := s.m.opt.Tile; s.m.FixedW == 0 && lay.nx*lay.ny < len(s.workers) && core > 32; {
+			core = core * 3 / 4
+			if lay, err = newLayout(w, h, core, s.m.margin, 0, 0); err != nil {
+				return modelError(s.m.Name, "%v", err)
+			}
+		}
 		s.lay = lay
 		s.dst = make([]float32, len(planes)*w*h)
 	}
-	lay := s.lay
-	if err := s.ensureTensors(lay.tileH(), lay.tileW()); err != nil {
-		return err
+	workers := s.workers
+	if len(workers) == 0 {
+		return fmt.Errorf("cnn: session of %s is closed", s.m.Name)
 	}
-	tw, th := lay.tileW(), lay.tileH()
-	in, out := s.in.GetData(), s.out.GetData()
-	if s.m.SigmaMap {
-		v := SigmaMapValue(sigma)
-		sm := in[len(chans)*tw*th:]
-		for i := range sm {
-			sm[i] = v
+	workers = workers[:min(len(workers), s.lay.nx*s.lay.ny)]
+	if len(workers) == 1 {
+		if err := s.tiles(s, 0, 1, chans, planes, sigma); err != nil {
+			return err
 		}
-	}
-	for ty := 0; ty < lay.ny; ty++ {
-		for tx := 0; tx < lay.nx; tx++ {
-			x0, y0, x1, y1 := lay.core(tx, ty)
-			for c, p := range chans {
-				ch := in[c*tw*th : (c+1)*tw*th]
-				for j := 0; j < th; j++ {
-					dsp.MirrorRow(ch[j*tw:(j+1)*tw], p.Row(dsp.Mirror(y0-lay.m+j, h)), x0-lay.m)
-				}
-			}
-			if err := s.run(); err != nil {
+	} else {
+		var wg sync.WaitGroup
+		for k := 1; k < len(workers); k++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s.errs[k] = s.tiles(workers[k], k, len(workers), chans, planes, sigma)
+			}()
+		}
+		s.errs[0] = s.tiles(s, 0, len(workers), chans, planes, sigma)
+		wg.Wait()
+		for k := range workers {
+			if err := s.errs[k]; err != nil {
 				return err
-			}
-			for c := range planes {
-				o := out[c*tw*th : (c+1)*tw*th]
-				src := in[c*tw*th : (c+1)*tw*th]
-				d := s.dst[c*w*h : (c+1)*w*h]
-				for y := y0; y < y1; y++ {
-					r := (y-y0+lay.m)*tw + lay.m
-					orow := o[r : r+x1-x0]
-					irow := src[r : r+x1-x0]
-					drow := d[y*w+x0 : y*w+x1]
-					if s.m.Residual {
-						dsp.CNNResidualRow(drow, irow, orow)
-					} else {
-						dsp.Clamp01Row(drow, orow)
-					}
-				}
 			}
 		}
 	}
@@ -382,3 +412,50 @@ func (s *Session) denoise(planes, guide []*frame.Plane, sigma float64) error {
 // SigmaMapValue is the value of a noise-level map channel for noise σ on the 0–255 scale
 // (σ/255, the working units of samples), as train/train.py feeds it.
 func SigmaMapValue(sigma float64) float32 { return float32(sigma / 255) }
+
+// tiles runs worker r (one of n; r is s itself or one of its workers, with its own ORT
+// session and tensors) on tiles k, k+n, k+2n, … of s.lay, writing their cores into s.dst.
+// Workers read the planes and write disjoint parts of s.dst, so they run side by side.
+func (s *Session) tiles(r *Session, k, n int, chans, planes []*frame.Plane, sigma float64) error {
+	lay := s.lay
+	w, h := lay.w, lay.h
+	tw, th := lay.tileW(), lay.tileH()
+	if err := r.ensureTensors(th, tw); err != nil {
+		return err
+	}
+	in, out := r.in.GetData(), r.out.GetData()
+	if s.m.SigmaMap {
+		v := SigmaMapValue(sigma)
+		sm := in[len(chans)*tw*th:]
+		for i := range sm {
+			sm[i] = v
+		}
+	}
+	for t := k; t < lay.nx*lay.ny; t += n {
+		x0, y0, x1, y1 := lay.core(t%lay.nx, t/lay.nx)
+		for c, p := range chans {
+			ch := in[c*tw*th : (c+1)*tw*th]
+			for j := 0; j < th; j++ {
+				dsp.MirrorRow(ch[j*tw:(j+1)*tw], p.Row(dsp.Mirror(y0-lay.m+j, h)), x0-lay.m)
+			}
+		}
+		if err := r.run(); err != nil {
+			return err
+		}
+		for c := range planes {
+			o := out[c*tw*th : (c+1)*tw*th]
+			src := in[c*tw*th : (c+1)*tw*th]
+			d := s.dst[c*w*h : (c+1)*w*h]
+			for y := y0; y < y1; y++ {
+				i := (y-y0+lay.m)*tw + lay.m
+				drow := d[y*w+x0 : y*w+x1]
+				if s.m.Residual {
+					dsp.CNNResidualRow(drow, src[i:i+x1-x0], o[i:i+x1-x0])
+				} else {
+					dsp.Clamp01Row(drow, o[i:i+x1-x0])
+				}
+			}
+		}
+	}
+	return nil
+}
