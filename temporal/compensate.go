@@ -64,6 +64,7 @@ type Compensator struct {
 	nextT  int
 	rowVX  []float32
 	rowVY  []float32
+	sx, sy []float32 // WarpRow's scratch
 	hsum   []float32
 	colSum []float32
 	sq     []float32
@@ -84,6 +85,8 @@ func NewCompensator(cfg CompensateConfig) (*Compensator, error) {
 type gridTable struct {
 	pw, ph, sw, sh, bs, bw, bh int
 	cols, rows                 []dsp.WarpTap
+	runs                       []dsp.WarpRun // of cols
+	wts                        []float32     // cols' weights
 }
 
 func (c *Compensator) table(pw, ph, sw, sh int, f *MotionField) *gridTable {
@@ -96,9 +99,13 @@ func (c *Compensator) table(pw, ph, sw, sh int, f *MotionField) *gridTable {
 	t := &c.tabs[c.nextT]
 	c.nextT = (c.nextT + 1) % len(c.tabs)
 	*t = gridTable{pw: pw, ph: ph, sw: sw, sh: sh, bs: f.BlockSize, bw: f.BW, bh: f.BH,
-		cols: t.cols[:0], rows: t.rows[:0]}
+		cols: t.cols[:0], rows: t.rows[:0], runs: t.runs[:0], wts: t.wts[:0]}
 	t.cols = fillTaps(t.cols, pw, sw, f.BlockSize, f.BW)
 	t.rows = fillTaps(t.rows, ph, sh, f.BlockSize, f.BH)
+	t.runs = dsp.WarpRuns(t.runs, t.cols)
+	for _, c := range t.cols {
+		t.wts = append(t.wts, c.W)
+	}
 	return t
 }
 
@@ -141,6 +148,10 @@ func (c *Compensator) WarpPlane(dst, ref *frame.Plane, f *MotionField, shiftW, s
 		c.rowVX, c.rowVY = make([]float32, f.BW), make([]float32, f.BW)
 	}
 	vx, vy := c.rowVX[:f.BW], c.rowVY[:f.BW]
+	if cap(c.sx) < dst.W {
+		c.sx, c.sy = make([]float32, dst.W), make([]float32, dst.W)
+	}
+	sx, sy := c.sx[:dst.W], c.sy[:dst.W]
 	kx, ky := 1/float32(int(1)<<shiftW), 1/float32(int(1)<<shiftH)
 	for y := 0; y < dst.H; y++ {
 		ty := t.rows[y]
@@ -149,7 +160,7 @@ func (c *Compensator) WarpPlane(dst, ref *frame.Plane, f *MotionField, shiftW, s
 			v := lerpVec(r0[i], r1[i], ty.W)
 			vx[i], vy[i] = v.X*kx, v.Y*ky
 		}
-		dsp.WarpRow(dst.Row(y), y, vx, vy, t.cols, ref.Pix, ref.Stride, ref.W, ref.H)
+		dsp.WarpRow(dst.Row(y), y, vx, vy, t.runs, t.wts, sx, sy, ref.Pix, ref.Stride, ref.W, ref.H)
 	}
 }
 

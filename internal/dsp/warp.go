@@ -10,12 +10,31 @@ type WarpTap struct {
 	W      float32
 }
 
+// WarpRun is a run of columns [X0, X1) of a plane that lie between the same two block
+// centres I0 and I1 of a motion field's row.
+type WarpRun struct{ X0, X1, I0, I1 int32 }
+
+// WarpRuns appends to runs the runs of taps (consecutive columns with equal I0 and I1) and
+// returns it; the weights stay in taps.
+func WarpRuns(runs []WarpRun, taps []WarpTap) []WarpRun {
+	for x := 0; x < len(taps); {
+		e := x + 1
+		for e < len(taps) && taps[e].I0 == taps[x].I0 && taps[e].I1 == taps[x].I1 {
+			e++
+		}
+		runs = append(runs, WarpRun{int32(x), int32(e), taps[x].I0, taps[x].I1})
+		x = e
+	}
+	return runs
+}
+
 // WarpRow writes row y of src (a w×h plane, rows stride apart) moved along a motion field:
-// dst[x] = src(x + v(x), y + v(x)), bilinear, where v(x) is the vector interpolated between
-// the block columns cols[x].I0 and cols[x].I1 of this row's vectors (vx, vy). Positions
-// outside the plane are moved to its edge. len(cols) ≥ len(dst).
-func WarpRow(dst []float32, y int, vx, vy []float32, cols []WarpTap, src []float32, stride, w, h int) {
-	warpRow(dst, y, vx, vy, cols, src, stride, w, h)
+// dst[x] = src(x + v(x), y + v(x)), bilinear, where v(x) is the vector interpolated by
+// weight wts[x] between the block columns I0 and I1 of x's run in this row's vectors
+// (vx, vy). Positions outside the plane are moved to its edge. The runs cover
+// [0, len(dst)); sx and sy are scratch of len(dst) samples.
+func WarpRow(dst []float32, y int, vx, vy []float32, runs []WarpRun, wts []float32, sx, sy []float32, src []float32, stride, w, h int) {
+	warpRow(dst, y, vx, vy, runs, wts, sx, sy, src, stride, w, h)
 }
 
 // WarpSqDiffRow writes (a−b)² into dst.
@@ -92,7 +111,7 @@ var (
 	warpAccumRow    = warpAccumRowGeneric
 	warpDivRow      = warpDivRowGeneric
 
-	fastWarpRow         func(dst []float32, y int, vx, vy []float32, cols []WarpTap, src []float32, stride, w, h int)
+	fastWarpRow         func(dst []float32, y int, vx, vy []float32, runs []WarpRun, wts []float32, sx, sy []float32, src []float32, stride, w, h int)
 	fastWarpSqDiffRow   func(dst, a, b []float32)
 	fastWarpBoxMeanRow  func(dst, src []float32, r int)
 	fastWarpAddRow      func(d, s []float32)
@@ -104,29 +123,30 @@ var (
 	fastWarpDivRow      func(d, ws []float32)
 )
 
-func warpRowGeneric(dst []float32, y int, vx, vy []float32, cols []WarpTap, src []float32, stride, w, h int) {
-	cols = cols[:len(dst)]
+func warpRowGeneric(dst []float32, y int, vx, vy []float32, runs []WarpRun, wts []float32, _, _ []float32, src []float32, stride, w, h int) {
+	wts = wts[:len(dst)]
 	maxX, maxY := float32(w-1), float32(h-1)
 	fy := float32(y)
-	for x := range dst {
-		tx := cols[x]
-		ax, bx := vx[tx.I0], vx[tx.I1]
-		ay, by := vy[tx.I0], vy[tx.I1]
-		sx := float32(x) + ax + (bx-ax)*tx.W
-		sy := fy + ay + (by-ay)*tx.W
-		if !(sx >= 0 && sy >= 0 && sx < maxX && sy < maxY) {
-			dst[x] = warpSampleClamped(src, stride, w, h, sx, sy, maxX, maxY)
-			continue
+	for _, r := range runs {
+		ax, bx := vx[r.I0], vx[r.I1]
+		ay, by := vy[r.I0], vy[r.I1]
+		for x := int(r.X0); x < int(r.X1); x++ {
+			sx := float32(x) + ax + (bx-ax)*wts[x]
+			sy := fy + ay + (by-ay)*wts[x]
+			if !(sx >= 0 && sy >= 0 && sx < maxX && sy < maxY) {
+				dst[x] = warpSampleClamped(src, stride, w, h, sx, sy, maxX, maxY)
+				continue
+			}
+			// Inside, all four taps exist: no clamping (warpSample, inlined by hand).
+			x0, y0 := int(sx), int(sy)
+			fx, fy0 := sx-float32(x0), sy-float32(y0)
+			o := y0*stride + x0
+			r0 := src[o : o+2 : o+2]
+			r1 := src[o+stride : o+stride+2 : o+stride+2]
+			top := r0[0] + (r0[1]-r0[0])*fx
+			bot := r1[0] + (r1[1]-r1[0])*fx
+			dst[x] = top + (bot-top)*fy0
 		}
-		// Inside, all four taps exist: no clamping (warpSample, inlined by hand).
-		x0, y0 := int(sx), int(sy)
-		fx, fy0 := sx-float32(x0), sy-float32(y0)
-		o := y0*stride + x0
-		r0 := src[o : o+2 : o+2]
-		r1 := src[o+stride : o+stride+2 : o+stride+2]
-		top := r0[0] + (r0[1]-r0[0])*fx
-		bot := r1[0] + (r1[1]-r1[0])*fx
-		dst[x] = top + (bot-top)*fy0
 	}
 }
 

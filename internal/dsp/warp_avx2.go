@@ -36,32 +36,51 @@ func init() {
 
 var warpIota = [8]int32{0, 1, 2, 3, 4, 5, 6, 7}
 
-// warpChunk is how many pixels warpRowAVX2 positions at a time.
-const warpChunk = 64
+var warpIotaF = [8]float32{0, 1, 2, 3, 4, 5, 6, 7}
 
-// warpRowAVX2 works in chunks of pixels: it computes their source positions (the vectors
-// come from a table: scalar), samples with vector loads each 8 that lie inside on one row
-// with one whole-pixel offset — a locally smooth field — and, with the upper YMM halves
-// cleared, the others one by one.
-func warpRowAVX2(dst []float32, y int, vx, vy []float32, cols []WarpTap, src []float32, stride, w, h int) {
+// warpRowAVX2 computes the source positions of the row run by run with vector arithmetic
+// (the reference's operations, so the same values), samples with vector loads each 8 pixels
+// that lie inside on one row with one whole-pixel offset — a locally smooth field — and,
+// with the upper YMM halves cleared, the others one by one.
+func warpRowAVX2(dst []float32, y int, vx, vy []float32, runs []WarpRun, wts []float32, sx, sy []float32, src []float32, stride, w, h int) {
 	n := len(dst)
-	cols = cols[:n]
+	wts, sx, sy = wts[:n], sx[:n], sy[:n]
 	maxX, maxY := float32(w-1), float32(h-1)
 	fy := float32(y)
-	var sx, sy [warpChunk]float32
-	for x0 := 0; x0 < n; x0 += warpChunk {
-		m := min(warpChunk, n-x0)
-		c := cols[x0 : x0+m]
-		for i := range c {
-			tx := c[i]
-			ax, bx := vx[tx.I0], vx[tx.I1]
-			ay, by := vy[tx.I0], vy[tx.I1]
-			sx[i] = float32(x0+i) + ax + (bx-ax)*tx.W
-			sy[i] = fy + ay + (by-ay)*tx.W
+	for _, r := range runs {
+		ax, bx := vx[r.I0], vx[r.I1]
+		ay, by := vy[r.I0], vy[r.I1]
+		dx, dy := bx-ax, by-ay
+		x := int(r.X0)
+		if x+8 <= int(r.X1) {
+			iota := archsimd.LoadFloat32x8(&warpIotaF)
+			vax, vdx := archsimd.BroadcastFloat32x8(ax), archsimd.BroadcastFloat32x8(dx)
+			vay, vdy := archsimd.BroadcastFloat32x8(ay), archsimd.BroadcastFloat32x8(dy)
+			vfy := archsimd.BroadcastFloat32x8(fy)
+			for ; x+8 <= int(r.X1); x += 8 {
+				xf := iota.Add(archsimd.BroadcastFloat32x8(float32(x))) // exact: small integers
+				wv := archsimd.LoadFloat32x8Slice(wts[x:])
+				xf.Add(vax).Add(vdx.Mul(wv)).StoreSlice(sx[x:])
+				vfy.Add(vay).Add(vdy.Mul(wv)).StoreSlice(sy[x:])
+			}
+			archsimd.ClearAVXUpperBits()
 		}
+		for ; x+4 <= int(r.X1); x += 4 {
+			wv := archsimd.LoadFloat32x4Slice(wts[x:])
+			xf := archsimd.LoadFloat32x4Slice(warpIotaF[:]).Add(archsimd.BroadcastFloat32x4(float32(x)))
+			xf.Add(archsimd.BroadcastFloat32x4(ax)).Add(archsimd.BroadcastFloat32x4(dx).Mul(wv)).StoreSlice(sx[x:])
+			archsimd.BroadcastFloat32x4(fy).Add(archsimd.BroadcastFloat32x4(ay)).Add(archsimd.BroadcastFloat32x4(dy).Mul(wv)).StoreSlice(sy[x:])
+		}
+		for ; x < int(r.X1); x++ {
+			sx[x] = float32(x) + ax + dx*wts[x]
+			sy[x] = fy + ay + dy*wts[x]
+		}
+	}
+	for x0 := 0; x0 < n; x0 += 64 {
+		m := min(64, n-x0)
 		// slow[g]: group g goes one by one. An array in memory, not a bit set: written from
 		// the masks, it orders every vector operation before ClearAVXUpperBits.
-		var slow [warpChunk / 8]bool
+		var slow [8]bool
 		// Made here, not above the loop: no vector may live across ClearAVXUpperBits, or
 		// its reload dirties the upper halves again.
 		zero := archsimd.Float32x8{}
@@ -69,14 +88,14 @@ func warpRowAVX2(dst []float32, y int, vx, vy []float32, cols []WarpTap, src []f
 		iota := archsimd.LoadInt32x8(&warpIota)
 		g := 0
 		for ; 8*g+8 <= m; g++ {
-			i := 8 * g
+			i := x0 + 8*g
 			px := archsimd.LoadFloat32x8Slice(sx[i:])
 			py := archsimd.LoadFloat32x8Slice(sy[i:])
 			inside := px.GreaterEqual(zero).And(py.GreaterEqual(zero)).And(px.Less(vmaxX)).And(py.Less(vmaxY))
 			if inside.ToBits() == 0xff {
 				fx, fyv := px.Trunc(), py.Trunc()
 				ix, iy := fx.ConvertToInt32(), fyv.ConvertToInt32()
-				x1 := ix.GetLo().GetElem(0) // the first pixel's column: x0+i+k
+				x1 := ix.GetLo().GetElem(0) // the first pixel's column
 				y1 := iy.GetLo().GetElem(0)
 				same := ix.Equal(iota.Add(archsimd.BroadcastInt32x8(x1))).And(iy.Equal(archsimd.BroadcastInt32x8(y1)))
 				if same.ToBits() == 0xff {
@@ -88,23 +107,22 @@ func warpRowAVX2(dst []float32, y int, vx, vy []float32, cols []WarpTap, src []f
 					r1n := archsimd.LoadFloat32x8Slice(src[o+stride+1:])
 					top := r0.Add(r0n.Sub(r0).Mul(ax))
 					bot := r1.Add(r1n.Sub(r1).Mul(ax))
-					top.Add(bot.Sub(top).Mul(ay)).StoreSlice(dst[x0+i:])
+					top.Add(bot.Sub(top).Mul(ay)).StoreSlice(dst[i:])
 					continue
 				}
 			}
 			slow[g] = true
 		}
 		archsimd.ClearAVXUpperBits() // after the last vector store: the scalar code runs clean
-		d := dst[x0 : x0+m]
 		for k := range g {
 			if slow[k] {
-				for i := 8 * k; i < 8*k+8; i++ {
-					d[i] = warpSample(src, stride, w, h, sx[i], sy[i], maxX, maxY)
+				for i := x0 + 8*k; i < x0+8*k+8; i++ {
+					dst[i] = warpSample(src, stride, w, h, sx[i], sy[i], maxX, maxY)
 				}
 			}
 		}
-		for i := 8 * g; i < m; i++ {
-			d[i] = warpSample(src, stride, w, h, sx[i], sy[i], maxX, maxY)
+		for i := x0 + 8*g; i < x0+m; i++ {
+			dst[i] = warpSample(src, stride, w, h, sx[i], sy[i], maxX, maxY)
 		}
 	}
 	// Measured: without this the kernel can return dirty although no vector operation

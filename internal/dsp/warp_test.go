@@ -37,6 +37,14 @@ func warpTaps(n, bs int) ([]WarpTap, int) {
 	return taps, nb
 }
 
+func tapWeights(taps []WarpTap) []float32 {
+	w := make([]float32, len(taps))
+	for i, t := range taps {
+		w[i] = t.W
+	}
+	return w
+}
+
 func TestWarpRowParity(t *testing.T) {
 	needFast(t, fastWarpRow != nil)
 	rng := rand.New(rand.NewPCG(9, 10))
@@ -45,7 +53,9 @@ func TestWarpRowParity(t *testing.T) {
 			for _, off := range []int{0, 1, 3} {
 				stride := w + off + 3
 				src := randF32(rng, off+(h-1)*stride+w, 0, 1)[off:]
-				taps, nb := warpTaps(w, 8)
+				taps, nb := warpTaps(w, 4+4*(off&1)) // chroma's runs of 4, luma's of 8
+				runs, wts := WarpRuns(nil, taps), tapWeights(taps)
+				sx, sy := make([]float32, w), make([]float32, w)
 				for _, motion := range []string{"still", "pan", "smooth", "wild", "edge"} {
 					vx, vy := make([]float32, nb), make([]float32, nb)
 					for i := range vx {
@@ -62,10 +72,10 @@ func TestWarpRowParity(t *testing.T) {
 					}
 					for _, y := range []int{0, h / 2, h - 1} {
 						want := make([]float32, w)
-						warpRowGeneric(want, y, vx, vy, taps, src, stride, w, h)
+						warpRowGeneric(want, y, vx, vy, runs, wts, nil, nil, src, stride, w, h)
 						what := fmt.Sprintf("warp %s %dx%d y=%d off %d", motion, w, h, y, off)
 						g := newGuardedF32(w, off)
-						fastWarpRow(g.Data, y, vx, vy, taps, src, stride, w, h)
+						fastWarpRow(g.Data, y, vx, vy, runs, wts, sx, sy, src, stride, w, h)
 						g.check(t, what)
 						exactF32(t, what, g.Data, want)
 					}
@@ -126,6 +136,8 @@ func BenchmarkWarpRow(b *testing.B) {
 	stride := w
 	src := randF32(rng, w*h, 0, 1)
 	taps, nb := warpTaps(w, 8)
+	runs, wts := WarpRuns(nil, taps), tapWeights(taps)
+	sx, sy := make([]float32, w), make([]float32, w)
 	vx, vy := make([]float32, nb), make([]float32, nb)
 	for i := range vx {
 		vx[i], vy[i] = 3.3+0.01*float32(i%7), -2.1+0.01*float32(i%5)
@@ -133,14 +145,14 @@ func BenchmarkWarpRow(b *testing.B) {
 	dst := make([]float32, w)
 	for _, k := range []struct {
 		name string
-		f    func(dst []float32, y int, vx, vy []float32, cols []WarpTap, src []float32, stride, w, h int)
+		f    func(dst []float32, y int, vx, vy []float32, runs []WarpRun, wts []float32, sx, sy []float32, src []float32, stride, w, h int)
 	}{{"generic", warpRowGeneric}, {"avx2", fastWarpRow}} {
 		if k.f == nil {
 			continue
 		}
 		b.Run(k.name, func(b *testing.B) {
 			for b.Loop() {
-				k.f(dst, 16, vx, vy, taps, src, stride, w, h)
+				k.f(dst, 16, vx, vy, runs, wts, sx, sy, src, stride, w, h)
 			}
 		})
 	}
