@@ -83,13 +83,24 @@ def parse_net(model):
             sys.exit("quantize: node %s (%s) is not the Conv of a DnCNN layer" % (n.name, n.op_type))
         attrs = {a.name: helper.get_attribute_value(a) for a in n.attribute}
         if list(attrs.get("kernel_shape", [3, 3])) != [3, 3] or list(attrs.get("pads", [1, 1, 1, 1])) != [1, 1, 1, 1] \
-                or attrs.get("group", 1) != 1 or any(v != 1 for v in attrs.get("strides", [1, 1])):
+                or any(v != 1 for v in attrs.get("strides", [1, 1])):
             sys.exit("quantize: Conv %s is not a 3x3 convolution with padding 1" % n.name)
+        w = inits[n.input[1]].astype(np.float32)
+        if attrs.get("group", 1) != 1:
+            # a last layer written by --split-last: depthwise 3x3, then a 1x1 sum of ones (+ bias)
+            s = nodes[i + 1] if i + 1 < len(nodes) else None
+            ones = inits.get(s.input[1]) if s is not None and s.op_type == "Conv" else None
+            if i + 2 != len(nodes) or ones is None or ones.shape != (1, w.shape[0], 1, 1) or np.any(ones != 1):
+                sys.exit("quantize: grouped Conv %s is not the depthwise half of a split last layer" % n.name)
+            full = helper.make_node("Conv", [n.input[0], "", ""], list(s.output), name=n.name)
+            full.attribute.extend([a for a in n.attribute if a.name != "group"])
+            layers.append((full, w[:, 0][None].copy(), inits[s.input[2]].astype(np.float32), None))
+            break
         relu = None
         if i + 1 < len(nodes) and nodes[i + 1].op_type == "Relu":
             relu = nodes[i + 1]
             i += 1
-        layers.append((n, inits[n.input[1]].astype(np.float32), inits[n.input[2]].astype(np.float32), relu))
+        layers.append((n, w, inits[n.input[2]].astype(np.float32), relu))
         i += 1
     if layers[-1][3] is not None or any(r is None for _, _, _, r in layers[:-1]):
         sys.exit("quantize: want Conv+Relu layers and a last Conv without Relu")
@@ -277,7 +288,8 @@ def build_qdq(model, layers, qset, act_scales, name, wint, out_scale=None, split
     out.ir_version = model.ir_version
     meta = {p.key: p.value for p in model.metadata_props}
     meta["denoise.name"] = name
-    meta.pop("denoise.export_checks", None)  # the float export's checks say nothing of this graph
+    if qset:
+        meta.pop("denoise.export_checks", None)  # the float export's checks say nothing of this graph
     if source:
         with open(source, "rb") as f:
             meta["denoise.derived_from"] = "%s sha256 %s" % (os.path.basename(source), hashlib.sha256(f.read()).hexdigest())
@@ -373,7 +385,9 @@ def main():
                            source=a.model, check=check)
         onnx.save(out, a.out)
         print("wrote", a.out)
-        if qset:
+        if chk is None and a.calib:
+            chk = read_patches(a.calib)[-16:]
+        if chk is not None:
             ort_check(a.out, layers, chk, qin, scales, wq, out_scale)
 
 
@@ -399,7 +413,7 @@ def ort_check(path, layers, chk, qin, scales, wq, out_scale):
             return
         got = np.fromfile(outp, dtype="<f4").reshape(ref.shape)
     rms = lambda e: float(np.sqrt(np.mean(e ** 2)))
-    print("ORT (%dx%d, %d check patches): error rms %.6f against the float network, %.6f against the simulation (max %.4f)"
+    print("ORT (%dx%d, %d check patches): error rms %.3g against the float network, %.3g against the simulation (max %.3g)"
           % (img.shape[3], img.shape[2], n, rms(got - ref), rms(got - sim), float(np.abs(got - sim).max())))
 
 
