@@ -31,6 +31,7 @@ func cnnResidualRowAVX2(dst, in, noise []float32) {
 		a := archsimd.LoadFloat32x8Slice(in[i:]).Sub(archsimd.LoadFloat32x8Slice(noise[i:]))
 		a.Max(zero).Min(one).StoreSlice(dst[i:])
 	}
+	archsimd.ClearAVXUpperBits()
 	cnnResidualRowGeneric(dst[i:], in[i:], noise[i:])
 }
 
@@ -43,5 +44,6 @@ func clamp01RowAVX2(dst, src []float32) {
 	for ; i+8 <= n; i += 8 {
 		archsimd.LoadFloat32x8Slice(src[i:]).Max(zero).Min(one).StoreSlice(dst[i:])
 	}
+	archsimd.ClearAVXUpperBits()
 	clamp01RowGeneric(dst[i:], src[i:])
 }
