@@ -151,6 +151,21 @@ func (g *keepTemporal) Push(in *frame.Frame, emit func(*frame.Frame) error) erro
 	return g.inner.Push(in, g.use(emit))
 }
 
+// Overlap and Settle pass the inner stage's overlap through (pipeline.Overlapping); for an
+// inner stage without one they do nothing.
+func (g *keepTemporal) Overlap() {
+	if o, ok := g.inner.(pipeline.Overlapping); ok {
+		o.Overlap()
+	}
+}
+
+func (g *keepTemporal) Settle(emit func(*frame.Frame) error) error {
+	if o, ok := g.inner.(pipeline.Overlapping); ok {
+		return o.Settle(g.use(emit))
+	}
+	return nil
+}
+
 func (g *keepTemporal) Flush(emit func(*frame.Frame) error) error {
 	err := g.inner.Flush(g.use(emit))
 	for i, kept := range g.pending { // the stage holds no frames now: nothing will claim these
