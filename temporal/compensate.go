@@ -199,7 +199,7 @@ func (c *Compensator) Reliability(dst, cur, warped *frame.Plane, fwd, bwd *Motio
 		}
 		ty := t.rows[y]
 		f0, f1 := fb[int(ty.I0)*fwd.BW:][:fwd.BW], fb[int(ty.I1)*fwd.BW:][:fwd.BW]
-		dsp.WarpTapsMulRow(d, f0, f1, ty.W, t.cols)
+		dsp.WarpTapsMulRow(d, f0, f1, ty.W, t.runs, t.wts)
 	}
 }
 

@@ -61,35 +61,47 @@ func WarpScalePosRow(d, s []float32, k float32) { warpScalePosRow(d, s, k) }
 func WarpTrustRow(d []float32, inv, knee, slope float32) { warpTrustRow(d, inv, knee, slope) }
 
 // WarpTapsMulRow multiplies d by per-block weights interpolated bilinearly: between rows
-// f0 and f1 by wy, between the columns of cols.
-func WarpTapsMulRow(d, f0, f1 []float32, wy float32, cols []WarpTap) {
-	cols = cols[:len(d)]
-	for x := range d {
-		tx := cols[x]
-		a := f0[tx.I0] + (f1[tx.I0]-f0[tx.I0])*wy
-		b := f0[tx.I1] + (f1[tx.I1]-f0[tx.I1])*wy
-		d[x] *= a + (b-a)*tx.W
-	}
+// f0 and f1 by wy, and between the block columns I0 and I1 of each run by wts[x].
+func WarpTapsMulRow(d, f0, f1 []float32, wy float32, runs []WarpRun, wts []float32) {
+	warpTapsMulRow(d, f0, f1, wy, runs, wts)
 }
 
 // WarpGradRow adds into g[x/bs] the squared forward differences of row at x, across and,
-// when next (the row below) is not nil, down.
-func WarpGradRow(g, row, next []float32, bs int) {
+// when next (the row below) is not nil, down; in order of x.
+func WarpGradRow(g, row, next []float32, bs int) { warpGradRow(g, row, next, bs) }
+
+func warpTapsMulRowGeneric(d, f0, f1 []float32, wy float32, runs []WarpRun, wts []float32) {
+	wts = wts[:len(d)]
+	for _, r := range runs {
+		a := f0[r.I0] + (f1[r.I0]-f0[r.I0])*wy
+		b := f0[r.I1] + (f1[r.I1]-f0[r.I1])*wy
+		for x := int(r.X0); x < int(r.X1); x++ {
+			d[x] *= a + (b-a)*wts[x]
+		}
+	}
+}
+
+func warpGradRowGeneric(g, row, next []float32, bs int) {
 	if next != nil {
 		next = next[:len(row)]
 	}
 	for x := range row {
-		var s float32
-		if x+1 < len(row) {
-			d := row[x+1] - row[x]
-			s += d * d
-		}
-		if next != nil {
-			d := next[x] - row[x]
-			s += d * d
-		}
-		g[x/bs] += s
+		g[x/bs] += warpGradAt(row, next, x)
 	}
+}
+
+// warpGradAt is the squared forward differences at x.
+func warpGradAt(row, next []float32, x int) float32 {
+	var s float32
+	if x+1 < len(row) {
+		d := row[x+1] - row[x]
+		s += d * d
+	}
+	if next != nil {
+		d := next[x] - row[x]
+		s += d * d
+	}
+	return s
 }
 
 // WarpAccumRow adds src weighted by rel into d and the weights into ws; rel is read every
@@ -110,6 +122,8 @@ var (
 	warpTrustRow    = warpTrustRowGeneric
 	warpAccumRow    = warpAccumRowGeneric
 	warpDivRow      = warpDivRowGeneric
+	warpTapsMulRow  = warpTapsMulRowGeneric
+	warpGradRow     = warpGradRowGeneric
 
 	fastWarpRow         func(dst []float32, y int, vx, vy []float32, runs []WarpRun, wts []float32, sx, sy []float32, src []float32, stride, w, h int)
 	fastWarpSqDiffRow   func(dst, a, b []float32)
@@ -121,6 +135,8 @@ var (
 	fastWarpTrustRow    func(d []float32, inv, knee, slope float32)
 	fastWarpAccumRow    func(d, ws, src, rel []float32, sw int)
 	fastWarpDivRow      func(d, ws []float32)
+	fastWarpTapsMulRow  func(d, f0, f1 []float32, wy float32, runs []WarpRun, wts []float32)
+	fastWarpGradRow     func(g, row, next []float32, bs int)
 )
 
 func warpRowGeneric(dst []float32, y int, vx, vy []float32, runs []WarpRun, wts []float32, _, _ []float32, src []float32, stride, w, h int) {

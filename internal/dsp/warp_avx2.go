@@ -19,6 +19,8 @@ func init() {
 		fastWarpTrustRow = warpTrustRowAVX2
 		fastWarpAccumRow = warpAccumRowAVX2
 		fastWarpDivRow = warpDivRowAVX2
+		fastWarpTapsMulRow = warpTapsMulRowAVX2
+		fastWarpGradRow = warpGradRowAVX2
 	}
 	if UseFast() {
 		warpRow = warpRowAVX2
@@ -31,6 +33,8 @@ func init() {
 		warpTrustRow = warpTrustRowAVX2
 		warpAccumRow = warpAccumRowAVX2
 		warpDivRow = warpDivRowAVX2
+		warpTapsMulRow = warpTapsMulRowAVX2
+		warpGradRow = warpGradRowAVX2
 	}
 }
 
@@ -272,4 +276,56 @@ func warpDivRowAVX2(d, ws []float32) {
 	}
 	archsimd.ClearAVXUpperBits() // after the last vector store: the scalar tail runs clean
 	warpDivRowGeneric(d[x:], ws[x:])
+}
+
+func warpTapsMulRowAVX2(d, f0, f1 []float32, wy float32, runs []WarpRun, wts []float32) {
+	wts = wts[:len(d)]
+	for _, r := range runs {
+		a := f0[r.I0] + (f1[r.I0]-f0[r.I0])*wy
+		b := f0[r.I1] + (f1[r.I1]-f0[r.I1])*wy
+		x := int(r.X0)
+		if x+8 <= int(r.X1) {
+			va, vba := archsimd.BroadcastFloat32x8(a), archsimd.BroadcastFloat32x8(b-a)
+			for ; x+8 <= int(r.X1); x += 8 {
+				t := va.Add(vba.Mul(archsimd.LoadFloat32x8Slice(wts[x:])))
+				archsimd.LoadFloat32x8Slice(d[x:]).Mul(t).StoreSlice(d[x:])
+			}
+			archsimd.ClearAVXUpperBits() // after the last vector store: the scalar code runs clean
+		}
+		for ; x < int(r.X1); x++ {
+			d[x] *= a + (b-a)*wts[x]
+		}
+	}
+}
+
+// warpGradRowAVX2 computes the differences of 64 pixels at a time with vectors, then adds
+// them into the blocks one by one, in the reference's order.
+func warpGradRowAVX2(g, row, next []float32, bs int) {
+	n := len(row)
+	if next != nil {
+		next = next[:n]
+	}
+	var s [64]float32
+	for x0 := 0; x0 < n; x0 += 64 {
+		m := min(64, n-x0)
+		i := 0
+		for ; i+8 <= m && x0+i+9 <= n; i += 8 {
+			x := x0 + i
+			r := archsimd.LoadFloat32x8Slice(row[x:])
+			a := archsimd.LoadFloat32x8Slice(row[x+1:]).Sub(r)
+			v := a.Mul(a)
+			if next != nil {
+				dn := archsimd.LoadFloat32x8Slice(next[x:]).Sub(r)
+				v = v.Add(dn.Mul(dn))
+			}
+			v.StoreSlice(s[i:])
+		}
+		archsimd.ClearAVXUpperBits() // after the last vector store: the scalar code runs clean
+		for ; i < m; i++ {
+			s[i] = warpGradAt(row, next, x0+i)
+		}
+		for i, v := range s[:m] {
+			g[(x0+i)/bs] += v
+		}
+	}
 }

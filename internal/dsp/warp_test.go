@@ -157,3 +157,36 @@ func BenchmarkWarpRow(b *testing.B) {
 		})
 	}
 }
+
+func TestWarpTapsAndGradParity(t *testing.T) {
+	needFast(t, fastWarpTapsMulRow != nil && fastWarpGradRow != nil)
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, n := range append([]int{8, 16, 64, 65, 200}, parityWidths...) {
+		for _, bs := range []int{4, 8, 16} {
+			taps, nb := warpTaps(n, bs)
+			runs, wts := WarpRuns(nil, taps), tapWeights(taps)
+			f0, f1 := randF32(rng, nb, 0, 1), randF32(rng, nb, 0, 1)
+			d0 := randF32(rng, n, 0, 1)
+			want := append([]float32(nil), d0...)
+			warpTapsMulRowGeneric(want, f0, f1, 0.3, runs, wts)
+			what := fmt.Sprintf("taps n=%d bs=%d", n, bs)
+			g := newGuardedF32(n, 1)
+			g.fill(d0)
+			fastWarpTapsMulRow(g.Data, f0, f1, 0.3, runs, wts)
+			g.check(t, what)
+			exactF32(t, what, g.Data, want)
+
+			row, next := randF32(rng, n, 0, 1), randF32(rng, n, 0, 1)
+			for _, nx := range [][]float32{next, nil} {
+				gw := randF32(rng, nb, 0, 1)
+				what := fmt.Sprintf("grad n=%d bs=%d next %v", n, bs, nx != nil)
+				gg := newGuardedF32(nb, 1)
+				gg.fill(gw)
+				warpGradRowGeneric(gw, row, nx, bs)
+				fastWarpGradRow(gg.Data, row, nx, bs)
+				gg.check(t, what)
+				exactF32(t, what, gg.Data, gw)
+			}
+		}
+	}
+}
