@@ -12,6 +12,7 @@ import (
 
 	"github.com/denoise-go/denoise/filter/noise"
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // Background is a noise estimate from the background of an image.
@@ -99,19 +100,12 @@ func EstimateSigmaPlanes(planes []*frame.Plane) Background {
 		iw := w + 1
 		sat := make([]float64, iw*(h+1))
 		for y := 0; y < h; y++ {
-			row := p.Row(y)
-			var s float64
-			for x := 0; x < w; x++ {
-				v := float64(row[x])
-				s += v * v
-				sat[(y+1)*iw+x+1] = sat[y*iw+x+1] + s
-			}
+			dsp.IntegralRow(sat[(y+1)*iw:(y+2)*iw], sat[y*iw:(y+1)*iw], p.Row(y), 1, true)
 		}
 		local := make([]float64, 0, (w-2*r)*(h-2*r))
 		for y := r; y < h-r; y++ {
 			for x := r; x < w-r; x++ {
-				x0, y0, x1, y1 := x-r, y-r, x+r+1, y+r+1
-				local = append(local, (sat[y1*iw+x1]-sat[y0*iw+x1]-sat[y1*iw+x0]+sat[y0*iw+x0])/n)
+				local = append(local, dsp.BoxSum(sat, iw, x-r, y-r, x+r+1, y+r+1)/n)
 			}
 		}
 		locals[pi] = local

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // Bin is one level set of the fit: pixels whose local mean falls in one interval.
@@ -179,17 +180,10 @@ func appendPixels(px []pixel, p *frame.Plane, maxCode float64, step int) []pixel
 	iw := w + 1
 	sat := make([]float64, iw*(h+1))
 	for y := 0; y < h; y++ {
-		row := p.Row(y)
-		var s float64
-		for x := 0; x < w; x++ {
-			s += float64(row[x]) * maxCode
-			sat[(y+1)*iw+x+1] = sat[y*iw+x+1] + s
-		}
+		dsp.IntegralRow(sat[(y+1)*iw:(y+2)*iw], sat[y*iw:(y+1)*iw], p.Row(y), maxCode, false)
 	}
 	box := func(x, y int) float64 { // mean over the window centred at (x,y)
-		x0, y0, x1, y1 := x-r, y-r, x+r+1, y+r+1
-		s := sat[y1*iw+x1] - sat[y0*iw+x1] - sat[y1*iw+x0] + sat[y0*iw+x0]
-		return s / float64((2*r+1)*(2*r+1))
+		return dsp.BoxSum(sat, iw, x-r, y-r, x+r+1, y+r+1) / float64((2*r+1)*(2*r+1))
 	}
 	code := func(v float32) float64 { return float64(v) * maxCode }
 	lo, hi := float32(0.5/maxCode), float32(1-0.5/maxCode)

@@ -24,7 +24,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+
+	"github.com/denoise-go/denoise/internal/dsp"
 )
 
 // Params are the Poisson-Gaussian parameters, in code values.
@@ -98,12 +99,16 @@ func NewTransform(p Params) (*Transform, error) {
 func (t *Transform) Params() Params { return t.p }
 
 // Forward returns f(z) for a code value z.
-func (t *Transform) Forward(z float64) float64 {
-	v := t.p.Alpha*z + t.c
-	if v <= 0 {
-		return 0
-	}
-	return 2 / t.p.Alpha * math.Sqrt(v)
+func (t *Transform) Forward(z float64) float64 { return dsp.GATForward(z, t.p.Alpha, t.c) }
+
+// ForwardRow replaces each sample v of row with Forward(v·inScale)·outScale.
+func (t *Transform) ForwardRow(row []float32, inScale, outScale float64) {
+	dsp.GATForwardRow(row, inScale, t.p.Alpha, t.c, outScale)
+}
+
+// InverseRow replaces each sample v of row with Inverse(v·inScale)·outScale.
+func (t *Transform) InverseRow(row []float32, inScale, outScale float64) {
+	dsp.GATInverseRow(row, inScale, t.lam, t.ef, t.sh, t.p.Alpha, t.p.Offset, outScale)
 }
 
 // Algebraic returns the algebraic inverse f⁻¹(D) (clipped at the offset): the code value
@@ -118,16 +123,7 @@ func (t *Transform) Algebraic(d float64) float64 {
 // 2013, eq. 19, in normalised units): λ ≈ D²/4 + √(3/2)/(4D) − 11/(8D²) + 5√(3/2)/(8D³) −
 // 1/8 − σ̂², clipped at 0, returned as the code value α·λ + g.
 func (t *Transform) ClosedForm(d float64) float64 {
-	return t.p.Alpha*closedLambda(d, t.sh) + t.p.Offset
-}
-
-func closedLambda(d, sh float64) float64 {
-	if d <= 0 {
-		return 0
-	}
-	const s32 = 1.224744871391589 // √(3/2)
-	l := d*d/4 + s32/(4*d) - 11/(8*d*d) + 5*s32/(8*d*d*d) - 1.0/8 - sh*sh
-	return max(l, 0)
+	return t.p.Alpha*dsp.GATClosedLambda(d, t.sh) + t.p.Offset
 }
 
 // Expected returns E[f(z) | λ], the mean of the transformed data for a clean signal of λ
@@ -146,17 +142,7 @@ func (t *Transform) Inverse(d float64) float64 {
 }
 
 func (t *Transform) inverseLambda(d float64) float64 {
-	ef := t.ef
-	if !(d > ef[0]) {
-		return 0
-	}
-	n := len(ef)
-	if d >= ef[n-1] {
-		return max(closedLambda(d, t.sh), t.lam[n-1])
-	}
-	i := sort.SearchFloat64s(ef, d) // ef[i-1] < d ≤ ef[i]
-	u := (d - ef[i-1]) / (ef[i] - ef[i-1])
-	return t.lam[i-1] + u*(t.lam[i]-t.lam[i-1])
+	return dsp.GATInverseLambda(d, t.lam, t.ef, t.sh)
 }
 
 // hk returns h[k] = E_n[2·√max(0, k + 3/8 + σ̂² + σ̂·ν)], ν ~ N(0,1), for k = 0..kmax: the mean

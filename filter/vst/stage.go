@@ -213,10 +213,7 @@ func (s *forward) emit(f *frame.Frame, emit func(*frame.Frame) error) error {
 	for i := range colourPlanes(f.Format) {
 		pl := &f.Planes[i]
 		for y := 0; y < pl.H; y++ {
-			row := pl.Row(y)
-			for x, v := range row {
-				row[x] = float32(t.Forward(float64(v*maxCode)) * inv)
-			}
+			t.ForwardRow(pl.Row(y), float64(maxCode), inv)
 		}
 	}
 	return emit(f)
@@ -242,10 +239,7 @@ func (s *inverse) Process(in *frame.Frame) (*frame.Frame, error) {
 	for i := range colourPlanes(in.Format) {
 		pl := &in.Planes[i]
 		for y := 0; y < pl.H; y++ {
-			row := pl.Row(y)
-			for x, v := range row {
-				row[x] = float32(t.Inverse(float64(v)*scale) * inv)
-			}
+			t.InverseRow(pl.Row(y), scale, inv)
 		}
 	}
 	return in, nil
