@@ -18,14 +18,20 @@ Calibration runs the float network (numpy, float32) on train/prepare patch recor
 inputs the CNN sees after the stages of the model's chain (train/README.md) — and picks for
 each quantised activation the clipping value that minimises the mean squared quantisation
 error over the calibration activations (--method mse; or max, or a percentile pNN.NN).
-It prints the noise error of the fake-quantised network against the float one.
+It prints the noise error of the fake-quantised network against the float one, how many
+u8 x s8 pair sums would saturate in ORT's AVX2 (non-VNNI) kernels, and — with --out — the
+error of the written model run through ONNX Runtime (train/ortcheck).
+
+--split-last (with --float alone: a float rewrite) writes a float last layer C -> 1 as a
+depthwise 3x3 convolution and a 1x1 sum of ones: ONNX Runtime's NCHWc kernels pad a
+one-channel output to 16 channels. Models so written are read back as the plain layer.
 
     go run ./train/prepare -data ../shared/datasets/train400 -split train -patch 64 -per-image 2 \\
         -count 512 -guide -chains none:0.05,impulse:0.05,nlm:0.4,impulse+stnlm:0.25,impulse+stnlm/5:0.25 \\
         -impulse-chains impulse,impulse+stnlm,impulse+stnlm/5 -impulse-prob 0.5 -seed 7 -workers 1 \\
         -out out/quant/calib.bin
     /usr/bin/python3 train/quantize.py --model models/builtin/light.onnx --calib out/quant/calib.bin \\
-        --name light-int8 --out models/builtin/light-int8.onnx
+        --split-last --name light-int8 --out models/builtin/light-int8.onnx
 """
 
 import argparse
