@@ -75,7 +75,7 @@ func runFlags() *pflag.FlagSet {
 	fs.StringArray("muxer-option", nil, "FFmpeg muxer option key=value (repeatable)")
 	fs.Bool("live", false, "live mode: never block the source, drop (and count) frames when behind")
 	fs.Int("workers", 0, "per-frame filter workers (0: one per core)")
-	fs.Int("queue", 4, "frames buffered between stages (the default 4 is lowered to what fits in 32 MB for large frames: 2 at 1080p)")
+	fs.Int("queue", 4, "frames buffered between stages (the default 4 is lowered to what fits in 16 MB for large frames: 3 at 720p, 1 at 1080p)")
 	fs.Int("threads", 0, "FFmpeg decoder/encoder threads (0: automatic)")
 	fs.String("metrics-addr", "", "serve Prometheus /metrics and /healthz on this address, e.g. :9090")
 	fs.String("progress", "auto", "progress display: auto (on a terminal), on, off")
