@@ -30,6 +30,7 @@ var ortVariants = []ortVariant{
 	{name: "parallel", set: func(c *ortConfig) { c.parallel, c.interOp = true, 2 }},
 	{name: "noarena", set: func(c *ortConfig) { c.arena, c.memPattern = false, false }},
 	{name: "denormzero", set: func(c *ortConfig) { c.denormZero = true }},
+	{name: "dynblock=4", set: func(c *ortConfig) { c.dynBlock = 4 }},
 	{name: "tilethreads", set: func(c *ortConfig) { c.tileThreads = true }},
 	{name: "tile=128", tile: 128},
 	{name: "tile=256", tile: 256},

@@ -33,6 +33,7 @@ type ortConfig struct {
 	arena      bool // CPU memory arena
 	memPattern bool // memory pattern planning
 	denormZero bool // session.set_denormal_as_zero
+	dynBlock   int  // session.dynamic_block_base (0: ORT's static partition of each operator)
 	// tileThreads: with Threads n > 1, n ONNX Runtime sessions of one thread each run the
 	// tiles of a plane side by side (at least n tiles), instead of one session whose n
 	// threads share each operator
@@ -190,6 +191,9 @@ func (c ortConfig) apply(so *ort.SessionOptions) error {
 	entries := [][2]string{{"session.intra_op.allow_spinning", b01(c.spin)}, {"session.inter_op.allow_spinning", b01(c.spin)}}
 	if c.denormZero {
 		entries = append(entries, [2]string{"session.set_denormal_as_zero", "1"})
+	}
+	if c.dynBlock > 0 {
+		entries = append(entries, [2]string{"session.dynamic_block_base", strconv.Itoa(c.dynBlock)})
 	}
 	for _, e := range entries {
 		if err := so.AddSessionConfigEntry(e[0], e[1]); err != nil {
