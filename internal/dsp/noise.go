@@ -33,13 +33,20 @@ func laplace3(a0, a1, a2, b0, b1, b2, c0, c1, c2 float32) float32 {
 	return (corners - 2*edges) + 4*b1
 }
 
-// HaarDiagAbsRow writes the finest Haar diagonal coefficients |(a[2i] − a[2i+1] − b[2i] +
-// b[2i+1]) / 2| of the row pair (a, b) into dst, for i < len(dst) ≤ len(a)/2.
-func HaarDiagAbsRow(dst, a, b []float32) {
+// HaarDiagAbsRow writes the finest Haar diagonal coefficients |((a[2i] − b[2i]) − (a[2i+1] −
+// b[2i+1])) / 2| of the row pair (a, b) into dst, for i < len(dst) ≤ len(a)/2.
+func HaarDiagAbsRow(dst, a, b []float32) { haarDiagAbsRow(dst, a, b) }
+
+var haarDiagAbsRow = haarDiagAbsRowGeneric
+
+// fastHaarDiagAbsRow is the AVX2 version when this build and CPU have it (for parity tests).
+var fastHaarDiagAbsRow func(dst, a, b []float32)
+
+func haarDiagAbsRowGeneric(dst, a, b []float32) {
 	n := len(dst)
 	a, b = a[:2*n], b[:2*n]
 	for i := range dst {
-		v := (a[2*i] - a[2*i+1] - b[2*i] + b[2*i+1]) / 2
+		v := ((a[2*i] - b[2*i]) - (a[2*i+1] - b[2*i+1])) * 0.5
 		if v < 0 {
 			v = -v
 		}

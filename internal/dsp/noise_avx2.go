@@ -7,9 +7,11 @@ import "simd/archsimd"
 func init() {
 	if hasFast {
 		fastLaplaceAbsRow = laplaceAbsRowAVX2
+		fastHaarDiagAbsRow = haarDiagAbsRowAVX2
 	}
 	if UseFast() {
 		laplaceAbsRow = laplaceAbsRowAVX2
+		haarDiagAbsRow = haarDiagAbsRowAVX2
 	}
 }
 
@@ -38,4 +40,25 @@ func laplaceAbsRowAVX2(dst, a, b, c []float32) {
 	}
 	archsimd.ClearAVXUpperBits()
 	laplaceAbsRowGeneric(dst[i:], a[i:], b[i:], c[i:])
+}
+
+// haarPairOrder puts VHSUBPS's lane-grouped pair differences back in sample order.
+var haarPairOrder = []uint32{0, 1, 4, 5, 2, 3, 6, 7}
+
+func haarDiagAbsRowAVX2(dst, a, b []float32) {
+	n := len(dst)
+	a, b = a[:2*n:2*n], b[:2*n:2*n]
+	half := archsimd.BroadcastFloat32x8(0.5)
+	zero := archsimd.Float32x8{}
+	order := archsimd.LoadUint32x8Slice(haarPairOrder)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		d0 := archsimd.LoadFloat32x8Slice(a[2*i:]).Sub(archsimd.LoadFloat32x8Slice(b[2*i:]))
+		d1 := archsimd.LoadFloat32x8Slice(a[2*i+8:]).Sub(archsimd.LoadFloat32x8Slice(b[2*i+8:]))
+		v := d0.SubPairsGrouped(d1).Permute(order).Mul(half)
+		v = v.Max(zero.Sub(v))
+		v.StoreSlice(dst[i:])
+	}
+	archsimd.ClearAVXUpperBits()
+	haarDiagAbsRowGeneric(dst[i:], a[2*i:], b[2*i:])
 }

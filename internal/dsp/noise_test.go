@@ -31,6 +31,27 @@ func TestLaplaceAbsRowParity(t *testing.T) {
 	}
 }
 
+func TestHaarDiagAbsRowParity(t *testing.T) {
+	needFast(t, fastHaarDiagAbsRow != nil)
+	r := rand.New(rand.NewPCG(1, 3))
+	for _, w := range parityWidths {
+		for _, off := range []int{0, 1, 3} {
+			a := randF32(r, 2*w+off+5, -0.5, 1.5)[off : off+2*w]
+			b := randF32(r, 2*w+off+5, -0.5, 1.5)[off : off+2*w]
+			want := make([]float32, w)
+			haarDiagAbsRowGeneric(want, a, b)
+			g := newGuardedF32(w, off)
+			fastHaarDiagAbsRow(g.Data, a, b)
+			g.check(t, "haarDiagAbsRow")
+			for i := range want {
+				if g.Data[i] != want[i] {
+					t.Fatalf("w=%d off=%d: sample %d = %g, reference %g", w, off, i, g.Data[i], want[i])
+				}
+			}
+		}
+	}
+}
+
 func TestLaplaceAbsRowValue(t *testing.T) {
 	a := []float32{1, 2, 3}
 	b := []float32{4, 5, 6}
