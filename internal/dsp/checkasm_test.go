@@ -79,35 +79,6 @@ func (g *guardedU8) check(t testing.TB, what string) {
 	}
 }
 
-// guardedU16 is guardedF32 for 16-bit samples.
-type guardedU16 struct {
-	all  []uint16
-	off  int
-	n    int
-	Data []uint16
-}
-
-const guardU16 = 0xa5a5
-
-func newGuardedU16(n, off int) *guardedU16 {
-	g := &guardedU16{all: make([]uint16, guardLen+off+n+guardLen), off: guardLen + off, n: n}
-	for i := range g.all {
-		g.all[i] = guardU16
-	}
-	g.Data = g.all[g.off : g.off+n : g.off+n]
-	return g
-}
-
-func (g *guardedU16) check(t testing.TB, what string) {
-	t.Helper()
-	checkUpperClean(t, what)
-	for i, v := range g.all {
-		if (i < g.off || i >= g.off+g.n) && v != guardU16 {
-			t.Fatalf("%s: wrote outside its output at %d (of %d..%d)", what, i-g.off, 0, g.n)
-		}
-	}
-}
-
 // checkUpperClean fails t when the kernel just run left the upper YMM halves dirty (see
 // xinuse_amd64.go): every AVX2 kernel must end with archsimd.ClearAVXUpperBits(), placed
 // after all of its 256-bit work (the compiler keeps it in order only with memory operations,
