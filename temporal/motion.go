@@ -179,6 +179,7 @@ type MotionEstimator struct {
 
 	curPyr, refPyr Pyramid // for Estimate
 	quant          []float32
+	sel            dsp.SelectScratch
 	vtmp           []Vec
 	prevSigma2     float32 // noise variance read off the previous estimate, for auto mode
 	pass           *motionPass
@@ -397,7 +398,7 @@ func (e *MotionEstimator) lowQuantile(st *levelState, npix float32, f *MotionFie
 	// For a block of n pure-noise pixels the cost is σ²·χ²_n/n: its 25th percentile lies
 	// 0.674 standard deviations, 0.674·√(2/n), below its mean.
 	k := 1 - 0.674*float32(math.Sqrt(2/float64(npix)))
-	return selectK(q, n/4) / max(k, 0.5)
+	return dsp.Select(q, n/4, &e.sel) / max(k, 0.5)
 }
 
 // interpGain is the sum of the squared weights of linear interpolation at v: the factor by
@@ -848,39 +849,3 @@ func median3f(a, b, c float32) float32 {
 }
 
 func abs(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
-
-// selectK returns the k-th smallest of v (0-based), reordering v.
-func selectK(v []float32, k int) float32 {
-	lo, hi := 0, len(v)-1
-	for lo < hi {
-		m := lo + (hi-lo)/2
-		// median of three as the pivot, moved to hi
-		if v[m] < v[lo] {
-			v[m], v[lo] = v[lo], v[m]
-		}
-		if v[hi] < v[lo] {
-			v[hi], v[lo] = v[lo], v[hi]
-		}
-		if v[m] < v[hi] {
-			v[m], v[hi] = v[hi], v[m]
-		}
-		p := v[hi]
-		i := lo
-		for j := lo; j < hi; j++ {
-			if v[j] < p {
-				v[i], v[j] = v[j], v[i]
-				i++
-			}
-		}
-		v[i], v[hi] = v[hi], v[i]
-		switch {
-		case k == i:
-			return v[i]
-		case k < i:
-			hi = i - 1
-		default:
-			lo = i + 1
-		}
-	}
-	return v[k]
-}

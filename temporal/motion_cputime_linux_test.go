@@ -1,6 +1,7 @@
 package temporal
 
 import (
+	"github.com/denoise-go/denoise/internal/testenv"
 	"runtime"
 	"syscall"
 	"testing"
@@ -41,10 +42,10 @@ func cpuLoop(b *testing.B, fn func()) {
 func procLoop(b *testing.B, fn func()) {
 	b.ReportAllocs()
 	b.ResetTimer()
-	t0 := processCPU()
+	t0 := testenv.ProcessCPU()
 	for b.Loop() {
 		fn()
 	}
-	cpu := processCPU() - t0
+	cpu := testenv.ProcessCPU() - t0
 	b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/op")
 }

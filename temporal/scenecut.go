@@ -83,6 +83,7 @@ type SceneCutDetector struct {
 	levels  []float32 // the scene's recent median block costs
 	fracs   []float32 // and unmatched fractions
 	scratch []float32
+	sel     dsp.SelectScratch
 	last    SceneCutStats
 	fullW   int
 	fullH   int
@@ -176,7 +177,7 @@ func (d *SceneCutDetector) Push(luma *frame.Plane) bool {
 
 func (d *SceneCutDetector) median(v []float32) float32 {
 	d.scratch = append(d.scratch[:0], v...)
-	return selectK(d.scratch, len(d.scratch)/2)
+	return dsp.Select(d.scratch, len(d.scratch)/2, &d.sel)
 }
 
 func pushBounded(v []float32, x float32, n int) []float32 {

@@ -3,22 +3,11 @@ package temporal
 import (
 	"fmt"
 	"runtime"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/testenv"
 )
-
-// processCPU is the CPU time of the whole process: the stage's band helpers run on other
-// threads, so a thread's own time would leave them out.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkSTNLM is the whole per-frame cost of the stage on a noisy textured pan (σ=20,
 // estimated): window, motion, warps, reliabilities, σ estimate and the NLM, with the
@@ -67,11 +56,11 @@ func BenchmarkSTNLM(b *testing.B) {
 				}
 				b.ReportAllocs()
 				b.ResetTimer()
-				c0 := processCPU()
+				c0 := testenv.ProcessCPU()
 				for b.Loop() {
 					push()
 				}
-				cpu := processCPU() - c0
+				cpu := testenv.ProcessCPU() - c0
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 				b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/frame")
 			})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/denoise-go/denoise/filter/nlm"
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/testenv"
 )
 
 // BenchmarkFilters runs the modes over a 1280×720 gray frame with σ=10 and impulses.
@@ -45,14 +46,14 @@ func BenchmarkLive(b *testing.B) {
 		f, _ := New(Options{Kind: SaltPepper, Threads: 1})
 		fr := frame.New(frame.Format{Layout: frame.Gray, BitDepth: 8}, 1280, 720)
 		b.Run(fmt.Sprintf("sp%g", 100*sp), func(b *testing.B) {
-			cpu := processCPU()
+			cpu := testenv.ProcessCPU()
 			for b.Loop() {
 				fr.Planes[0].CopyFrom(p)
 				if _, err := f.Process(fr); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(processCPU()-cpu)/1e6/float64(b.N), "cpu-ms/frame")
+			b.ReportMetric(float64(testenv.ProcessCPU()-cpu)/1e6/float64(b.N), "cpu-ms/frame")
 		})
 	}
 }

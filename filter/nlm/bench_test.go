@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/testenv"
 )
 
 // benchPlanes runs the plane denoiser over a 1280×720 4:2:0 frame (Y 1280×720, U and V
@@ -22,7 +23,7 @@ func benchPlanes(b *testing.B, r, threads int) {
 	p := Params{PatchRadius: 3, SearchRadius: r, H: 10, Sigma: 10}
 	d := PlaneDenoiser{Threads: threads}
 	b.ResetTimer()
-	c0 := processCPU()
+	c0 := testenv.ProcessCPU()
 	for i := 0; i < b.N; i++ {
 		for j := range src {
 			if err := d.Denoise(dst[j], src[j], p); err != nil {
@@ -30,7 +31,7 @@ func benchPlanes(b *testing.B, r, threads int) {
 			}
 		}
 	}
-	cpu := processCPU() - c0
+	cpu := testenv.ProcessCPU() - c0
 	offsets := float64((2*r + 1) * (2*r + 1))
 	b.ReportMetric(pix*offsets*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mpixoff/s")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
@@ -56,13 +57,13 @@ func BenchmarkKernelPlaneSize(b *testing.B) {
 				dst := &frame.Plane{W: s[0], H: s[1], Stride: s[0], Pix: make([]float32, s[0]*s[1])}
 				p := Params{PatchRadius: 3, SearchRadius: 7, H: 10, Sigma: 10}
 				var d PlaneDenoiser
-				c0 := processCPU()
+				c0 := testenv.ProcessCPU()
 				for b.Loop() {
 					if err := d.Denoise(dst, src, p); err != nil {
 						b.Fatal(err)
 					}
 				}
-				cpu := processCPU() - c0
+				cpu := testenv.ProcessCPU() - c0
 				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/float64(s[0]*s[1]*15*15), "cpu-ns/pixoff")
 			})
 		}
