@@ -404,14 +404,17 @@ func (e *MotionEstimator) lowQuantile(st *levelState, npix float32, f *MotionFie
 // interpGain is the sum of the squared weights of linear interpolation at v: the factor by
 // which it scales the variance of white noise.
 func interpGain(v float32) float32 {
-	f := v - float32(math.Floor(float64(v)))
+	f := v - floor32(v)
 	return f*f + (1-f)*(1-f)
 }
 
 // blockSearch carries the state of one block's search at one level.
 type blockSearch struct {
 	cur, ref *pyrLevel
-	co, ro   int // offsets of the window's top-left in cur and ref (vector 0)
+	cw       []float32 // cur's samples from the window's top-left on
+	rpix     []float32 // ref's samples
+	cs, rs   int       // strides of cur and ref
+	ro       int       // offset of the window's top-left in ref (vector 0)
 	w, h     int
 	lamN     float32 // penalty per pixel of deviation, times the window's pixel count
 	pred     ivec
@@ -462,8 +465,7 @@ func (s *blockSearch) eval(v ivec) {
 	if lim <= 0 {
 		return
 	}
-	ro := s.ro + int(v.y)*s.ref.stride + int(v.x)
-	d := ssd(s.cur.pix, s.co, s.cur.stride, s.ref.pix, ro, s.ref.stride, s.w, s.h, lim)
+	d := dsp.SSD(s.cw, s.cs, s.rpix[s.ro+int(v.y)*s.rs+int(v.x):], s.rs, s.w, s.h, lim)
 	if c := d + pen; d < lim && c < s.bestCost { // d ≥ lim: stopped early, a partial sum
 		s.best, s.bestCost, s.bestSSD = v, c, d
 	}
@@ -641,7 +643,8 @@ func (p *motionPass) reverseRow(r int) {
 // startBlock points s at block (bx, by) of level st and clears its search.
 func (p *motionPass) startBlock(s *blockSearch, st *levelState, bx, by int, lam float32) {
 	x0, x1, y0, y1 := st.window(bx, by, p.cfg.BlockSize, p.cfg.Overlap)
-	s.co, s.ro = s.cur.off(x0, y0), s.ref.off(x0, y0)
+	s.cw, s.cs = s.cur.pix[s.cur.off(x0, y0):], s.cur.stride
+	s.rpix, s.rs, s.ro = s.ref.pix, s.ref.stride, s.ref.off(x0, y0)
 	s.w, s.h = x1-x0, y1-y0
 	s.lamN = lam * float32(s.w*s.h)
 	s.reset()
@@ -740,7 +743,7 @@ type subBlock struct {
 // removes. Once the corrected cost reaches limit it stops early: both are then lower
 // bounds, at least limit.
 func (b *subBlock) cost(v Vec, limit float32) (raw, corrected float32) {
-	fx, fy := float32(math.Floor(float64(v.X))), float32(math.Floor(float64(v.Y)))
+	fx, fy := floor32(v.X), floor32(v.Y)
 	// Interpolation averages the neighbour's noise, which lowers the cost of fractional
 	// vectors by σ²(1−Σw²) per pixel whatever the content; adding it back keeps noise from
 	// pulling vectors to half-pixel positions.
@@ -846,6 +849,15 @@ func median3f(a, b, c float32) float32 {
 		b = c
 	}
 	return max(a, b)
+}
+
+// floor32 is math.Floor for the vectors' range (|v| < 2³¹), without the float64 round trip.
+func floor32(v float32) float32 {
+	f := float32(int32(v))
+	if f > v {
+		f--
+	}
+	return f
 }
 
 func abs(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
