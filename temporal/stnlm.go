@@ -111,6 +111,11 @@ func (cfg *STNLMConfig) validate() error {
 	return nil
 }
 
+// crossSlots is how many neighbours' copies each plane's STDenoiser keeps (nlm's CrossSlots):
+// neighbour k's waits for the bands to be done with neighbour k−crossSlots. At radius 2 and
+// 1080p, 2 instead of 4 saves ≈50 MB of peak RSS; the output is the same.
+const crossSlots = 2
+
 // STNLM is the spatio-temporal non-local means stage ("stnlm"): for every frame, each
 // pixel's candidates are its search window in the frame itself and a smaller window around
 // the same position in each neighbour of its window motion-compensated onto it, every
@@ -158,6 +163,7 @@ func NewSTNLM(cfg STNLMConfig) (*STNLM, error) {
 		est: noise.Estimator{Method: cfg.Estimator}, pool: frame.NewPool(8)}
 	for i := range s.d {
 		s.d[i].BandRows, s.d[i].MaxBands = bandRows, 1<<10
+		s.d[i].CrossSlots = crossSlots
 	}
 	s.ready = s.denoise
 	s.sched.stopWhenGarbage(s)
@@ -309,6 +315,9 @@ func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
 	var err error
 	for k := range c.Neighbours {
 		a := c.Aligned(k)
+		if k >= crossSlots {
+			s.sched.wait(k - crossSlots + 1) // the bands are done with the copy SetCross reuses
+		}
 		for i := 0; i < np; i++ {
 			sw, sh := 0, 0
 			if f.Format.Layout == frame.YUV && (i == 1 || i == 2) {

@@ -22,6 +22,9 @@ type stepper struct {
 	ready int // cross planes prepared: steps 1..ready may run
 	left  int // jobs with steps still to run
 
+	waiting  bool // the stage's goroutine is in wait(waitStep)
+	waitStep int
+
 	helpers int
 	started bool
 	start   chan struct{} // one token per helper and frame; closed when the stage is garbage
@@ -124,8 +127,48 @@ func (s *stepper) work() {
 				s.cond.Broadcast()
 			}
 		}
+		if s.waiting && s.past(s.waitStep) {
+			s.cond.Broadcast()
+		}
 	}
 	s.mu.Unlock()
+}
+
+// wait runs steps until every job has run step (at most the number of cross planes marked
+// ready), so that a cross plane's copy can be reused (nlm.STDenoiser.CrossSlots).
+func (s *stepper) wait(step int) {
+	s.mu.Lock()
+	s.waiting, s.waitStep = true, step
+	for !s.past(step) {
+		j := s.pick()
+		if j == nil {
+			s.cond.Wait()
+			continue
+		}
+		j.busy = true
+		s.mu.Unlock()
+		j.d.RunStep(j.band, j.next)
+		s.mu.Lock()
+		j.busy = false
+		j.next++
+		if j.next == s.n+2 {
+			if s.left--; s.left == 0 {
+				s.cond.Broadcast()
+			}
+		}
+	}
+	s.waiting = false
+	s.mu.Unlock()
+}
+
+// past reports whether every job has run step; s.mu is held.
+func (s *stepper) past(step int) bool {
+	for i := range s.jobs {
+		if s.jobs[i].next <= step {
+			return false
+		}
+	}
+	return true
 }
 
 // pick returns the runnable job furthest behind, or nil; s.mu is held. Step 0 needs

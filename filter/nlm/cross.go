@@ -55,11 +55,20 @@ type STDenoiser struct {
 	// BandRows is the least height of a band (0: 48). Begin cuts the plane into as many
 	// bands as it can, at most MaxBands (0: Threads).
 	BandRows, MaxBands int
+	// CrossSlots is how many cross planes' copies are kept (0: one per cross plane). With
+	// fewer than the call's n, SetCross(k) reuses the copy of cross plane k−CrossSlots, so the
+	// caller must not call it before every band has run step k−CrossSlots+1 (RunStep); a
+	// stage that aligns its neighbours one at a time then holds CrossSlots copies instead of
+	// n (at 1080p, 2 instead of 4 saves ≈50 MB of padded planes and reliabilities). Denoise
+	// ignores it.
+	CrossSlots int
 
 	job   stJob
 	bands []band
 	xs    []crossScratch // per band
 	pool  par.Pool
+
+	denoising bool // Begin is called by Denoise, which sets every cross plane first
 }
 
 // stJob is what every band of one call shares.
@@ -68,6 +77,7 @@ type stJob struct {
 	nb      []padded      // cross planes
 	rel     []padded      // their reliabilities at the plane's size (pix empty: none)
 	n       int           // cross planes of the call
+	slots   int           // copies of cross planes kept: cross plane k is in nb[k%slots]
 	wt      dsp.NLMWeight // the current plane's candidates
 	wtT     dsp.NLMWeight // the cross planes'
 	r, f    int
@@ -90,7 +100,9 @@ func (d *stRunner) RunPart(i int) {
 // spatial candidates of p (its radius, patch, h and σ) and those of every cross plane.
 // With no cross planes it equals PlaneDenoiser.Denoise.
 func (d *STDenoiser) Denoise(dst, cur *frame.Plane, cross []CrossPlane, p Params, cp CrossParams) error {
+	d.denoising = true
 	nb, err := d.Begin(dst, cur, len(cross), p, cp)
+	d.denoising = false
 	if err != nil {
 		return err
 	}
@@ -156,7 +168,11 @@ func (d *STDenoiser) Begin(dst, cur *frame.Plane, n int, p Params, cp CrossParam
 	if j.cross {
 		j.wtT = dsp.NewNLMWeight((2*j.ft+1)*(2*j.ft+1), cp.Sigma/255, cp.H/255)
 	}
-	for len(j.nb) < n {
+	j.slots = n
+	if d.CrossSlots > 0 && d.CrossSlots < n && !d.denoising {
+		j.slots = d.CrossSlots
+	}
+	for len(j.nb) < j.slots {
 		j.nb = append(j.nb, padded{})
 		j.rel = append(j.rel, padded{})
 	}
@@ -204,6 +220,7 @@ func (d *STDenoiser) SetCross(k int, c CrossPlane) error {
 	if !j.cross || j.copy {
 		return nil
 	}
+	k %= j.slots
 	j.nb[k].resize(w, h, j.rt+j.ft)
 	j.nb[k].fill(c.Plane)
 	if c.Reliability == nil {
@@ -230,7 +247,7 @@ func (d *STDenoiser) RunStep(b, s int) {
 	case s == 0:
 		clear(bd.acc)
 	case s <= j.n:
-		k := s - 1
+		k := (s - 1) % j.slots
 		if !j.cross {
 			return
 		}
