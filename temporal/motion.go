@@ -789,6 +789,11 @@ func (p *motionPass) smoothRow(by int) {
 			}
 		}
 		i := by*st.bw + bx
+		// Mostly the vector is its neighbourhood's median already: counting says so
+		// without sorting.
+		if isMedian(xs[:n], src[i].X) && isMedian(ys[:n], src[i].Y) {
+			continue
+		}
 		m := Vec{median(xs[:n]), median(ys[:n])}
 		if m == src[i] {
 			continue
@@ -805,8 +810,53 @@ func (p *motionPass) smoothRow(by int) {
 	}
 }
 
+// median9 is median of 9 values by the 19 compare-exchanges of the classic median network
+// (Paeth; Devillard's opt_med9). The vectors hold no NaN and no −0, so min and max give the
+// value the sort would.
+func median9(v *[9]float32) float32 {
+	p0, p1, p2, p3, p4, p5, p6, p7, p8 := v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]
+	p1, p2 = min(p1, p2), max(p1, p2)
+	p4, p5 = min(p4, p5), max(p4, p5)
+	p7, p8 = min(p7, p8), max(p7, p8)
+	p0, p1 = min(p0, p1), max(p0, p1)
+	p3, p4 = min(p3, p4), max(p3, p4)
+	p6, p7 = min(p6, p7), max(p6, p7)
+	p1, p2 = min(p1, p2), max(p1, p2)
+	p4, p5 = min(p4, p5), max(p4, p5)
+	p7, p8 = min(p7, p8), max(p7, p8)
+	p3 = max(p0, p3)
+	p5 = min(p5, p8)
+	p4, p7 = min(p4, p7), max(p4, p7)
+	p6 = max(p3, p6)
+	p4 = max(p1, p4)
+	p2 = min(p2, p5)
+	p4 = min(p4, p7)
+	p4, p2 = min(p4, p2), max(p4, p2)
+	p4 = max(p6, p4)
+	return min(p4, p2)
+}
+
+// isMedian reports whether x is what median(v) returns: the value at index len(v)/2 of v
+// sorted.
+func isMedian(v []float32, x float32) bool {
+	lt, le := 0, 0
+	for _, u := range v {
+		if u < x {
+			lt++
+		}
+		if u <= x {
+			le++
+		}
+	}
+	k := len(v) / 2
+	return lt <= k && k < le
+}
+
 // median returns the median of v (the upper one of an even count), reordering v.
 func median(v []float32) float32 {
+	if len(v) == 9 {
+		return median9((*[9]float32)(v))
+	}
 	for i := 1; i < len(v); i++ { // insertion sort: at most 9 values
 		for j := i; j > 0 && v[j] < v[j-1]; j-- {
 			v[j], v[j-1] = v[j-1], v[j]
