@@ -181,11 +181,3 @@ func (e *Estimator) scratch(n int) []float32 {
 	}
 	return e.buf[:n]
 }
-
-// Median returns the median (the lower middle for even lengths) of v, reordering v.
-func Median(v []float32) float32 {
-	return dsp.Select(v, (len(v)-1)/2, nil)
-}
-
-// Select returns the k-th smallest element of v (0-based), partially reordering v.
-func Select(v []float32, k int) float32 { return dsp.Select(v, k, nil) }

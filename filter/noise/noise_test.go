@@ -60,31 +60,6 @@ func TestEstimatorsIgnoreImpulses(t *testing.T) {
 	}
 }
 
-func TestSelect(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	for n := 1; n < 60; n++ {
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = float32(rng.IntN(7))
-		}
-		for k := 0; k < n; k++ {
-			c := append([]float32(nil), v...)
-			got := Select(c, k)
-			less, eq := 0, 0
-			for _, x := range v {
-				if x < got {
-					less++
-				} else if x == got {
-					eq++
-				}
-			}
-			if !(less <= k && k < less+eq) {
-				t.Fatalf("Select(%v, %d) = %v", v, k, got)
-			}
-		}
-	}
-}
-
 func TestEstimateAllocsSteadyState(t *testing.T) {
 	p := synthetic(64, 48, 5, 1)
 	e := Estimator{Method: WaveletMAD}

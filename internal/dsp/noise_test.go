@@ -135,3 +135,29 @@ func BenchmarkLaplaceAbsRow(b *testing.B) {
 		})
 	}
 }
+
+// TestSelectTies: short inputs with many ties (quickselect), k over every rank.
+func TestSelectTies(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 1; n < 60; n++ {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.IntN(7))
+		}
+		for k := 0; k < n; k++ {
+			c := append([]float32(nil), v...)
+			got := Select(c, k, nil)
+			less, eq := 0, 0
+			for _, x := range v {
+				if x < got {
+					less++
+				} else if x == got {
+					eq++
+				}
+			}
+			if !(less <= k && k < less+eq) {
+				t.Fatalf("Select(%v, %d) = %v", v, k, got)
+			}
+		}
+	}
+}
