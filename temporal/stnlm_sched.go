@@ -116,22 +116,28 @@ func (s *stepper) work() {
 			s.cond.Wait()
 			continue
 		}
-		j.busy = true
-		s.mu.Unlock()
-		j.d.RunStep(j.band, j.next)
-		s.mu.Lock()
-		j.busy = false
-		j.next++
-		if j.next == s.n+2 {
-			if s.left--; s.left == 0 {
-				s.cond.Broadcast()
-			}
-		}
-		if s.waiting && s.past(s.waitStep) {
+		s.runStep(j)
+	}
+	s.mu.Unlock()
+}
+
+// runStep runs job j's next step with s.mu released (it is held on entry and on return), then
+// wakes the waiters when the last job finished or a wait's step is reached.
+func (s *stepper) runStep(j *stepJob) {
+	j.busy = true
+	s.mu.Unlock()
+	j.d.RunStep(j.band, j.next)
+	s.mu.Lock()
+	j.busy = false
+	j.next++
+	if j.next == s.n+2 {
+		if s.left--; s.left == 0 {
 			s.cond.Broadcast()
 		}
 	}
-	s.mu.Unlock()
+	if s.waiting && s.past(s.waitStep) {
+		s.cond.Broadcast()
+	}
 }
 
 // wait runs steps until every job has run step (at most the number of cross planes marked
@@ -145,17 +151,7 @@ func (s *stepper) wait(step int) {
 			s.cond.Wait()
 			continue
 		}
-		j.busy = true
-		s.mu.Unlock()
-		j.d.RunStep(j.band, j.next)
-		s.mu.Lock()
-		j.busy = false
-		j.next++
-		if j.next == s.n+2 {
-			if s.left--; s.left == 0 {
-				s.cond.Broadcast()
-			}
-		}
+		s.runStep(j)
 	}
 	s.waiting = false
 	s.mu.Unlock()
