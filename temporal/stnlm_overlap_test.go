@@ -96,20 +96,7 @@ func TestSTNLMOverlapSteadyStateDoesNotAllocate(t *testing.T) {
 					}
 				}
 			}
-			for range 12 {
-				push()
-			}
-			warm, outs := pool.Allocated(), st.Allocated()
-			if a := testing.AllocsPerRun(20, push); a != 0 {
-				t.Errorf("%v allocations per frame in the steady state", a)
-			}
-			if pool.Allocated() != warm || st.Allocated() != outs {
-				t.Errorf("frames allocated after warm-up: %d input, %d output", pool.Allocated()-warm, st.Allocated()-outs)
-			}
-			if err := st.Flush(emit); err != nil {
-				t.Fatal(err)
-			}
-			assertAllReleased(t, "stnlm", pool)
+			assertSteadyState(t, st, pool, push, emit)
 		})
 	}
 }

@@ -312,20 +312,7 @@ func TestSTNLMSteadyStateDoesNotAllocate(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			for range 12 {
-				push()
-			}
-			warm, outs := pool.Allocated(), st.Allocated()
-			if a := testing.AllocsPerRun(20, push); a != 0 {
-				t.Errorf("%v allocations per frame in the steady state", a)
-			}
-			if pool.Allocated() != warm || st.Allocated() != outs {
-				t.Errorf("frames allocated after warm-up: %d input, %d output", pool.Allocated()-warm, st.Allocated()-outs)
-			}
-			if err := st.Flush(emit); err != nil {
-				t.Fatal(err)
-			}
-			assertAllReleased(t, "stnlm", pool)
+			assertSteadyState(t, st, pool, push, emit)
 		})
 	}
 }
@@ -387,4 +374,24 @@ func TestSTNLMFlushForgets(t *testing.T) {
 func renderShotsOnly(g frame.Geometry, s shot) []*frame.Frame {
 	f, _ := renderShots(g, []shot{s})
 	return f
+}
+
+// assertSteadyState pushes 12 frames to warm st up, then checks that a push allocates nothing
+// and takes no new frame from the pools, flushes st and checks every input frame came back.
+func assertSteadyState(t *testing.T, st *STNLM, pool *frame.Pool, push func(), emit func(*frame.Frame) error) {
+	t.Helper()
+	for range 12 {
+		push()
+	}
+	warm, outs := pool.Allocated(), st.Allocated()
+	if a := testing.AllocsPerRun(20, push); a != 0 {
+		t.Errorf("%v allocations per frame in the steady state", a)
+	}
+	if pool.Allocated() != warm || st.Allocated() != outs {
+		t.Errorf("frames allocated after warm-up: %d input, %d output", pool.Allocated()-warm, st.Allocated()-outs)
+	}
+	if err := st.Flush(emit); err != nil {
+		t.Fatal(err)
+	}
+	assertAllReleased(t, "stnlm", pool)
 }
