@@ -1,5 +1,7 @@
 package dsp
 
+import "math"
+
 // Kernels of noise estimation: the absolute responses of Immerkær's Laplacian-difference mask
 // and of the finest Haar diagonal, and exact order statistics (the median absolute response).
 
@@ -107,7 +109,7 @@ func Select(v []float32, k int, s *SelectScratch) float32 {
 
 // sortKey maps a float32 onto a uint32 whose unsigned order is the floats' order.
 func sortKey(f float32) uint32 {
-	b := float32bits(f)
+	b := math.Float32bits(f)
 	if b>>31 != 0 {
 		return ^b
 	}
