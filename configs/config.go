@@ -75,8 +75,26 @@ type Pipeline struct {
 	Threads int  `mapstructure:"threads"` // FFmpeg decoder/encoder threads; 0: FFmpeg chooses
 }
 
+// ModeAuto, the default mode, denoises whatever it is given: impulse repair, then the
+// spatio-temporal NLM (spatial on a still picture); for the Poisson-Gaussian and Rician
+// noise models, the model's NLM. ResolveMode names the mode it stands for.
+const ModeAuto = "auto"
+
+// ResolveMode returns the concrete mode cfg runs: cfg.Mode, or for ModeAuto the mode
+// chosen for cfg's noise model.
+func ResolveMode(cfg *Config) string {
+	if cfg.Mode != ModeAuto {
+		return cfg.Mode
+	}
+	switch cfg.NoiseModel {
+	case NoisePoissonGaussian, NoiseRician:
+		return "stnlm"
+	}
+	return "impulse+stnlm"
+}
+
 // Modes are the values "mode" accepts, in the order --help lists them.
-var Modes = []string{"copy", "average", "median", "nlm", "impulse", "impulse+nlm", "stnlm", "impulse+stnlm", "cnn",
+var Modes = []string{ModeAuto, "copy", "average", "median", "nlm", "impulse", "impulse+nlm", "stnlm", "impulse+stnlm", "cnn",
 	"impulse+cnn", "nlm+cnn", "full"}
 
 // The values "noise_model" accepts.
@@ -96,7 +114,7 @@ func Defaults() map[string]any {
 		"output": "", "output_format": "", "overwrite": false,
 		"codec": "", "crf": 18, "pix_fmt": "",
 		"encoder_options": map[string]string{}, "muxer_options": map[string]string{},
-		"mode": "copy", "sigma": 0.0, "noise_model": NoiseGaussian,
+		"mode": ModeAuto, "sigma": 0.0, "noise_model": NoiseGaussian,
 		"nlm.patch": 0, "nlm.search": 0, "nlm.h": 0.0,
 		"impulse.kind":    "auto",
 		"temporal.frames": 5, "temporal.align": true, "temporal.causal": false, "temporal.radius": 2,

@@ -40,6 +40,11 @@ func Build(cfg *configs.Config) ([]pipeline.Stage, error) { return BuildWith(cfg
 
 // BuildWith returns the stages of cfg.Mode, reporting through h.
 func BuildWith(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error) {
+	if cfg.Mode == configs.ModeAuto {
+		c := *cfg
+		c.Mode = configs.ResolveMode(cfg)
+		cfg = &c
+	}
 	b, ok := registry[cfg.Mode]
 	if !ok {
 		return nil, fmt.Errorf("mode %q is not one of %s", cfg.Mode, strings.Join(Names(), ", "))

@@ -45,7 +45,8 @@ func runFlags() *pflag.FlagSet {
 	fs.StringP("input", "i", "", "input file, pattern, URL, device, or - for standard input")
 	fs.StringP("output", "o", "", "output file or pattern, or - for Y4M on standard output")
 	fs.BoolP("overwrite", "y", false, "overwrite the output if it exists")
-	fs.StringP("mode", "m", "copy", "denoising mode: "+strings.Join(configs.Modes, ", "))
+	fs.StringP("mode", "m", configs.ModeAuto, "denoising mode: "+strings.Join(configs.Modes, ", ")+
+		" (auto: impulse repair, then spatio-temporal NLM, spatial on a still picture)")
 	fs.String("preset", "", "built-in preset ("+strings.Join(configs.Presets(), ", ")+") or a YAML file")
 	fs.String("config", "", "YAML configuration file")
 	fs.Float64("sigma", 0, "noise level on the 0-255 scale (0: estimate it)")
