@@ -26,8 +26,11 @@ type Options struct {
 	// EncoderOptions and MuxerOptions are passed to FFmpeg as they are (preset, tune, movflags…).
 	EncoderOptions map[string]string
 	MuxerOptions   map[string]string
-	// Overwrite allows replacing an existing output.
+	// Overwrite allows replacing an existing output, never the input.
 	Overwrite bool
+	// Input is what the output is made from (a path, pattern, glob or folder): Preflight
+	// refuses an output that is any of its files, whatever Overwrite says.
+	Input string
 	// Threads is the encoder's thread count (0: FFmpeg chooses).
 	Threads int
 	Logger  *slog.Logger
@@ -41,13 +44,17 @@ const DefaultCRF = 18
 var ErrExists = errors.New("already exists (use -y to overwrite)")
 
 // Preflight checks, before anything is opened or written, that the output can be created
-// without losing anything: its folder exists and it does not exist unless Overwrite is set.
+// without losing anything: it is none of the input's files, its folder exists, and it does
+// not exist unless Overwrite is set.
 func Preflight(o Options) error {
 	if o.Output == "" {
 		return errors.New("no output given (-o FILE, or -o - for standard output)")
 	}
 	if o.Output == "-" || strings.Contains(o.Output, "://") {
 		return nil
+	}
+	if err := NotInput(o.Output, o.Input); err != nil {
+		return err
 	}
 	dir := filepath.Dir(o.Output)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {

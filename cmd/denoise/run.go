@@ -86,7 +86,7 @@ func runMain(args []string) error {
 
 	encOpts := encode.Options{
 		Output: cfg.Output, Format: cfg.OutputFormat, Codec: cfg.Codec, CRF: cfg.CRF, PixFmt: cfg.PixFmt,
-		EncoderOptions: cfg.EncoderOptions, MuxerOptions: cfg.MuxerOptions, Overwrite: cfg.Overwrite,
+		EncoderOptions: cfg.EncoderOptions, MuxerOptions: cfg.MuxerOptions, Overwrite: cfg.Overwrite, Input: cfg.Input,
 		Threads: cfg.Pipeline.Threads, Logger: log,
 	}
 	if err := encode.Preflight(encOpts); err != nil {

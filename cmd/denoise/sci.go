@@ -86,7 +86,7 @@ func isSciInput(cfg *configs.Config) bool {
 // runSci denoises a stack: each channel through modes.BuildWith's stages into sci.Create's
 // writer.
 func runSci(cfg *configs.Config, log *slog.Logger) error {
-	if err := encode.Preflight(encode.Options{Output: cfg.Output, Overwrite: cfg.Overwrite}); err != nil {
+	if err := encode.Preflight(encode.Options{Output: cfg.Output, Input: cfg.Input, Overwrite: cfg.Overwrite}); err != nil {
 		return err
 	}
 	if cfg.Output == "-" || strings.Contains(cfg.Output, "://") || encode.IsPattern(cfg.Output) {
