@@ -17,7 +17,7 @@ import (
 
 // Metrics holds the pipeline's Prometheus instruments on a private registry, so that two
 // pipelines in one process (or a test) never collide on the global one. One Metrics serves
-// one Run at a time: a second Run takes over its queue gauges.
+// one Run at a time: a second Run takes over its queue and in-flight gauges.
 type Metrics struct {
 	reg *prometheus.Registry
 
@@ -31,6 +31,7 @@ type Metrics struct {
 	queueDesc *prometheus.Desc
 	mu        sync.Mutex
 	queues    []queueRef
+	inFlight  func() int64 // frames between source and sink of the current Run; nil between runs
 }
 
 // queueRef names a channel whose length is read at scrape time: sampling when Prometheus asks
@@ -48,11 +49,13 @@ func NewMetrics() *Metrics {
 		reg: prometheus.NewRegistry(),
 		framesIn: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "stage_frames_in_total",
-			Help: "Frames a stage has received (the encode stage: frames written).",
+			Help: "Frames a stage has received. decode: frames read (decoded) from the input, " +
+				"dropped ones included; encode: frames taken from the last queue for writing.",
 		}, []string{"stage"}),
 		framesOut: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "stage_frames_out_total",
-			Help: "Frames a stage has passed on (the decode stage: frames sent into the pipeline).",
+			Help: "Frames a stage has passed on. decode: frames sent into the pipeline " +
+				"(frames in minus live-mode drops); encode: frames written to the output.",
 		}, []string{"stage"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: ns, Name: "stage_latency_seconds",
@@ -64,18 +67,24 @@ func NewMetrics() *Metrics {
 			Help: "Frames dropped in live mode because the pipeline was too slow.",
 		}),
 		fps: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: ns, Name: "fps",
-			Help: "Frames written per second, over the last second or so.",
+			Namespace: ns, Name: "output_frames_per_second",
+			Help: "Frames written per second, over the last second or so (0 when no run is going).",
 		}),
 		lookahead: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: ns, Name: "pipeline_latency_frames",
-			Help: "Frames of lookahead the temporal stages add (sum of their Lookahead).",
+			Namespace: ns, Name: "temporal_lookahead_frames",
+			Help: "Future frames the temporal stages wait for before they emit one (sum of their " +
+				"Lookahead; 0 when causal, as in live mode).",
 		}),
 		queueDesc: prometheus.NewDesc(ns+"_queue_depth",
 			"Frames waiting in the queue into a stage, sampled at scrape time.",
 			[]string{"queue"}, nil),
 	}
-	m.reg.MustRegister(m.framesIn, m.framesOut, m.latency, m.dropped, m.fps, m.lookahead,
+	inFlight := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: ns, Name: "pipeline_latency_frames",
+		Help: "Frames in flight: sent into the pipeline by decode and not yet written by encode " +
+			"(queued, in a stage or held in a temporal window), sampled at scrape time.",
+	}, m.framesInFlight)
+	m.reg.MustRegister(m.framesIn, m.framesOut, m.latency, m.dropped, m.fps, m.lookahead, inFlight,
 		queueCollector{m},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -98,6 +107,22 @@ func (m *Metrics) setQueues(q []queueRef) {
 	m.mu.Lock()
 	m.queues = q
 	m.mu.Unlock()
+}
+
+// setInFlight sets what pipeline_latency_frames reads (nil: no run, 0 frames).
+func (m *Metrics) setInFlight(f func() int64) {
+	m.mu.Lock()
+	m.inFlight = f
+	m.mu.Unlock()
+}
+
+func (m *Metrics) framesInFlight() float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.inFlight == nil {
+		return 0
+	}
+	return float64(max(m.inFlight(), 0))
 }
 
 // Handler serves /metrics in the Prometheus text format and /healthz with "ok".

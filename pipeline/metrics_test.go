@@ -55,20 +55,26 @@ func TestMetricsHandler(t *testing.T) {
 	body := get(t, srv.URL+"/metrics")
 	for _, want := range []string{
 		fmt.Sprintf(`denoise_stage_frames_in_total{stage="nlm"} %d`, n),
+		fmt.Sprintf(`denoise_stage_frames_in_total{stage="decode"} %d`, n),
 		fmt.Sprintf(`denoise_stage_frames_out_total{stage="decode"} %d`, n),
 		fmt.Sprintf(`denoise_stage_frames_in_total{stage="encode"} %d`, n),
+		fmt.Sprintf(`denoise_stage_frames_out_total{stage="encode"} %d`, n),
 		`denoise_stage_latency_seconds_bucket{stage="delay",le=`,
 		`denoise_queue_depth{queue="nlm"} 0`,
 		fmt.Sprintf(`denoise_stage_frames_out_total{stage="delay-2"} %d`, n),
 		`denoise_queue_depth{queue="encode"} 0`,
 		"denoise_dropped_frames_total 0",
-		"denoise_fps ",
-		"denoise_pipeline_latency_frames 5",
+		"denoise_output_frames_per_second 0", // reset when the run ends
+		"denoise_temporal_lookahead_frames 5",
+		"denoise_pipeline_latency_frames 0", // nothing is in flight once Run has returned
 		"go_goroutines ",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+	if strings.Contains(body, "denoise_fps") {
+		t.Error("/metrics still serves denoise_fps, renamed denoise_output_frames_per_second")
 	}
 	assertNoLeak(t, pool)
 }

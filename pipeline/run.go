@@ -199,6 +199,12 @@ func (r *runner) run(ctx context.Context) (Stats, error) {
 	if m := r.cfg.Metrics; m != nil {
 		m.setQueues(refs)
 		m.lookahead.Set(float64(lookahead))
+		// Each frame's framesIn increment happens before its framesOut one, so loading out
+		// first never shows more out than in.
+		m.setInFlight(func() int64 {
+			out := r.framesOut.Load()
+			return r.framesIn.Load() - out
+		})
 	}
 
 	// The source alone watches ctx: cancelling it must stop the reading but not the stages,
@@ -243,6 +249,7 @@ func (r *runner) run(ctx context.Context) (Stats, error) {
 	}
 	if m := r.cfg.Metrics; m != nil {
 		m.fps.Set(0)
+		m.setInFlight(nil) // every frame is written or released
 	}
 	return r.stats(), err
 }
@@ -311,6 +318,7 @@ func (r *runner) readSource(ctx, srcCtx context.Context, out chan<- *frame.Frame
 			return
 		}
 		m.observe(time.Since(t0))
+		m.incIn()
 		// Counted before the send so that a snapshot never shows more out than in.
 		r.framesIn.Add(1)
 		if r.cfg.Live {
@@ -362,6 +370,7 @@ func (r *runner) writeSink(in <-chan *frame.Frame) {
 		}
 		now := time.Now()
 		m.observe(now.Sub(t0))
+		m.incOut()
 		r.framesOut.Add(1)
 		if r.cfg.Metrics != nil {
 			if fpsStart.IsZero() {

@@ -249,6 +249,13 @@ func TestRunLiveDropsNewest(t *testing.T) {
 	if got := testutil.ToFloat64(m.dropped); got != float64(st.Dropped) {
 		t.Errorf("dropped metric %v, want %d", got, st.Dropped)
 	}
+	// decode counts every frame it read, and passes on those not dropped.
+	if got := testutil.ToFloat64(m.framesIn.WithLabelValues(SourceName)); got != n {
+		t.Errorf("decode frames in %v, want %d", got, n)
+	}
+	if got := testutil.ToFloat64(m.framesOut.WithLabelValues(SourceName)); got != float64(st.FramesIn) {
+		t.Errorf("decode frames out %v, want %d", got, st.FramesIn)
+	}
 	assertNoLeak(t, pool)
 }
 

@@ -384,7 +384,7 @@ func TestInterrupt(t *testing.T) {
 		}
 	}()
 	body := scrape(t, "http://"+addr+"/metrics", "denoise_stage_frames_out_total")
-	for _, m := range []string{"denoise_stage_latency_seconds", "denoise_dropped_frames_total", "denoise_fps"} {
+	for _, m := range []string{"denoise_stage_latency_seconds", "denoise_dropped_frames_total", "denoise_output_frames_per_second"} {
 		if !strings.Contains(body, m) {
 			t.Errorf("/metrics lacks %s", m)
 		}

@@ -27,8 +27,9 @@ type progress struct {
 	lookahead int
 }
 
-// stagesLookahead is the frames of lookahead the temporal stages add: the latency the
-// pipeline_latency_frames metric reports.
+// stagesLookahead is the frames of lookahead the temporal stages add, as the
+// temporal_lookahead_frames metric reports it (pipeline_latency_frames counts the frames in
+// flight, queues included).
 func stagesLookahead(stages []pipeline.Stage) int {
 	n := 0
 	for _, s := range stages {
