@@ -351,7 +351,6 @@ func TestMalformedUploads(t *testing.T) {
 		{"truncated png", copyMode, "t.png", good[:len(good)/3], 422, "cannot read the upload"},
 		{"empty file", copyMode, "e.png", nil, 422, "empty"},
 		{"no file", copyMode, "", nil, 400, `no file in the upload`},
-		{"no mode", nil, "a.png", good, 400, "mode is missing"},
 		{"unknown mode", [][2]string{{"mode", "magic"}}, "a.png", good, 400, `mode "magic" is not one of`},
 		{"bad sigma", [][2]string{{"mode", "copy"}, {"sigma", "loud"}}, "a.png", good, 400, "sigma"},
 		{"sigma too big", [][2]string{{"mode", "copy"}, {"sigma", "300"}}, "a.png", good, 400, "sigma"},

@@ -1,9 +1,10 @@
 package web
 
 // End-to-end tests in a real headless Chromium (Debian's chromium package) driven with
-// chromedp: the page served by Serve on a loopback port, an upload, a mode, synthetic
-// noise, the result with its PSNR, the comparison viewer, a real browser download, and
-// cancelling a long job; then the live preview page. Screenshots are kept as artifacts
+// chromedp: the page served by Serve on a loopback port, its mode list with scripts
+// disabled, a job with the defaults, an upload, a mode, synthetic noise, the result with
+// its PSNR, the comparison viewer, a real browser download, the Cancel button hidden after
+// a job, and cancelling a long job; then the live preview page. Screenshots are kept as artifacts
 // (see artifactDir). Without chromium the tests are skipped, unless CI is set, where they fail.
 
 import (
@@ -13,15 +14,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/denoise-go/denoise/configs"
 	"github.com/denoise-go/denoise/frame"
 )
 
@@ -189,6 +193,9 @@ func TestBrowserUploadCompareDownload(t *testing.T) {
 	); err != nil {
 		t.Fatalf("mode %s: %v (error shown: %q)", mode, err, text(t, ctx, "#error"))
 	}
+	if cancelVisible(t, ctx) {
+		t.Error("the Cancel button is still shown after the job is done")
+	}
 	shown := text(t, ctx, "#stat-psnr")
 	psnrShown, err := strconv.ParseFloat(strings.TrimSuffix(shown, " dB"), 64)
 	if err != nil {
@@ -284,6 +291,9 @@ func TestBrowserUploadCompareDownload(t *testing.T) {
 		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		t.Fatalf("no progress shown: %v (%q)", err, text(t, ctx, "#progress-text"))
 	}
+	if !cancelVisible(t, ctx) {
+		t.Fatal("the Cancel button is not shown again for the next job")
+	}
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("#cancel")),
 		chromedp.WaitReady(chromedp.CSS(`body[data-state="cancelled"]`)),
@@ -293,11 +303,126 @@ func TestBrowserUploadCompareDownload(t *testing.T) {
 	if e := text(t, ctx, "#error"); e != "Cancelled." {
 		t.Errorf("after cancel the page says %q", e)
 	}
+	if cancelVisible(t, ctx) {
+		t.Error("the Cancel button is still shown after the job was cancelled")
+	}
 	shot, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
 	saveArtifact(t, "browser-cancelled.png", shot)
+}
+
+// cancelVisible reports whether the page shows its Cancel button.
+func cancelVisible(t *testing.T, ctx context.Context) bool {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('cancel').checkVisibility()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestBrowserDefaults: with scripts disabled, the page already lists every mode with auto
+// selected, its description shown and the fields of its parameters only; with scripts,
+// the list is the same (nothing added twice), and a noisy still picture submitted with the
+// defaults comes back denoised by auto (impulse+stnlm), after which Cancel is hidden.
+func TestBrowserDefaults(t *testing.T) {
+	ctx := newBrowser(t)
+	s, err := New(Options{Limits: testLimits(), TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := serveLoopback(t, s)
+	scripts := func(disabled bool) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: disabled})
+			return err
+		})
+	}
+	if err := chromedp.Do(ctx, scripts(true), chromedp.Navigate(base+"/")); err != nil {
+		t.Fatal(err)
+	}
+	// DevTools still evaluates expressions where the page's own scripts may not run.
+	opts, err := chromedp.Run(ctx, chromedp.Evaluate[[][2]any](
+		`[...document.querySelectorAll('#mode option')].map(o => [o.value, o.hasAttribute('selected')])`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var values, selected []string
+	for _, o := range opts {
+		v, _ := o[0].(string)
+		values = append(values, v)
+		if o[1] == true {
+			selected = append(selected, v)
+		}
+	}
+	if !slices.Equal(values, configs.Modes) || !slices.Equal(selected, []string{configs.ModeAuto}) {
+		t.Errorf("without scripts the page offers %v, selected %v; want %v, selected auto", values, selected, configs.Modes)
+	}
+	img, err := chromedp.Run(ctx, chromedp.Attributes(chromedp.CSS("#img-after")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ran := img["style"]; ran { // app.js sets the split on the "after" picture at once
+		t.Fatalf("app.js ran although scripts are disabled: %v", img)
+	}
+	if d := text(t, ctx, "#mode-desc"); !strings.Contains(d, "impulse+stnlm") {
+		t.Errorf("without scripts the mode description is %q", d)
+	}
+	vis, err := chromedp.Run(ctx, chromedp.Evaluate[[]bool](`['sigma-field', 'strength-field', 'frames-field', 'impulse-field'].map(id => document.getElementById(id).checkVisibility())`))
+	if err != nil || !slices.Equal(vis, []bool{true, true, false, true}) {
+		t.Errorf("without scripts the sigma, strength, frames, impulse fields are visible: %v (%v); want all but frames", vis, err)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveArtifact(t, "browser-no-script.png", shot)
+
+	clean := cleanImage(96, 64, true, false)
+	upload := writeTemp(t, "still.png", pngBytes(t, clean))
+	if err := chromedp.Do(ctx,
+		scripts(false),
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitReady(chromedp.CSS(`body[data-state="ready"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	page, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`({
+		options: [...document.querySelectorAll('#mode option')].map(o => o.value),
+		mode: document.getElementById('mode').value})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(page["options"]) != fmt.Sprint(configs.Modes) || page["mode"] != configs.ModeAuto {
+		t.Errorf("with scripts the page offers %v, selected %v; want %v, auto", page["options"], page["mode"], configs.Modes)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{upload}),
+		setAndFire("#noise-kind", "awgn", "change"), // σ 25, the page's default for awgn
+		chromedp.Click(chromedp.CSS("#submit")),
+		chromedp.WaitReady(chromedp.CSS(`body[data-state="done"]`)),
+	); err != nil {
+		t.Fatalf("%v (error shown: %q)", err, text(t, ctx, "#error"))
+	}
+	noisy, _ := strconv.ParseFloat(strings.TrimSuffix(text(t, ctx, "#stat-psnr-noisy"), " dB"), 64)
+	result, _ := strconv.ParseFloat(strings.TrimSuffix(text(t, ctx, "#stat-psnr"), " dB"), 64)
+	t.Logf("defaults: PSNR %s → %s, %s", text(t, ctx, "#stat-psnr-noisy"), text(t, ctx, "#stat-psnr"), text(t, ctx, "#stat-time"))
+	if noisy <= 0 || result-noisy < 3 {
+		t.Errorf("PSNR %q → %q: want a gain of at least 3 dB", text(t, ctx, "#stat-psnr-noisy"), text(t, ctx, "#stat-psnr"))
+	}
+	if tm := text(t, ctx, "#stat-time"); !strings.Contains(tm, "(mode auto → impulse+stnlm)") {
+		t.Errorf("processing time shown %q, want it to name auto and the mode it ran", tm)
+	}
+	if cancelVisible(t, ctx) {
+		t.Error("the Cancel button is still shown after the job is done")
+	}
+	shot, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveArtifact(t, "browser-defaults.png", shot)
 }
 
 func modeNames(s *Server) []string {

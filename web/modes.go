@@ -22,6 +22,9 @@ var modeDocs = map[string]struct {
 	params []string
 	desc   string
 }{
+	configs.ModeAuto: {[]string{"sigma", "strength", "impulse_kind"},
+		"the default: impulse repair, then spatio-temporal NLM (impulse+stnlm; spatial NLM on a still picture); " +
+			"stnlm alone under the poisson-gaussian and rician noise models"},
 	"copy":        {[]string{}, "no filtering: the pipeline alone (a baseline)"},
 	"average":     {[]string{"frames"}, "temporal average of N frames (video; a still image is returned as it is)"},
 	"median":      {[]string{"sigma"}, "median filter: removes impulses and some fine noise"},
@@ -58,4 +61,33 @@ func listModes(base *configs.Config) []modeInfo {
 		out = append(out, info)
 	}
 	return out
+}
+
+// defaultMode is the mode the page selects: configs.ModeAuto, also what a job without a
+// mode runs, unless this build cannot build it; then the first available mode that
+// filters, or the first available one.
+func defaultMode(list []modeInfo) modeInfo {
+	var first, filtering *modeInfo
+	for i := range list {
+		m := &list[i]
+		if !m.Available {
+			continue
+		}
+		if m.Name == configs.ModeAuto {
+			return *m
+		}
+		if first == nil {
+			first = m
+		}
+		if filtering == nil && m.Name != "copy" {
+			filtering = m
+		}
+	}
+	switch {
+	case filtering != nil:
+		return *filtering
+	case first != nil:
+		return *first
+	}
+	return modeInfo{}
 }

@@ -20,7 +20,11 @@ const maxStrength = 20
 
 // jobParams are a job's settings as the client gave them, normalised.
 type jobParams struct {
+	// Mode is the mode asked for, configs.ModeAuto when the form has none.
 	Mode string `json:"mode"`
+	// ResolvedMode is the concrete mode Mode runs (configs.ResolveMode): Mode itself,
+	// unless it is auto.
+	ResolvedMode string `json:"resolved_mode"`
 	// Sigma is the noise level on the 0–255 scale; 0 lets the filter estimate it.
 	Sigma float64 `json:"sigma"`
 	// Strength is the filtering strength relative to sigma (NLM's h); 0 is automatic.
@@ -47,7 +51,7 @@ func parseParams(fields map[string]string, base *configs.Config) (jobParams, *co
 	}
 	p := jobParams{Mode: strings.TrimSpace(fields["mode"]), Seed: 1}
 	if p.Mode == "" {
-		return bad("mode is missing (one of %s)", strings.Join(configs.Modes, ", "))
+		p.Mode = configs.ModeAuto // the CLI's default too
 	}
 	if !slices.Contains(configs.Modes, p.Mode) {
 		return bad("mode %q is not one of %s", p.Mode, strings.Join(configs.Modes, ", "))
@@ -91,6 +95,7 @@ func parseParams(fields map[string]string, base *configs.Config) (jobParams, *co
 	if err := cfg.Validate(); err != nil {
 		return bad("%v", err)
 	}
+	p.ResolvedMode = configs.ResolveMode(&cfg)
 	return p, &cfg, nil
 }
 

@@ -60,7 +60,7 @@ func (s *Server) run(j *job, up *upload) {
 		return
 	}
 	if j.finish(stateDone, "", res) {
-		s.log.Info("job done", "id", j.id, "mode", up.params.Mode, "frames", j.framesDone.Load())
+		s.log.Info("job done", "id", j.id, "mode", up.params.Mode, "resolved", up.params.ResolvedMode, "frames", j.framesDone.Load())
 	}
 }
 

@@ -16,8 +16,16 @@ const contentSecurity = "default-src 'self'; img-src 'self' blob: data:; style-s
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", assetHandler("index.html"))
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(staticFS)))
+	page := pageHandler(s.page)
+	static := http.FileServerFS(staticFS)
+	mux.Handle("GET /{$}", page)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == "" || p == "index.html" { // the template: serve it rendered
+			page.ServeHTTP(w, r)
+			return
+		}
+		static.ServeHTTP(w, r)
+	})))
 	mux.HandleFunc("GET /api/modes", s.handleModes)
 	mux.HandleFunc("GET /api/limits", s.handleLimits)
 	mux.HandleFunc("POST /api/jobs", s.handleSubmit)

@@ -40,6 +40,7 @@ type Server struct {
 	ffLog *slog.Logger
 	root  string // private temporary folder (0700), removed by Close
 	modes []modeInfo
+	page  []byte // GET /: index.html rendered with modes
 
 	ctx     context.Context
 	stop    context.CancelCauseFunc
@@ -79,6 +80,10 @@ func New(o Options) (*Server, error) {
 	s := &Server{lim: o.Limits, base: base, log: o.Logger, ffLog: o.FFmpegLogger, root: root,
 		modes: listModes(base), slots: make(chan struct{}, o.Limits.MaxJobs),
 		jobs: store{jobs: map[string]*job{}}, reaper: make(chan struct{})}
+	if s.page, err = renderPage(s.modes); err != nil {
+		_ = os.RemoveAll(root)
+		return nil, fmt.Errorf("page: %w", err)
+	}
 	if s.log == nil {
 		s.log = discard
 	}

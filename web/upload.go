@@ -74,6 +74,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.jobs.add(j)
+	s.log.Info("job started", "id", j.id, "file", up.name, "mode", up.params.Mode, "resolved", up.params.ResolvedMode)
 	s.wg.Add(1)
 	go s.run(j, up)
 	st := j.snapshot(s.lim.ResultTTL)

@@ -47,20 +47,20 @@ async function getJSON(url, opts) {
   return body;
 }
 
+// readModes takes the modes from the list the server rendered into the page (the same
+// as GET /api/modes), with the default already selected.
+function readModes() {
+  modes = [...$("mode").options].map((o) => ({
+    name: o.value,
+    available: !o.disabled,
+    params: (o.dataset.params || "").split(" ").filter(Boolean),
+    description: o.dataset.description || "",
+  }));
+}
+
 async function init() {
   try {
     const [m, lim] = await Promise.all([getJSON("/api/modes"), getJSON("/api/limits")]);
-    modes = m.modes;
-    const sel = $("mode");
-    for (const md of modes) {
-      const o = document.createElement("option");
-      o.value = md.name;
-      o.textContent = md.available ? md.name : md.name + " (not in this build)";
-      o.disabled = !md.available;
-      sel.appendChild(o);
-    }
-    const first = modes.find((x) => x.available && x.name !== "copy") || modes.find((x) => x.available);
-    if (first) sel.value = first.name;
     const nk = $("noise-kind");
     for (const k of m.noise_kinds) {
       const o = document.createElement("option");
@@ -75,7 +75,7 @@ async function init() {
     modeChanged();
     setState("ready");
   } catch (err) {
-    showError("Cannot load the modes: " + err.message);
+    showError("Cannot load the noise kinds and limits: " + err.message);
   }
 }
 
@@ -130,6 +130,7 @@ function submit(ev) {
   $("job-panel").hidden = false;
   $("submit").disabled = true;
   $("cancel").disabled = false;
+  $("cancel").hidden = false;
   setProgress(0, "uploading…");
   setState("uploading");
 
@@ -159,11 +160,17 @@ function setProgress(frac, text) {
   $("progress-text").textContent = text;
 }
 
+// jobEnded puts the form back once a job is over, whatever its end.
+function jobEnded() {
+  $("submit").disabled = false;
+  $("cancel").disabled = true;
+  $("cancel").hidden = true;
+}
+
 function fail(msg) {
   showError(msg);
   setState("failed");
-  $("submit").disabled = false;
-  $("cancel").disabled = true;
+  jobEnded();
 }
 
 async function poll() {
@@ -184,8 +191,7 @@ async function poll() {
       current.timer = setTimeout(poll, 250);
       return;
     case "done":
-      $("submit").disabled = false;
-      $("cancel").disabled = true;
+      jobEnded();
       showResult(st);
       return;
     case "cancelled":
@@ -226,7 +232,9 @@ function showResult(st) {
   $("stat-psnr").dataset.value = st.psnr === null ? "" : st.psnr;
   $("stat-ssim-noisy").textContent = fmt(st.ssim_noisy, 4);
   $("stat-ssim").textContent = fmt(st.ssim, 4);
-  $("stat-time").textContent = `${(st.processing_ms / 1000).toFixed(2)} s (mode ${st.params.mode})`;
+  const mode = st.params.resolved_mode && st.params.resolved_mode !== st.params.mode
+    ? `${st.params.mode} → ${st.params.resolved_mode}` : st.params.mode;
+  $("stat-time").textContent = `${(st.processing_ms / 1000).toFixed(2)} s (mode ${mode})`;
   const dl = $("download");
   dl.href = st.result_url;
   dl.download = st.result_name;
@@ -322,5 +330,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("cancel").addEventListener("click", cancel);
   initViewer();
   setSplit(50);
+  readModes();
+  modeChanged();
   init();
 });
