@@ -43,7 +43,8 @@ func (p Params) B() float64 { return p.Sigma*p.Sigma - p.Alpha*p.Offset }
 
 // FromAB returns the parameters of the line Var = a·E + b. Only σ² − α·g is identifiable from
 // such a fit, so the offset is taken as 0 and σ² = b; when b < 0 (an offset larger than the
-// read noise shows), σ = 0 and g = −b/a. Both give the same forward transform.
+// read noise shows), σ = 0 and g = −b/a. Both give the same forward transform. For reporting,
+// Fit.Camera bounds the offset and read noise by the data's darkest level instead.
 func FromAB(a, b float64) Params {
 	if b >= 0 {
 		return Params{Alpha: a, Sigma: math.Sqrt(b)}

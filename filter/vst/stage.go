@@ -99,12 +99,12 @@ func (m *Model) String() string {
 	if m.t == nil {
 		return "vst: not set"
 	}
-	how := "given"
+	cam, how := m.t.Params().Camera(), ""
 	if m.fit != nil {
-		how = fmt.Sprintf("estimated: var = %.4g·mean %+.4g", m.fit.A, m.fit.B)
+		cam, how = m.fit.Camera(), fmt.Sprintf("; estimated: var = %.4g·mean %+.4g", m.fit.A, m.fit.B)
 	}
-	return fmt.Sprintf("%s (codes of %d bits; %s); transformed noise sigma %.3g on the 0-255 scale",
-		m.t.Params(), m.bitDepth, how, 255/m.scale)
+	return fmt.Sprintf("%s (ADU: codes of %d bits%s); transformed noise sigma %.3g on the 0-255 scale",
+		cam, m.bitDepth, how, 255/m.scale)
 }
 
 // set estimates (or takes) the parameters from frames.
