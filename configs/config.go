@@ -15,6 +15,9 @@ type Config struct {
 	PixFmt         string            `mapstructure:"pix_fmt"`
 	EncoderOptions map[string]string `mapstructure:"encoder_options"`
 	MuxerOptions   map[string]string `mapstructure:"muxer_options"`
+	// PresetEncoderOptions are the keys of EncoderOptions that only the preset set: they
+	// were written for the preset's encoder and apply where the chosen encoder takes them.
+	PresetEncoderOptions []string `mapstructure:"-"`
 
 	Mode string `mapstructure:"mode"`
 	// NoiseModel is the noise the mode is run for: gaussian (signal-independent, the

@@ -102,6 +102,21 @@ func Load(src Sources) (*Config, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	if src.Preset != "" && len(c.EncoderOptions) > 0 {
+		// The layers above the preset, alone, say which encoder options the user chose.
+		above := src
+		above.Preset = ""
+		user, err := Load(above)
+		if err != nil {
+			return nil, err
+		}
+		for k := range c.EncoderOptions {
+			if _, chosen := user.EncoderOptions[k]; !chosen {
+				c.PresetEncoderOptions = append(c.PresetEncoderOptions, k)
+			}
+		}
+		sort.Strings(c.PresetEncoderOptions)
+	}
 	return &c, nil
 }
 

@@ -42,12 +42,12 @@ func TestLayering(t *testing.T) {
 		inputOpts map[string]string
 	}{
 		{"defaults", Sources{}, "auto", 18, 0, 0, false, nil},
-		{"preset", Sources{Preset: "live"}, "impulse+stnlm", 18, 3, 0, true, nil},
-		{"config over preset", Sources{Preset: "live", ConfigFile: cfgFile}, "impulse+stnlm", 30, 11, 5, true, nil},
-		{"env over config", Sources{Preset: "live", ConfigFile: cfgFile, Environ: []string{"DENOISE_CRF=25", "DENOISE_NLM_SEARCH=9"}}, "impulse+stnlm", 25, 9, 5, true, nil},
+		{"preset", Sources{Preset: "live"}, "impulse+stnlm", 18, 3, 0, false, nil},
+		{"config over preset", Sources{Preset: "live", ConfigFile: cfgFile}, "impulse+stnlm", 30, 11, 5, false, nil},
+		{"env over config", Sources{Preset: "live", ConfigFile: cfgFile, Environ: []string{"DENOISE_CRF=25", "DENOISE_NLM_SEARCH=9"}}, "impulse+stnlm", 25, 9, 5, false, nil},
 		{"flags over env", Sources{Preset: "live", ConfigFile: cfgFile, Environ: []string{"DENOISE_CRF=25"},
 			Flags: flags(t, "--crf", "20", "--mode", "average", "--input-option", "video_size=64x48", "--nlm-search", "13")},
-			"average", 20, 13, 5, true, map[string]string{"video_size": "64x48"}},
+			"average", 20, 13, 5, false, map[string]string{"video_size": "64x48"}},
 		{"env map", Sources{Environ: []string{"DENOISE_INPUT_OPTIONS=framerate=25,pixel_format=gray"}}, "auto", 18, 0, 0, false,
 			map[string]string{"framerate": "25", "pixel_format": "gray"}},
 	}

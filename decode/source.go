@@ -28,7 +28,9 @@ type Options struct {
 	InputOptions map[string]string
 	// Threads is the decoder's thread count (0: FFmpeg chooses).
 	Threads int
-	Logger  *slog.Logger
+	// Trim selects a piece of the input (-ss, -t, -to, -frames:v); zero reads it all.
+	Trim   Trim
+	Logger *slog.Logger
 }
 
 // PacketHandler receives packets of the streams that are passed through; it must not keep p.
@@ -60,6 +62,7 @@ type Source struct {
 	flushed  bool
 	lastPTS  int64
 	lastEnd  int64 // end time of the last frame, stream time base
+	trim     trimState
 	mu       sync.Mutex
 	closed   bool
 }
@@ -144,6 +147,9 @@ func Open(opts Options) (_ *Source, err error) {
 	s.closer = append(s.closer, s.pkt.Free)
 	s.avf = astiav.AllocFrame()
 	s.closer = append(s.closer, s.avf.Free)
+	if err := s.startTrim(); err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
 
 	first, err := s.decode(context.Background())
 	if err == io.EOF {
@@ -212,9 +218,19 @@ func (s *Source) Next(ctx context.Context) (*frame.Frame, error) {
 
 func (s *Source) decode(ctx context.Context) (*frame.Frame, error) {
 	for {
+		if s.trim.done {
+			return nil, io.EOF
+		}
 		err := s.dec.ReceiveFrame(s.avf)
 		switch {
 		case err == nil:
+			if keep, stop := s.trimFrame(); !keep {
+				s.avf.Unref()
+				if stop {
+					return nil, io.EOF
+				}
+				continue
+			}
 			f, cerr := s.convert()
 			s.avf.Unref()
 			return f, cerr
@@ -265,6 +281,9 @@ func (s *Source) readPacket() error {
 		return nil
 	}
 	in := s.stream(s.pkt.StreamIndex())
+	if !s.trimPacket(s.pkt, in) {
+		return nil
+	}
 	if s.onPacket == nil {
 		s.pending = append(s.pending, s.pkt.Clone())
 		return nil
@@ -320,6 +339,8 @@ func (s *Source) convert() (*frame.Frame, error) {
 	pts, dur := av.Timing(s.avf.UnsafePointer())
 	if pts == av.NoPTS {
 		pts = s.synthPTS()
+	} else {
+		pts -= s.trim.shift
 	}
 	if dur <= 0 {
 		dur = s.frameDuration()
@@ -429,20 +450,20 @@ func (s *Source) Close() {
 // EstimatedFrames is the number of frames the input is expected to hold, or 0 when unknown
 // (live inputs, pipes).
 func (s *Source) EstimatedFrames() int64 {
-	if n := s.video.NbFrames(); n > 0 {
-		return n
+	n := s.video.NbFrames()
+	if n <= 0 {
+		if d := s.fc.Duration(); d > 0 && s.rate.Num() > 0 {
+			n = int64(float64(d)/1e6*s.rate.Float64() + 0.5)
+		}
 	}
-	if d := s.fc.Duration(); d > 0 && s.rate.Num() > 0 {
-		return int64(float64(d)/1e6*s.rate.Float64() + 0.5)
-	}
-	return 0
+	return s.opts.Trim.estimate(n, s.rate.Float64())
 }
 
 // checkComplete compares where the video ended with the duration the container declares,
 // so that a truncated file is reported instead of passing for a short one.
 func (s *Source) checkComplete() error {
-	if s.index == 0 || s.Live() || s.opts.Input == "-" {
-		return nil
+	if s.index == 0 || s.Live() || s.opts.Input == "-" || !s.opts.Trim.IsZero() {
+		return nil // a piece of the input ends where it was asked to
 	}
 	tb := s.video.TimeBase().Float64()
 	declared := float64(s.video.Duration()) * tb

@@ -26,6 +26,10 @@ type Options struct {
 	// EncoderOptions and MuxerOptions are passed to FFmpeg as they are (preset, tune, movflags…).
 	EncoderOptions map[string]string
 	MuxerOptions   map[string]string
+	// PresetEncoderOptions are keys of EncoderOptions a preset set for the encoder it was
+	// written for: where the chosen encoder does not take one, it is skipped (and logged)
+	// instead of refused.
+	PresetEncoderOptions []string
 	// Overwrite allows replacing an existing output, never the input.
 	Overwrite bool
 	// Input is what the output is made from (a path, pattern, glob or folder): Preflight

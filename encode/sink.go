@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 
@@ -224,8 +225,17 @@ func (s *Sink) openVideo(src *decode.Source) error {
 	if err := s.enc.Open(codec, dict); err != nil {
 		return fmt.Errorf("opening %s encoder (%dx%d %s): %w", codec.Name(), g.W, g.H, av.PixFmtName(encPF), err)
 	}
-	if e := dict.Get("", nil, astiav.NewDictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); e != nil {
-		return fmt.Errorf("encoder option %q is not known to %s", e.Key(), codec.Name())
+	var prev *astiav.DictionaryEntry
+	for {
+		e := dict.Get("", prev, astiav.NewDictionaryFlags(astiav.DictionaryFlagIgnoreSuffix))
+		if e == nil {
+			break
+		}
+		if !slices.Contains(s.opts.PresetEncoderOptions, e.Key()) {
+			return fmt.Errorf("encoder option %q is not known to %s", e.Key(), codec.Name())
+		}
+		s.log.Info("the preset's encoder option does not apply to this encoder: skipped", "option", e.Key()+"="+e.Value(), "encoder", codec.Name())
+		prev = e
 	}
 	if s.out = s.fc.NewStream(nil); s.out == nil {
 		return errors.New("cannot add the video stream")

@@ -28,6 +28,18 @@ func ffmpegArgs(args []string) []string {
 		case "-crf":
 			out = append(out, "--crf")
 			continue
+		case "-ss":
+			out = append(out, "--start")
+			continue
+		case "-t":
+			out = append(out, "--duration")
+			continue
+		case "-to":
+			out = append(out, "--to")
+			continue
+		case "-frames:v", "-vframes", "-frames":
+			out = append(out, "--max-frames")
+			continue
 		case "-f":
 			if v, ok := next(); ok {
 				if seenInput {

@@ -44,7 +44,11 @@ func runFlags() *pflag.FlagSet {
 	fs.SortFlags = false
 	fs.StringP("input", "i", "", "input file, pattern, URL, device, or - for standard input")
 	fs.StringP("output", "o", "", "output file or pattern, or - for Y4M on standard output")
-	fs.BoolP("overwrite", "y", false, "overwrite the output if it exists")
+	fs.BoolP("overwrite", "y", false, "overwrite the output if it exists (never the input)")
+	fs.String("start", "", "start this far into the input: seconds (12.5) or [HH:]MM:SS[.frac] (-ss)")
+	fs.String("duration", "", "process this long a piece: seconds or [HH:]MM:SS[.frac] (-t)")
+	fs.String("to", "", "stop at this time in the input (-to; instead of --duration)")
+	fs.Int64("max-frames", 0, "stop after this many frames (-frames:v; 0: no limit)")
 	fs.StringP("mode", "m", configs.ModeAuto, "denoising mode: "+strings.Join(configs.Modes, ", ")+
 		" (auto: impulse repair, then spatio-temporal NLM, spatial on a still picture)")
 	fs.String("preset", "", "built-in preset ("+strings.Join(configs.Presets(), ", ")+") or a YAML file")

@@ -40,8 +40,12 @@ func (e *interruptedError) Error() string {
 func loadConfig(args []string) (*configs.Config, *pflag.FlagSet, error) {
 	fs := runFlags()
 	fs.SetOutput(os.Stderr)
-	if err := fs.Parse(ffmpegArgs(args)); err != nil {
+	args, err := longDash(fs, ffmpegArgs(args))
+	if err != nil {
 		return nil, fs, usageError{err}
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, fs, usageError{explainFlagError(fs, err)}
 	}
 	if h, _ := fs.GetBool("help"); h {
 		fs.SetOutput(os.Stdout)
@@ -75,11 +79,18 @@ func runMain(args []string) error {
 	if err != nil || cfg == nil {
 		return err
 	}
-	if cfg.Input == "" {
-		return usageError{errors.New("no input given (-i FILE; see denoise --help)")}
+	if err := checkJobEnds(cfg); err != nil {
+		return err
+	}
+	trim, err := trimFlags(fs)
+	if err != nil {
+		return err
 	}
 	log := newLogger(cfg.LogLevel)
 	if isSciInput(cfg) {
+		if !trim.IsZero() {
+			return usageError{errors.New("-ss, -t, -to and -frames:v select a piece of a video; TIFF stacks, DICOM and NIfTI are read whole")}
+		}
 		return runSci(cfg, log) // sci.go: TIFF stacks, DICOM, NIfTI
 	}
 	decode.RouteFFmpegLogs(log, cfg.LogLevel == "debug")
@@ -87,33 +98,43 @@ func runMain(args []string) error {
 	encOpts := encode.Options{
 		Output: cfg.Output, Format: cfg.OutputFormat, Codec: cfg.Codec, CRF: cfg.CRF, PixFmt: cfg.PixFmt,
 		EncoderOptions: cfg.EncoderOptions, MuxerOptions: cfg.MuxerOptions, Overwrite: cfg.Overwrite, Input: cfg.Input,
-		Threads: cfg.Pipeline.Threads, Logger: log,
+		PresetEncoderOptions: cfg.PresetEncoderOptions,
+		Threads:              cfg.Pipeline.Threads, Logger: log,
 	}
 	if err := encode.Preflight(encOpts); err != nil {
 		return err
 	}
-	stages, err := modes.BuildWith(cfg, runHooks(log, cfg))
-	if err != nil {
-		return err
-	}
 	src, err := decode.Open(decode.Options{Input: cfg.Input, Format: cfg.InputFormat, InputOptions: cfg.InputOptions,
-		Threads: cfg.Pipeline.Threads, Logger: log})
+		Threads: cfg.Pipeline.Threads, Trim: trim, Logger: log})
 	if err != nil {
 		return fmt.Errorf("decode: %w", err)
 	}
 	defer src.Close()
+	// A source that cannot wait (a camera, a network stream) runs live: frames are dropped,
+	// and counted, rather than fall behind. A file never does unless --live says so.
+	live := cfg.Pipeline.Live || src.Live()
+	if fs.Changed("live") {
+		live, _ = fs.GetBool("live")
+	}
+	cfg.Pipeline.Live = live
+	var sigmas sigmaTally
+	hooks := runHooks(log, cfg)
+	hooks.OnSigma = sigmas.wrap(hooks.OnSigma)
+	stages, err := modes.BuildWith(cfg, hooks)
+	if err != nil {
+		return err
+	}
 	sink, err := encode.Open(encOpts, src)
 	if err != nil {
 		return fmt.Errorf("encode: %s: %w", cfg.Output, err)
 	}
 	src.OnPacket(sink.Passthrough)
-	live := cfg.Pipeline.Live || src.Live()
 	queue := cfg.Pipeline.Queue
 	if queue == pipeline.DefaultQueueDepth && !fs.Changed("queue") {
 		queue = pipeline.QueueDepthFor(src.Geometry(), queue) // large frames: fewer of them
 	}
-	log.Debug("job", "input", cfg.Input, "format", src.Geometry().String(), "mode", cfg.Mode, "live", live,
-		"queue", queue, "kernels", dsp.Kernels())
+	log.Info("denoising", "input", cfg.Input, "format", src.Geometry().String(), "mode", modeLabel(cfg), "live", live)
+	log.Debug("job", "queue", queue, "kernels", dsp.Kernels())
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
@@ -180,10 +201,7 @@ func runMain(args []string) error {
 		}
 		return err
 	}
-	if live {
-		log.Info("live job ended", "written", stats.FramesOut, "dropped", stats.Dropped)
-	}
-	log.Debug("done", "frames", stats.FramesOut, "elapsed", stats.Elapsed)
+	logSummary(log, cfg, stats, &sigmas, live)
 	return nil
 }
 

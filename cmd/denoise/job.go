@@ -1,0 +1,196 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/denoise-go/denoise/configs"
+	"github.com/denoise-go/denoise/decode"
+	"github.com/denoise-go/denoise/pipeline"
+)
+
+// checkJobEnds refuses, before anything is opened, a job without an input or an output and
+// video written to a terminal.
+func checkJobEnds(cfg *configs.Config) error {
+	switch {
+	case cfg.Input == "":
+		return usageError{errors.New("no input given (-i FILE; see denoise --help)")}
+	case cfg.Output == "":
+		return usageError{errors.New("no output given (-o FILE, or -o - for Y4M on standard output; see denoise --help)")}
+	case cfg.Output == "-" && term.IsTerminal(int(os.Stdout.Fd())):
+		return usageError{errors.New("-o - writes video to standard output, which is a terminal: pipe it (-o - | ffplay -) or give a file name")}
+	}
+	return nil
+}
+
+// trimFlags reads -ss/--start, -t/--duration, -to/--to and -frames:v/--max-frames.
+func trimFlags(fs *pflag.FlagSet) (decode.Trim, error) {
+	var t decode.Trim
+	get := func(name string) (time.Duration, bool, error) {
+		v, _ := fs.GetString(name)
+		if v == "" {
+			return 0, false, nil
+		}
+		d, err := parseFFTime(v)
+		if err != nil {
+			return 0, false, usageError{fmt.Errorf("--%s %q: %w", name, v, err)}
+		}
+		if d < 0 {
+			return 0, false, usageError{fmt.Errorf("--%s %q: a time in the input cannot be negative", name, v)}
+		}
+		return d, true, nil
+	}
+	var err error
+	if t.Start, _, err = get("start"); err != nil {
+		return t, err
+	}
+	dur, hasDur, err := get("duration")
+	if err != nil {
+		return t, err
+	}
+	to, hasTo, err := get("to")
+	if err != nil {
+		return t, err
+	}
+	switch {
+	case hasDur && hasTo:
+		return t, usageError{errors.New("give either -t (a duration) or -to (an end time), not both")}
+	case hasDur:
+		if dur == 0 {
+			return t, usageError{errors.New("-t 0 selects nothing: give a positive duration")}
+		}
+		t.Duration = dur
+	case hasTo:
+		if to <= t.Start {
+			return t, usageError{fmt.Errorf("-to %v is not after -ss %v", to, t.Start)}
+		}
+		t.Duration = to - t.Start
+	}
+	n, _ := fs.GetInt64("max-frames")
+	if n < 0 {
+		return t, usageError{fmt.Errorf("-frames:v %d: the frame count cannot be negative", n)}
+	}
+	t.Frames = n
+	return t, nil
+}
+
+// parseFFTime reads a time the way ffmpeg's -ss and -t take it: [-][HH:]MM:SS[.m…], or
+// seconds with an optional s, ms or us suffix (12.5, 1500ms).
+func parseFFTime(s string) (time.Duration, error) {
+	in := strings.TrimSpace(s)
+	neg := strings.HasPrefix(in, "-")
+	in = strings.TrimPrefix(in, "-")
+	bad := errors.New("not a time: use seconds (12.5, 1500ms) or [HH:]MM:SS[.frac]")
+	var secs float64
+	if strings.Contains(in, ":") {
+		parts := strings.Split(in, ":")
+		if len(parts) > 3 {
+			return 0, bad
+		}
+		for i, p := range parts {
+			last := i == len(parts)-1
+			if p == "" || (!last && strings.Contains(p, ".")) {
+				return 0, bad
+			}
+			v, err := strconv.ParseFloat(p, 64)
+			if err != nil || v < 0 || (i > 0 && v >= 60) {
+				return 0, bad
+			}
+			secs = secs*60 + v
+		}
+	} else {
+		unit := 1.0
+		switch {
+		case strings.HasSuffix(in, "ms"):
+			in, unit = strings.TrimSuffix(in, "ms"), 1e-3
+		case strings.HasSuffix(in, "us"):
+			in, unit = strings.TrimSuffix(in, "us"), 1e-6
+		case strings.HasSuffix(in, "s"):
+			in = strings.TrimSuffix(in, "s")
+		}
+		v, err := strconv.ParseFloat(in, 64)
+		if err != nil || math.IsInf(v, 0) || math.IsNaN(v) || v < 0 {
+			return 0, bad
+		}
+		secs = v * unit
+	}
+	if secs > math.MaxInt64/1e9 {
+		return 0, bad
+	}
+	d := time.Duration(math.Round(secs * 1e9))
+	if neg {
+		d = -d
+	}
+	return d, nil
+}
+
+// modeLabel names the mode a job runs: "auto (impulse+stnlm)" for the default.
+func modeLabel(cfg *configs.Config) string {
+	if m := configs.ResolveMode(cfg); m != cfg.Mode {
+		return cfg.Mode + " (" + m + ")"
+	}
+	return cfg.Mode
+}
+
+// sigmaTally remembers the noise levels the stages used, for the summary.
+type sigmaTally struct {
+	mu     sync.Mutex
+	sum    float64
+	n      int64
+	stage  string
+	report func(stage string, index int64, sigma float64)
+}
+
+// wrap records the first stage's σ per frame and passes everything on to report.
+func (s *sigmaTally) wrap(report func(string, int64, float64)) func(string, int64, float64) {
+	s.report = report
+	return func(stage string, index int64, sigma float64) {
+		s.mu.Lock()
+		if s.stage == "" {
+			s.stage = stage
+		}
+		if stage == s.stage {
+			s.sum += sigma
+			s.n++
+		}
+		s.mu.Unlock()
+		if s.report != nil {
+			s.report(stage, index, sigma)
+		}
+	}
+}
+
+// mean is the mean σ reported, and false when no stage reported one.
+func (s *sigmaTally) mean() (float64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.n == 0 {
+		return 0, false
+	}
+	return s.sum / float64(s.n), true
+}
+
+// logSummary writes the end-of-run line: what was written, how fast, with what.
+func logSummary(log *slog.Logger, cfg *configs.Config, stats pipeline.Stats, sig *sigmaTally, live bool) {
+	fps := float64(stats.FramesOut) / max(stats.Elapsed.Seconds(), 1e-9)
+	attrs := []any{"frames", stats.FramesOut, "fps", fmt.Sprintf("%.1f", fps),
+		"elapsed", stats.Elapsed.Round(time.Millisecond).String(), "mode", modeLabel(cfg)}
+	if s, ok := sig.mean(); ok {
+		attrs = append(attrs, "sigma", fmt.Sprintf("%.2f", s))
+	}
+	if live {
+		attrs = append(attrs, "dropped", stats.Dropped)
+	}
+	attrs = append(attrs, "output", cfg.Output)
+	log.Info("done", attrs...)
+}
