@@ -110,6 +110,15 @@ const (
 // NoiseModels are the values "noise_model" accepts, the default first.
 var NoiseModels = []string{NoiseGaussian, NoisePoissonGaussian, NoiseRician}
 
+// The words that impulse.kind, cnn.provider, progress and log_level accept, in the order
+// --help lists them.
+var (
+	ImpulseKinds  = []string{"auto", "sp", "rv"}
+	CNNProviders  = []string{"cpu", "cuda"}
+	ProgressModes = []string{"auto", "on", "off"}
+	LogLevels     = []string{"debug", "info", "warn", "error"}
+)
+
 // Defaults is the built-in layer under every other.
 func Defaults() map[string]any {
 	return map[string]any{

@@ -35,6 +35,10 @@ func realMain(args []string) int {
 			return report(err)
 		case "serve":
 			return report(serveMain(args[1:]))
+		case "completion":
+			return report(completionMain(args[1:], os.Stdout))
+		case "man":
+			return report(manMain(args[1:], os.Stdout))
 		case "run":
 			args = args[1:]
 		}
