@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -82,7 +83,7 @@ func Open(opts Options) (_ *Source, err error) {
 	url, name := opts.Input, opts.Input
 	if url == "-" {
 		url, name = "pipe:0", "standard input"
-	} else if !strings.Contains(url, "://") && opts.Format == "" && !strings.Contains(url, "%") {
+	} else if !strings.Contains(url, "://") && opts.Format == "" && !strings.Contains(url, "%") && !strings.ContainsAny(url, "*?[") {
 		if _, statErr := os.Stat(url); statErr != nil {
 			return nil, fmt.Errorf("open %s: %w", name, unwrapPathErr(statErr))
 		}
@@ -91,6 +92,26 @@ func Open(opts Options) (_ *Source, err error) {
 	if opts.Format != "" {
 		if ifmt = astiav.FindInputFormat(opts.Format); ifmt == nil {
 			return nil, fmt.Errorf("open %s: unknown input format %q (see `ffmpeg -formats` / `-devices`)", name, opts.Format)
+		}
+	}
+	if err := checkRaw(opts, name); err != nil {
+		return nil, err
+	}
+	if url != "pipe:0" && !strings.Contains(url, "://") && (opts.Format == "" || opts.Format == "image2") {
+		// A folder of images, or a glob: read in name order through links numbered in that order.
+		files, err := sequenceFiles(url)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", name, err)
+		}
+		if files != nil {
+			dir, pattern, err := linkSequence(files)
+			if err != nil {
+				return nil, fmt.Errorf("open %s: %w", name, err)
+			}
+			s.closer = append(s.closer, func() { _ = os.RemoveAll(dir) }) // runs last
+			url, ifmt = pattern, astiav.FindInputFormat("image2")
+			opts.Logger.Info("image sequence, in name order", "input", name, "images", len(files),
+				"first", filepath.Base(files[0]), "last", filepath.Base(files[len(files)-1]))
 		}
 	}
 	dict := astiav.NewDictionary()
@@ -106,9 +127,14 @@ func Open(opts Options) (_ *Source, err error) {
 	if err := s.fc.OpenInput(url, ifmt, dict); err != nil {
 		s.fc.Free()
 		s.fc = nil
+		if opts.Format == "rawvideo" && errors.Is(err, errInval) {
+			return nil, fmt.Errorf("open %s: FFmpeg's rawvideo demuxer refused -s %s -pix_fmt %s -r %s: -s takes WxH (or a name such as hd720), -pix_fmt a name from `ffmpeg -pix_fmts`, -r a rate such as 25 or 30000/1001",
+				name, opts.InputOptions["video_size"], orDefault(opts.InputOptions["pixel_format"], "yuv420p"), orDefault(opts.InputOptions["framerate"], "25"))
+		}
 		return nil, fmt.Errorf("open %s: %w", name, describe(err))
 	}
 	s.closer = append(s.closer, s.fc.CloseInput) // CloseInput frees the context too
+	logRawDefaults(opts)
 	if e := dict.Get("", nil, astiav.NewDictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); e != nil {
 		return nil, fmt.Errorf("open %s: input option %q is not known to FFmpeg's %s demuxer", name, e.Key(), s.fc.InputFormat().Name())
 	}

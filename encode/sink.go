@@ -183,6 +183,9 @@ func (s *Sink) openVideo(src *decode.Source) error {
 			encPF = best
 		}
 	}
+	if encPF, err = s.fitOddSize(codec, encPF, srcPF); err != nil {
+		return err
+	}
 	if s.enc = astiav.AllocCodecContext(codec); s.enc == nil {
 		return errors.New("cannot allocate the video encoder")
 	}

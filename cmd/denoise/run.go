@@ -57,7 +57,7 @@ func loadConfig(args []string) (*configs.Config, *pflag.FlagSet, error) {
 		return nil, fs, nil
 	}
 	if fs.NArg() > 0 {
-		return nil, fs, usageError{fmt.Errorf("unexpected argument %q (inputs take -i, outputs -o)", fs.Arg(0))}
+		return nil, fs, usageError{unexpectedArg(fs.Args())}
 	}
 	preset, _ := fs.GetString("preset")
 	cfgFile, _ := fs.GetString("config")

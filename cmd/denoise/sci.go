@@ -35,8 +35,8 @@ import (
 // own pipeline of the mode's stages, at the stored bit depth, into a file of the same format
 // (or a TIFF) that keeps the input's metadata.
 
-// isSciInput reports whether the run's input goes through package sci: a folder (a DICOM
-// series), a DICOM or NIfTI file, or a TIFF with more than one full-resolution page or ImageJ
+// isSciInput reports whether the run's input goes through package sci: a folder holding DICOM
+// files (a series), a DICOM or NIfTI file, or a TIFF with more than one full-resolution page or ImageJ
 // metadata. A forced input format (-f), standard input, URLs and patterns stay with FFmpeg, as
 // do single-page TIFFs.
 func isSciInput(cfg *configs.Config) bool {
@@ -49,7 +49,7 @@ func isSciInput(cfg *configs.Config) bool {
 		return false
 	}
 	if st.IsDir() {
-		return true
+		return dicom.HoldsDICOM(in) // other folders are image sequences: decode reads them
 	}
 	f, err := os.Open(in)
 	if err != nil {

@@ -81,6 +81,25 @@ func isDICOMFile(path string) bool {
 	return IsDICOM(b)
 }
 
+// HoldsDICOM reports whether dir holds at least one DICOM Part 10 file (not counting hidden
+// files and subfolders), which makes it a DICOM series rather than, say, a folder of PNGs.
+func HoldsDICOM(dir string) bool {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || e.IsDir() {
+			continue
+		}
+		if isDICOMFile(filepath.Join(dir, name)) {
+			return true
+		}
+	}
+	return false
+}
+
 // OpenSeries opens the DICOM images in dir (not its subfolders), which must belong to one
 // series and share their geometry and pixel format. Files without the DICM magic or without
 // pixel data are skipped and listed. Files are ordered by InstanceNumber, then by position
