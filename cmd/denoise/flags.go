@@ -23,7 +23,8 @@ Examples:
   denoise -f v4l2 -i /dev/video0 -o cam.mkv --preset live   camera, live mode
   denoise -f rawvideo -s 640x480 -pix_fmt gray16le -i raw.bin -o out.mkv
 
-Inputs: any file FFmpeg reads, image sequences (img_%%04d.png), "-" for standard input,
+Inputs: any file FFmpeg reads, image sequences (img_%%04d.png, a folder of images, or a
+quoted glob 'seq/*.png', in name order), "-" for standard input,
 devices (-f v4l2) and URLs (rtsp://, udp://, http://). Outputs: the container and codec
 follow the name (.mp4/.mkv: H.264, or FFV1 when H.264 would lose bit depth; .png/.tif:
 images; "-": Y4M to standard output), or -f and -c:v.
