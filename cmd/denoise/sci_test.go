@@ -194,7 +194,7 @@ func TestSciRefusals(t *testing.T) {
 		}
 	}
 	// With -y it is overwritten.
-	if code, stderr := runQuiet(t, "-i", in, "-o", out, "-y", "--log-level", "warn"); code != 0 {
+	if code, stderr := runQuiet(t, "-i", in, "-o", out, "-y", "--mode", "copy", "--log-level", "warn"); code != 0 {
 		t.Fatalf("-y: exit %d: %s", code, stderr)
 	}
 	samePages(t, openStack(t, in), openStack(t, out))
