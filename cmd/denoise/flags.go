@@ -17,7 +17,8 @@ Usage:
   denoise serve --help         the web page: upload an image or a clip, pick a mode, compare
 
 Examples:
-  denoise -i noisy.mp4 -o clean.mp4 --mode impulse+nlm      H.264 out, audio copied
+  denoise -i noisy.mp4 -o clean.mp4                         the default mode (auto); H.264 out, audio copied
+  denoise -i noisy.mp4 -o piece.mkv -ss 1:30 -t 10          ten seconds from 1:30
   denoise -i scan_%%04d.tif -o clean_%%04d.tif --mode nlm     16-bit TIFF sequence in and out
   denoise -i in.y4m -o - --mode nlm | ffplay -                Y4M through a pipe
   denoise -f v4l2 -i /dev/video0 -o cam.mkv --preset live   camera, live mode
