@@ -1,7 +1,8 @@
 // Package models holds the ONNX denoising networks built into denoise (go:embed), each with
 // its model card; filter/cnn loads them by name ("full", "light", "light-int8": light
 // quantised to 8 bits by train/quantize.py), and --model FILE loads any other compatible ONNX
-// file. train/README.md says how to train and add one.
+// file: a name with a slash or ending in .onnx is a file, any other is a built-in name, never
+// looked up on disk (filter/cnn.IsModelPath). train/README.md says how to train and add one.
 package models
 
 import (

@@ -473,7 +473,7 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("builtin unknown", func(t *testing.T) {
 		_, err := NewFilterFactory(Options{Model: "nosuchmodel"})
-		oneLine(t, err, `cnn: model nosuchmodel: no such file, and no built-in model "nosuchmodel"`)
+		oneLine(t, err, `cnn: model nosuchmodel: no built-in model "nosuchmodel"`)
 	})
 	t.Run("model not onnx", func(t *testing.T) {
 		_, err := NewFilterFactory(Options{Model: "garbage.onnx", ModelData: []byte("not a model")})

@@ -18,7 +18,8 @@ import (
 // Options configure the cnn filter. Zero values pick the defaults.
 type Options struct {
 	// Model is an ONNX file path or the name of a built-in model ("full", "light",
-	// "light-int8"); "" is the default built-in model (see models.Default).
+	// "light-int8"); "" is the default built-in model (see models.Default). A path contains
+	// a slash or ends in .onnx (IsModelPath); a built-in name is never looked up on disk.
 	Model string
 	// ModelData, when not nil, is the ONNX model itself (Model then only names it).
 	ModelData []byte

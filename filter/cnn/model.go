@@ -80,17 +80,27 @@ func readModel(opt Options) ([]byte, string, error) {
 			return nil, "", fmt.Errorf("cnn: no %w given, and none is built into this binary; pass an ONNX file (--model FILE; train/README.md makes one)", ErrModel)
 		}
 	}
-	looksLikeFile := strings.HasSuffix(strings.ToLower(name), ".onnx") || strings.ContainsRune(name, os.PathSeparator)
-	if b, err := os.ReadFile(name); err == nil {
+	if IsModelPath(name) {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, name, modelError(name, "%s", firstLine(unwrapPath(err)))
+		}
 		return b, name, nil
-	} else if looksLikeFile || !errors.Is(err, os.ErrNotExist) {
-		return nil, name, modelError(name, "%s", firstLine(unwrapPath(err)))
 	}
 	b, err := models.ONNX(name)
 	if err != nil {
-		return nil, name, modelError(name, "no such file, and %s", err)
+		return nil, name, modelError(name, "%s; a file is named by a path with a slash or ending in .onnx (./%s)", err, name)
 	}
 	return b, name, nil
+}
+
+// IsModelPath tells a model file from a built-in model's name: a path contains a slash
+// (or the system's separator) or ends in .onnx; anything else names a built-in model and
+// is never looked up on disk, so a file called "light" in the working directory does not
+// replace the built-in light model (name it ./light to load it).
+func IsModelPath(name string) bool {
+	return strings.HasSuffix(strings.ToLower(name), ".onnx") || strings.ContainsRune(name, '/') ||
+		strings.ContainsRune(name, os.PathSeparator)
 }
 
 // unwrapPath drops the path that *os.PathError repeats ("open x: no such file" → "no such file").

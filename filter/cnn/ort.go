@@ -20,6 +20,9 @@ const repoLibrary = "third_party/onnxruntime/libonnxruntime.so"
 // systemLibrary is the name dlopen looks up in the system's library path.
 const systemLibrary = "libonnxruntime.so"
 
+// telemetryEnv turns ONNX Runtime's telemetry off when it is 1 (see initLibrary).
+const telemetryEnv = "ORT_DISABLE_TELEMETRY"
+
 // The ONNX Runtime environment is process-wide: it is created once, from one library, and
 // kept until the process exits (sessions of every filter share it).
 var env struct {
@@ -95,6 +98,14 @@ func initLibrary(lib string) (string, error) {
 			return "", libraryError(path, nil)
 		}
 	}
+	// The library's telemetry, on unless this variable says otherwise, writes a log
+	// (mat-debug-PID.log) and a session file (.ses) into the temporary folder, and a
+	// database and a device id into ~/.cache/Microsoft/DeveloperTools/.onnxruntime, and
+	// uploads events. It reads the variable when the environment is created:
+	// DisableTelemetry afterwards stops the events, not the files.
+	if err := os.Setenv(telemetryEnv, "1"); err != nil {
+		return "", fmt.Errorf("cnn: setting %s: %w", telemetryEnv, err)
+	}
 	ort.SetSharedLibraryPath(path)
 	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
 		if !found {
@@ -102,6 +113,7 @@ func initLibrary(lib string) (string, error) {
 		}
 		return "", libraryError(path, err)
 	}
+	_ = ort.DisableTelemetry() // the variable did it; this keeps it off should it not
 	env.path = path
 	return path, nil
 }
