@@ -37,9 +37,14 @@ func (l *Live) Handler() http.Handler {
 	})
 }
 
-// Serve serves Handler on ln until ctx is done.
+// Serve serves Handler on ln until ctx is done; on a loopback listener, only requests for
+// a loopback host (see loopbackOnly).
 func (l *Live) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: l.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	h := l.Handler()
+	if isLoopback(ln.Addr()) {
+		h = loopbackOnly(h)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

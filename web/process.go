@@ -89,6 +89,9 @@ func (s *Server) process(ctx context.Context, j *job, up *upload) (func(*jobStat
 		result = filepath.Join(j.dir, "result.mkv")
 		opts.Output, opts.Codec = result, "ffv1"
 	}
+	if err := createPrivate(result); err != nil {
+		return nil, err
+	}
 	enc, err := encode.Open(opts, src)
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", err)
@@ -157,6 +160,9 @@ func (s *Server) writePreview(src *decode.Source, f *frame.Frame, path string) e
 	case f.Format.Alpha:
 		pf = "rgba"
 	}
+	if err := createPrivate(path); err != nil {
+		return fmt.Errorf("preview: %w", err)
+	}
 	enc, err := encode.Open(encode.Options{Output: path, Codec: "png", PixFmt: pf, Overwrite: true, Logger: s.ffLog}, src)
 	if err != nil {
 		return fmt.Errorf("preview: %w", err)
@@ -171,4 +177,15 @@ func (s *Server) writePreview(src *decode.Source, f *frame.Frame, path string) e
 		return fmt.Errorf("preview: %w", err)
 	}
 	return nil
+}
+
+// createPrivate creates an empty file readable by this user only, for FFmpeg to write: it
+// opens its outputs with mode 0666 less the umask (0644 as a rule), which applies to new
+// files only, so the file it truncates and fills keeps 0600.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }

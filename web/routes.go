@@ -69,19 +69,25 @@ type limitsBody struct {
 	MaxUploadBytes   int64  `json:"max_upload_bytes"`
 	MaxPixels        int64  `json:"max_pixels"`
 	MaxJobs          int    `json:"max_jobs"`
+	MaxUploads       int    `json:"max_uploads"`
+	MinUploadRate    int64  `json:"min_upload_rate"` // bytes per second; 0: none
+	HeaderTimeoutMS  int64  `json:"header_timeout_ms"`
 	RequestTimeoutMS int64  `json:"request_timeout_ms"`
 	JobTimeoutMS     int64  `json:"job_timeout_ms"`
 	ResultTTLMS      int64  `json:"result_ttl_ms"`
 	Running          int    `json:"running"`
+	Uploading        int    `json:"uploading"`
 	MaxUpload        string `json:"max_upload"`
 }
 
 func (s *Server) handleLimits(w http.ResponseWriter, _ *http.Request) {
 	l := s.lim
 	writeJSON(w, http.StatusOK, limitsBody{
-		MaxUploadBytes: l.MaxUploadBytes, MaxPixels: l.MaxPixels, MaxJobs: l.MaxJobs,
+		MaxUploadBytes: l.MaxUploadBytes, MaxPixels: l.MaxPixels, MaxJobs: l.MaxJobs, MaxUploads: l.MaxUploads,
+		MinUploadRate: l.MinUploadRate, HeaderTimeoutMS: l.HeaderTimeout.Milliseconds(),
 		RequestTimeoutMS: l.RequestTimeout.Milliseconds(), JobTimeoutMS: l.JobTimeout.Milliseconds(),
-		ResultTTLMS: l.ResultTTL.Milliseconds(), Running: len(s.slots), MaxUpload: FormatBytes(l.MaxUploadBytes),
+		ResultTTLMS: l.ResultTTL.Milliseconds(), Running: len(s.slots), Uploading: len(s.uploads),
+		MaxUpload: FormatBytes(l.MaxUploadBytes),
 	})
 }
 

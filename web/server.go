@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,7 @@ type Server struct {
 	ctx     context.Context
 	stop    context.CancelCauseFunc
 	slots   chan struct{} // one per running job
+	uploads chan struct{} // one per upload being received
 	jobs    store
 	wg      sync.WaitGroup // job workers
 	closing atomic.Bool
@@ -61,6 +63,7 @@ func New(o Options) (*Server, error) {
 	if err := o.Limits.Validate(); err != nil {
 		return nil, err
 	}
+	lim := o.Limits.withDefaults()
 	base := o.Config
 	if base == nil {
 		var err error
@@ -77,8 +80,8 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("temporary folder: %w", err)
 	}
 	discard := slog.New(slog.DiscardHandler)
-	s := &Server{lim: o.Limits, base: base, log: o.Logger, ffLog: o.FFmpegLogger, root: root,
-		modes: listModes(base), slots: make(chan struct{}, o.Limits.MaxJobs),
+	s := &Server{lim: lim, base: base, log: o.Logger, ffLog: o.FFmpegLogger, root: root,
+		modes: listModes(base), slots: make(chan struct{}, lim.MaxJobs), uploads: make(chan struct{}, lim.MaxUploads),
 		jobs: store{jobs: map[string]*job{}}, reaper: make(chan struct{})}
 	if s.page, err = renderPage(s.modes); err != nil {
 		_ = os.RemoveAll(root)
@@ -145,7 +148,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: min(s.lim.RequestTimeout, 30*time.Second),
+		ReadHeaderTimeout: s.lim.HeaderTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
@@ -177,18 +180,35 @@ func isLoopback(a net.Addr) bool {
 	return ok && ta.IP.IsLoopback()
 }
 
-// loopbackOnly refuses requests whose Host is not a loopback name or address.
+// loopbackOnly refuses requests that do not name a loopback host: a Host other than
+// localhost (in any case, with or without a port) or a loopback address (IPv4, or IPv6 in
+// brackets), and any request in absolute form ("GET http://127.0.0.1/ HTTP/1.1"), as sent
+// to a proxy: for those net/http takes the host from the URI and drops the Host header,
+// which can then not be checked. Browsers never send this form to a server.
 func loopbackOnly(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host := r.Host
-		if hh, _, err := net.SplitHostPort(host); err == nil {
-			host = hh
-		}
-		ip := net.ParseIP(host)
-		if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		switch {
+		case r.URL.Host != "" || r.URL.Scheme != "" || (r.RequestURI != "*" && !strings.HasPrefix(r.RequestURI, "/")):
+			writeError(w, errorf(http.StatusForbidden, "this server does not answer requests in absolute form, as sent to a proxy (%s %s): send the path only", r.Method, r.RequestURI))
+		case !loopbackHost(r.Host):
 			writeError(w, errorf(http.StatusForbidden, "this server only answers requests for localhost (Host %q)", r.Host))
-			return
+		default:
+			h.ServeHTTP(w, r)
 		}
-		h.ServeHTTP(w, r)
 	})
+}
+
+// loopbackHost tells whether a Host header names this machine: localhost or a loopback
+// address, with or without a port.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -40,37 +40,54 @@ var uploadExts = map[string]bool{
 	".nut": true, ".ts": true, ".m4v": true,
 }
 
-// handleSubmit is POST /api/jobs: it takes a job slot, stores the upload in the job's
-// private folder, checks the parameters and the picture against the limits, and starts
-// the job (202). Nothing is left on disk when it refuses.
+// handleSubmit is POST /api/jobs: it receives the upload into the job's private folder
+// (holding one of --max-uploads slots while it arrives), checks the parameters and the
+// picture against the limits, and only then takes a job slot and starts the job (202). A
+// slow upload holds no job slot. Nothing is left on disk when it refuses.
 func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	if s.closing.Load() {
 		writeError(w, errorf(http.StatusServiceUnavailable, "the server is shutting down"))
 		return
 	}
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.lim.RequestTimeout))
 	if r.ContentLength > s.lim.MaxUploadBytes+formSlack {
 		w.Header().Set("Connection", "close")
 		writeError(w, s.tooLarge(r.ContentLength))
 		return
 	}
+	if len(s.slots) == cap(s.slots) { // busy now: not worth receiving the upload
+		s.busy(w)
+		return
+	}
 	select {
-	case s.slots <- struct{}{}:
+	case s.uploads <- struct{}{}:
 	default:
 		w.Header().Set("Retry-After", "5")
 		w.Header().Set("Connection", "close")
-		writeError(w, errorf(http.StatusTooManyRequests,
-			"the server is busy: %d job(s) are running, the limit is %d (--max-jobs); try again when one has finished",
-			s.lim.MaxJobs, s.lim.MaxJobs))
+		writeError(w, errorf(http.StatusServiceUnavailable,
+			"the server is receiving %d uploads, the limit is %d (--max-uploads); try again in a few seconds",
+			s.lim.MaxUploads, s.lim.MaxUploads))
 		return
 	}
 	j, up, err := s.accept(w, r)
+	<-s.uploads
 	if err != nil {
-		<-s.slots
 		if ae, ok := err.(*apiError); ok && (ae.status == http.StatusRequestEntityTooLarge || ae.status == http.StatusRequestTimeout) {
 			w.Header().Set("Connection", "close") // do not read the rest of the body
 		}
 		writeError(w, err)
+		return
+	}
+	select {
+	case s.slots <- struct{}{}:
+	default:
+		s.discard(j, up)
+		s.busy(w)
+		return
+	}
+	if s.closing.Load() {
+		<-s.slots
+		s.discard(j, up)
+		writeError(w, errorf(http.StatusServiceUnavailable, "the server is shutting down"))
 		return
 	}
 	s.jobs.add(j)
@@ -84,6 +101,22 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 		State     jobState `json:"state"`
 		StatusURL string   `json:"status_url"`
 	}{j.id, st.State, "/api/jobs/" + j.id})
+}
+
+// busy answers 429: every job slot is taken.
+func (s *Server) busy(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "5")
+	w.Header().Set("Connection", "close")
+	writeError(w, errorf(http.StatusTooManyRequests,
+		"the server is busy: %d job(s) are running, the limit is %d (--max-jobs); try again when one has finished",
+		s.lim.MaxJobs, s.lim.MaxJobs))
+}
+
+// discard drops an accepted upload that will not run, and its folder.
+func (s *Server) discard(j *job, up *upload) {
+	up.src.Close()
+	j.cancel(nil)
+	_ = os.RemoveAll(j.dir)
 }
 
 // accept receives and checks an upload. On error the job's folder is already removed.
@@ -140,7 +173,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, dir string) (pa
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "multipart/form-data" {
 		return "", "", nil, errorf(http.StatusBadRequest, "the body must be multipart/form-data with a file field (got %q)", ct)
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.lim.MaxUploadBytes+formSlack)
+	r.Body = http.MaxBytesReader(w, s.pacedBody(w, r), s.lim.MaxUploadBytes+formSlack)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return "", "", nil, errorf(http.StatusBadRequest, "malformed multipart body: %v", err)
@@ -178,6 +211,9 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, dir string) (pa
 			fields[field] = string(b)
 		}
 	}
+	// the body is in: lift the deadline, which would otherwise end net/http's background
+	// read of the connection, and with it the request, while the upload is checked
+	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 	if path == "" {
 		return "", "", nil, errorf(http.StatusBadRequest, `no file in the upload (send it in the multipart field "file")`)
 	}
@@ -205,14 +241,67 @@ func (s *Server) saveFile(part io.Reader, path string) error {
 	return nil
 }
 
+// pacedBody is the request's body, read under a deadline on the connection that ends the
+// upload when it has taken longer than the request timeout, or than its allowance plus
+// the time its bytes so far would take at the minimum rate.
+func (s *Server) pacedBody(w http.ResponseWriter, r *http.Request) io.ReadCloser {
+	now := time.Now()
+	return &pacedBody{ReadCloser: r.Body, rc: http.NewResponseController(w), start: now,
+		end: now.Add(s.lim.RequestTimeout), grace: s.lim.uploadGrace, rate: s.lim.MinUploadRate}
+}
+
+type pacedBody struct {
+	io.ReadCloser
+	rc         *http.ResponseController
+	start, end time.Time
+	grace      time.Duration
+	rate       int64 // bytes per second; 0: no minimum
+	n          int64 // bytes read
+}
+
+func (b *pacedBody) Read(p []byte) (int, error) {
+	deadline, paced := b.end, false
+	if b.rate > 0 {
+		if d := b.start.Add(b.grace + time.Duration(float64(b.n)/float64(b.rate)*float64(time.Second))); d.Before(deadline) {
+			deadline, paced = d, true
+		}
+	}
+	_ = b.rc.SetReadDeadline(deadline)
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	if err != nil && paced && isTimeout(err) {
+		return n, &slowUpload{n: b.n, took: time.Since(b.start), min: b.rate}
+	}
+	return n, err
+}
+
+// slowUpload is the error of an upload that arrived slower than the minimum rate.
+type slowUpload struct {
+	n    int64
+	took time.Duration
+	min  int64
+}
+
+func (e *slowUpload) Error() string {
+	return fmt.Sprintf("the upload arrived at %s/s (%s in %v), slower than the %s/s minimum (--min-upload-rate)",
+		FormatBytes(int64(float64(e.n)/max(e.took.Seconds(), 1e-3))), FormatBytes(e.n), e.took.Round(time.Millisecond), FormatBytes(e.min))
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
 // readError classifies an error met while reading the body.
 func (s *Server) readError(err error, what string) *apiError {
 	var mbe *http.MaxBytesError
-	var ne net.Error
+	var slow *slowUpload
 	switch {
+	case errors.As(err, &slow):
+		return errorf(http.StatusRequestTimeout, "%s", slow.Error())
 	case errors.As(err, &mbe):
 		return s.tooLarge(mbe.Limit + 1)
-	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+	case isTimeout(err):
 		return errorf(http.StatusRequestTimeout, "the upload took longer than the %v request timeout (--request-timeout)", s.lim.RequestTimeout)
 	}
 	return errorf(http.StatusBadRequest, "%s: %v", what, err)

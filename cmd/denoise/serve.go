@@ -40,7 +40,10 @@ func serveFlags() *pflag.FlagSet {
 	fs.String("config", "", "YAML configuration file: the base of every job's settings")
 	fs.String("max-upload", web.FormatBytes(d.MaxUploadBytes), "largest upload accepted (bytes, or with KiB, MiB, GiB)")
 	fs.Int64("max-pixels", d.MaxPixels, "largest width×height of one frame")
-	fs.Int("max-jobs", d.MaxJobs, "jobs running at once; more are refused (429)")
+	fs.Int("max-jobs", d.MaxJobs, "jobs running at once; more are refused (429). A job takes its slot once its upload is in")
+	fs.Int("max-uploads", d.MaxUploads, "uploads received at once; more are refused (503) (0: twice --max-jobs)")
+	fs.String("min-upload-rate", web.FormatBytes(d.MinUploadRate), "slowest average rate per second an upload may arrive at after its first 5 s (408 below it; 0: no minimum)")
+	fs.Duration("header-timeout", d.HeaderTimeout, "time allowed to receive a request's headers")
 	fs.Duration("request-timeout", d.RequestTimeout, "time allowed to receive one request, the upload included")
 	fs.Duration("job-timeout", d.JobTimeout, "time allowed to process one job")
 	fs.Duration("result-ttl", d.ResultTTL, "how long finished jobs and their results are kept")
@@ -68,19 +71,9 @@ func serveMain(args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))}
 	}
-	lim := web.DefaultLimits()
-	var err error
-	maxUpload, _ := fs.GetString("max-upload")
-	if lim.MaxUploadBytes, err = parseSize(maxUpload); err != nil {
-		return usageError{fmt.Errorf("serve: --max-upload: %w", err)}
-	}
-	lim.MaxPixels, _ = fs.GetInt64("max-pixels")
-	lim.MaxJobs, _ = fs.GetInt("max-jobs")
-	lim.RequestTimeout, _ = fs.GetDuration("request-timeout")
-	lim.JobTimeout, _ = fs.GetDuration("job-timeout")
-	lim.ResultTTL, _ = fs.GetDuration("result-ttl")
-	if err := lim.Validate(); err != nil {
-		return usageError{fmt.Errorf("serve: %w", err)}
+	lim, err := serveLimits(fs)
+	if err != nil {
+		return usageError{err}
 	}
 	preset, _ := fs.GetString("preset")
 	cfgFile, _ := fs.GetString("config")
@@ -106,12 +99,38 @@ func serveMain(args []string) error {
 		log.Warn("listening beyond this machine: anyone who can reach it can upload", "addr", ln.Addr().String())
 	}
 	log.Info("serving", "url", "http://"+displayAddr(ln.Addr())+"/", "max_upload", web.FormatBytes(lim.MaxUploadBytes),
-		"max_pixels", lim.MaxPixels, "max_jobs", lim.MaxJobs, "job_timeout", lim.JobTimeout, "temp", srv.TempDir())
+		"max_pixels", lim.MaxPixels, "max_jobs", lim.MaxJobs, "max_uploads", srv.Limits().MaxUploads, "job_timeout", lim.JobTimeout, "temp", srv.TempDir())
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	err = srv.Serve(ctx, ln)
 	log.Info("stopped; temporary folder removed", "temp", srv.TempDir())
 	return err
+}
+
+// serveLimits reads the limits from the parsed flags of denoise serve.
+func serveLimits(fs *pflag.FlagSet) (web.Limits, error) {
+	lim := web.DefaultLimits()
+	var err error
+	maxUpload, _ := fs.GetString("max-upload")
+	if lim.MaxUploadBytes, err = parseSize(maxUpload); err != nil {
+		return lim, fmt.Errorf("serve: --max-upload: %w", err)
+	}
+	lim.MaxPixels, _ = fs.GetInt64("max-pixels")
+	lim.MaxJobs, _ = fs.GetInt("max-jobs")
+	lim.MaxUploads, _ = fs.GetInt("max-uploads")
+	if rate, _ := fs.GetString("min-upload-rate"); strings.TrimSpace(rate) == "0" {
+		lim.MinUploadRate = 0
+	} else if lim.MinUploadRate, err = parseSize(strings.TrimSuffix(strings.TrimSpace(rate), "/s")); err != nil {
+		return lim, fmt.Errorf("serve: --min-upload-rate: %w", err)
+	}
+	lim.HeaderTimeout, _ = fs.GetDuration("header-timeout")
+	lim.RequestTimeout, _ = fs.GetDuration("request-timeout")
+	lim.JobTimeout, _ = fs.GetDuration("job-timeout")
+	lim.ResultTTL, _ = fs.GetDuration("result-ttl")
+	if err := lim.Validate(); err != nil {
+		return lim, fmt.Errorf("serve: %w", err)
+	}
+	return lim, nil
 }
 
 // displayAddr is a listener's address as a URL host: all-interfaces listeners as localhost.
