@@ -32,6 +32,9 @@ type Options struct {
 	// Trim selects a piece of the input (-ss, -t, -to, -frames:v); zero reads it all.
 	Trim   Trim
 	Logger *slog.Logger
+	// Strict stops at the first damage in the input with a *DamageError; without it damage
+	// is decoded past and reported (see Damage).
+	Strict bool
 }
 
 // PacketHandler receives packets of the streams that are passed through; it must not keep p.
@@ -66,6 +69,7 @@ type Source struct {
 	trim     trimState
 	mu       sync.Mutex
 	closed   bool
+	dmg      damageState
 }
 
 // Open opens the input, finds its video stream, opens the decoder and decodes the first
@@ -78,6 +82,7 @@ func Open(opts Options) (_ *Source, err error) {
 	defer func() {
 		if err != nil {
 			s.Close()
+			err = explainY4M(opts, err)
 		}
 	}()
 	url, name := opts.Input, opts.Input
@@ -109,6 +114,7 @@ func Open(opts Options) (_ *Source, err error) {
 				return nil, fmt.Errorf("open %s: %w", name, err)
 			}
 			s.closer = append(s.closer, func() { _ = os.RemoveAll(dir) }) // runs last
+			s.dmg.seqGaps = sequenceGaps(files)
 			url, ifmt = pattern, astiav.FindInputFormat("image2")
 			opts.Logger.Info("image sequence, in name order", "input", name, "images", len(files),
 				"first", filepath.Base(files[0]), "last", filepath.Base(files[len(files)-1]))
@@ -261,12 +267,15 @@ func (s *Source) decode(ctx context.Context) (*frame.Frame, error) {
 			s.avf.Unref()
 			return f, cerr
 		case errors.Is(err, astiav.ErrEof):
-			if err := s.checkComplete(); err != nil {
+			if err := s.endOfInput(); err != nil {
 				return nil, err
 			}
 			return nil, io.EOF
 		case !errors.Is(err, astiav.ErrEagain):
-			return nil, fmt.Errorf("decoding frame %d: %w", s.index, describe(err))
+			if err := s.decodeError(err, nil, fmt.Sprintf("decoding frame %d", s.index)); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if s.eof {
 			if s.flushed {
@@ -274,7 +283,9 @@ func (s *Source) decode(ctx context.Context) (*frame.Frame, error) {
 			}
 			s.flushed = true
 			if err := s.dec.SendPacket(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
-				return nil, fmt.Errorf("flushing decoder: %w", describe(err))
+				if err := s.decodeError(err, nil, "flushing decoder"); err != nil {
+					return nil, err
+				}
 			}
 			continue
 		}
@@ -294,15 +305,15 @@ func (s *Source) readPacket() error {
 			s.eof = true
 			return nil
 		}
-		return fmt.Errorf("reading packet: %w", describe(err))
+		return s.readError(err)
 	}
 	defer s.pkt.Unref()
 	if s.pkt.StreamIndex() == s.video.Index() {
-		if s.pkt.Flags().Has(astiav.PacketFlagCorrupt) {
-			return fmt.Errorf("the input is truncated or damaged: corrupt video packet at %s", s.timeString(s.pkt.Pts()))
+		if err := s.checkPacket(s.pkt); err != nil {
+			return err
 		}
 		if err := s.dec.SendPacket(s.pkt); err != nil {
-			return fmt.Errorf("decoding packet at %s: %w", s.timeString(s.pkt.Pts()), describe(err))
+			return s.decodeError(err, s.pkt, "decoding packet at "+s.timeString(s.pkt.Pts()))
 		}
 		return nil
 	}
@@ -370,6 +381,10 @@ func (s *Source) convert() (*frame.Frame, error) {
 	}
 	if dur <= 0 {
 		dur = s.frameDuration()
+	}
+	if err := s.checkFrame(pts, dur); err != nil {
+		f.Release()
+		return nil, err
 	}
 	f.PTS, f.Duration, f.Index = pts, dur, s.index
 	tb := s.video.TimeBase()
@@ -486,7 +501,7 @@ func (s *Source) EstimatedFrames() int64 {
 }
 
 // checkComplete compares where the video ended with the duration the container declares,
-// so that a truncated file is reported instead of passing for a short one.
+// so that a truncated file is reported as damage instead of passing for a short one.
 func (s *Source) checkComplete() error {
 	if s.index == 0 || s.Live() || s.opts.Input == "-" || !s.opts.Trim.IsZero() {
 		return nil // a piece of the input ends where it was asked to
@@ -505,8 +520,9 @@ func (s *Source) checkComplete() error {
 		return nil
 	}
 	got := float64(s.lastEnd)*tb - start
-	if got < 0.9*declared-float64(s.frameDuration())*tb {
-		return fmt.Errorf("the input is truncated or damaged: its video ends at %.2fs but the file declares %.2fs", got, declared)
+	if fd := float64(s.frameDuration()) * tb; got < 0.9*declared-fd {
+		return s.damaged(av.NoPTS, av.NoPTS, 0, int64((declared-got)/fd+0.5),
+			fmt.Sprintf("the input is truncated: its video ends at %.2fs but the file declares %.2fs", got, declared))
 	}
 	return nil
 }

@@ -67,9 +67,10 @@ var errAborted = errors.New("pipeline aborted")
 
 // Run reads the source until io.EOF, passes every frame through the stages and writes it to
 // the sink, each on its own goroutines. The first error aborts the run, and Run returns it
-// wrapped with the failing stage's name. Cancelling ctx stops reading the source; frames
-// already read are still processed and written (drained), and Run then returns an error
-// wrapping ctx.Err(). On every path each frame is released exactly once and Sink.Close is
+// wrapped with the failing stage's name; a source error only ends the input, so the frames
+// read before it are still written, and then Run returns it. Cancelling ctx stops reading
+// the source; frames already read are still processed and written (drained), and Run then
+// returns an error wrapping ctx.Err(). On every path each frame is released exactly once and Sink.Close is
 // called exactly once, after the last Write. Filters that implement io.Closer are closed.
 func Run(ctx context.Context, cfg Config) (Stats, error) {
 	r := &runner{cfg: cfg, start: time.Now(), log: cfg.Logger, abort: make(chan struct{})}
@@ -104,7 +105,8 @@ type runner struct {
 	failOnce sync.Once
 	err      error // the first failure, wrapped; read after all goroutines are done
 
-	interrupted bool // the source stopped because ctx was cancelled; read after the source is done
+	interrupted bool  // the source stopped because ctx was cancelled; read after the source is done
+	srcErr      error // the source's own error: it ends the input, the frames read are still written
 
 	framesIn, framesOut, dropped atomic.Int64
 }
@@ -241,6 +243,9 @@ func (r *runner) run(ctx context.Context) (Stats, error) {
 
 	r.closeFilters()
 	err := r.err
+	if r.srcErr != nil {
+		err = r.srcErr // it came first: what failed later may be its echo
+	}
 	if err == nil && r.interrupted {
 		err = fmt.Errorf("pipeline interrupted after %d frames: %w", r.framesOut.Load(), ctx.Err())
 	}
@@ -313,7 +318,9 @@ func (r *runner) readSource(ctx, srcCtx context.Context, out chan<- *frame.Frame
 			case srcCtx.Err() != nil:
 				r.noteStop(ctx)
 			default:
-				r.fail(SourceName, err)
+				// Not an abort: the frames already read are decoded data, and are written
+				// before Run returns the error.
+				r.srcErr = fmt.Errorf("%s: %w", SourceName, err)
 			}
 			return
 		}

@@ -289,7 +289,8 @@ func TestY4MPipe(t *testing.T) {
 	equalLists(t, "frames (pts,md5)", frameHashes(t, out), want)
 }
 
-// TestBadInput: one clear line, a non-zero exit, no panic, nothing overwritten.
+// TestBadInput: one clear line, a non-zero exit, no panic, nothing overwritten; a truncated
+// input is reported as damage.
 func TestBadInput(t *testing.T) {
 	need(t, "ffmpeg")
 	dir := t.TempDir()
@@ -317,7 +318,6 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"missing file", []string{"-i", p("nope.mp4"), "-o", p("o1.mkv")}, "no such file"},
 		{"corrupt", []string{"-i", p("corrupt.mp4"), "-o", p("o2.mkv")}, "corrupt"},
-		{"truncated", []string{"-i", p("trunc.mkv"), "-o", p("o3.mkv")}, "truncated"},
 		{"zero frames", []string{"-i", p("empty.mkv"), "-o", p("o4.mkv")}, "no frames"},
 		{"missing output folder", []string{"-i", p("good.mkv"), "-o", p("nodir/o.mkv")}, "does not exist"},
 		{"existing output", []string{"-i", p("good.mkv"), "-o", p("exists.mkv")}, "-y"},
@@ -352,6 +352,15 @@ func TestBadInput(t *testing.T) {
 	if r := runDenoise(t, nil, "-i", p("good.mkv"), "-o", p("exists.mkv"), "-y"); r.code != 0 {
 		t.Fatalf("-y: exit %d: %s", r.code, r.stderr)
 	}
+	// A truncated input is not an error but damage: what it holds is written, the truncation
+	// is a warning, and the run ends with the damage summary and exit 3.
+	t.Run("truncated", func(t *testing.T) {
+		r := runDenoise(t, nil, "-i", p("trunc.mkv"), "-o", p("o3.mkv"))
+		if r.code != exitDamaged || !strings.Contains(strings.Join(damageWarnings(r.stderr), "\n"), "truncated") ||
+			!strings.HasPrefix(dmgLastLine(r.stderr), "denoise: finished, but the input was damaged") || strings.Contains(r.stderr, "panic") {
+			t.Fatalf("exit %d, want %d, a warning saying truncated and the damage summary last:\n%s", r.code, exitDamaged, r.stderr)
+		}
+	})
 }
 
 // TestInterrupt sends SIGINT to a running file job (while scraping its metrics): the job

@@ -80,6 +80,7 @@ func runFlags() *pflag.FlagSet {
 	fs.StringArray("input-option", nil, "FFmpeg demuxer/protocol option key=value (repeatable)")
 	fs.StringArray("encoder-option", nil, "FFmpeg encoder option key=value, e.g. preset=slow (repeatable)")
 	fs.StringArray("muxer-option", nil, "FFmpeg muxer option key=value (repeatable)")
+	fs.Bool("strict", false, "stop at the first damage in the input (corrupt or missing data, a gap in the timestamps) instead of decoding past it and exiting with status 3")
 	fs.Bool("live", false, "live mode: never block the source, drop (and count) frames when behind")
 	fs.Int("workers", 0, "per-frame filter workers (0: one per core)")
 	fs.Int("queue", 4, "frames buffered between stages (the default 4 is lowered to what fits in 16 MB for large frames: 3 at 720p, 1 at 1080p)")

@@ -16,6 +16,7 @@ const (
 	exitOK          = 0
 	exitError       = 1
 	exitUsage       = 2
+	exitDamaged     = 3 // finished, every decodable frame written, but the input was damaged
 	exitInterrupted = 130
 )
 
@@ -56,6 +57,11 @@ func report(err error) int {
 	if errors.As(err, &ie) {
 		fmt.Fprintln(os.Stderr, "denoise:", err)
 		return exitInterrupted
+	}
+	var de *damagedError
+	if errors.As(err, &de) {
+		fmt.Fprintln(os.Stderr, "denoise:", err)
+		return exitDamaged
 	}
 	fmt.Fprintln(os.Stderr, "denoise:", err)
 	var ue usageError

@@ -59,7 +59,7 @@ func TestManPageComplete(t *testing.T) {
 			t.Errorf("the environment variable %s is missing", env)
 		}
 	}
-	for _, code := range []int{exitOK, exitError, exitUsage, exitInterrupted} {
+	for _, code := range []int{exitOK, exitError, exitUsage, exitDamaged, exitInterrupted} {
 		if !strings.Contains(page, fmt.Sprintf("\n.TP\n.B %d\n", code)) {
 			t.Errorf("the exit status %d is missing", code)
 		}

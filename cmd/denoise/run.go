@@ -87,6 +87,10 @@ func runMain(args []string) error {
 		return err
 	}
 	log := newLogger(cfg.LogLevel)
+	tiffNote, err := checkTIFF(cfg, log)
+	if err != nil {
+		return err
+	}
 	if isSciInput(cfg) {
 		if !trim.IsZero() {
 			return usageError{errors.New("-ss, -t, -to and -frames:v select a piece of a video; TIFF stacks, DICOM and NIfTI are read whole")}
@@ -105,9 +109,9 @@ func runMain(args []string) error {
 		return err
 	}
 	src, err := decode.Open(decode.Options{Input: cfg.Input, Format: cfg.InputFormat, InputOptions: cfg.InputOptions,
-		Threads: cfg.Pipeline.Threads, Trim: trim, Logger: log})
+		Threads: cfg.Pipeline.Threads, Trim: trim, Logger: log, Strict: strictFlag(fs)})
 	if err != nil {
-		return fmt.Errorf("decode: %w", err)
+		return withTIFFNote(tiffNote, fmt.Errorf("decode: %w", err))
 	}
 	defer src.Close()
 	// A source that cannot wait (a camera, a network stream) runs live: frames are dropped,
@@ -196,13 +200,14 @@ func runMain(args []string) error {
 		}
 	}
 	if err != nil {
+		removeEmptyOutput(cfg.Output, stats.FramesOut)
 		if errors.Is(err, context.Canceled) && gotSig != nil {
 			return &interruptedError{gotSig, stats.FramesOut, cfg.Output}
 		}
 		return err
 	}
 	logSummary(log, cfg, stats, &sigmas, live)
-	return nil
+	return damageResult(src, stats, cfg.Output)
 }
 
 // sigmaReporter logs the noise level a stage used: the first frame's at info level (it
