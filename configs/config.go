@@ -34,6 +34,10 @@ type Config struct {
 
 	Pipeline Pipeline `mapstructure:"pipeline"`
 
+	// MemoryLimit is the memory budget: "auto" (a quarter of the machine's memory) or a
+	// size such as 512MiB; work that would need more is refused before it is allocated.
+	MemoryLimit string `mapstructure:"memory_limit"`
+
 	MetricsAddr string `mapstructure:"metrics_addr"`
 	Progress    string `mapstructure:"progress"`
 	LogLevel    string `mapstructure:"log_level"`
@@ -132,6 +136,7 @@ func Defaults() map[string]any {
 		"temporal.frames": 5, "temporal.align": true, "temporal.causal": false, "temporal.radius": 2,
 		"cnn.model": "", "cnn.library": "", "cnn.threads": 0, "cnn.provider": "cpu", "cnn.tile": 0, "cnn.ensemble": 1, "cnn.refill": 1,
 		"pipeline.workers": 0, "pipeline.queue": 4, "pipeline.live": false, "pipeline.threads": 0,
+		"memory_limit": "auto",
 		"metrics_addr": "", "progress": "auto", "log_level": "info",
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/denoise-go/denoise/internal/memlimit"
 )
 
 // ValidationError names the offending key, the value and what is allowed.
@@ -65,6 +67,9 @@ func (c *Config) Validate() error {
 	}
 	if f := c.Temporal.Frames; f < 1 || f%2 == 0 || f > 31 {
 		checks = append(checks, &ValidationError{"temporal.frames", fmt.Sprint(f), "an odd number 1 to 31"})
+	}
+	if _, err := memlimit.Parse(c.MemoryLimit); err != nil {
+		checks = append(checks, &ValidationError{"memory_limit", c.MemoryLimit, err.Error()[len("want "):]})
 	}
 	for _, err := range checks {
 		if err != nil {

@@ -27,6 +27,8 @@ type Options struct {
 	// InputOptions are FFmpeg demuxer/protocol options (video_size, pixel_format, framerate,
 	// rtsp_transport, …).
 	InputOptions map[string]string
+	// MemoryLimit refuses frames that need more bytes (decoded and as floats; 0: no limit).
+	MemoryLimit int64
 	// Threads is the decoder's thread count (0: FFmpeg chooses).
 	Threads int
 	// Trim selects a piece of the input (-ss, -t, -to, -frames:v); zero reads it all.
@@ -144,6 +146,9 @@ func Open(opts Options) (_ *Source, err error) {
 	if e := dict.Get("", nil, astiav.NewDictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); e != nil {
 		return nil, fmt.Errorf("open %s: input option %q is not known to FFmpeg's %s demuxer", name, e.Key(), s.fc.InputFormat().Name())
 	}
+	if err := checkPictureHeader(url, opts.MemoryLimit); err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
 	if err := s.fc.FindStreamInfo(nil); err != nil {
 		return nil, fmt.Errorf("open %s: reading stream info: %w", name, describe(err))
 	}
@@ -157,6 +162,9 @@ func Open(opts Options) (_ *Source, err error) {
 		return nil, fmt.Errorf("open %s: no video stream", name)
 	}
 	cp := s.video.CodecParameters()
+	if err := checkFrameMemory(cp, opts.MemoryLimit); err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
 	codec := astiav.FindDecoder(cp.CodecID())
 	if codec == nil {
 		return nil, fmt.Errorf("open %s: no decoder for codec %s", name, cp.CodecID())

@@ -62,7 +62,7 @@ type Stack struct {
 
 	TIFF  *tiffstack.File
 	DICOM *dicom.Series // a single file is a series of one
-	NIfTI *nifti.Image
+	NIfTI *nifti.Image  // header and extensions; Data is nil: slices are read as they are needed
 
 	channels, n int
 	dicomFile   bool // DICOM opened from a file, not a folder
@@ -71,6 +71,7 @@ type Stack struct {
 	samples     int // samples per pixel of the stored images
 	frameStarts []int
 	closer      io.Closer
+	nii         *nifti.Reader // NIfTI: the slices, read as they are needed
 }
 
 // Channels is the number of channels; each is a sequence of its own.
@@ -111,8 +112,13 @@ func (s *Stack) add(k, v string) { s.Meta = append(s.Meta, Field{k, v}) }
 var ErrUnknownFormat = errors.New("sci: unknown format (not TIFF, DICOM Part 10 or NIfTI-1)")
 
 // Open opens the TIFF, DICOM or NIfTI-1 file at path, recognised by its magic bytes, or the
-// DICOM series in the folder path.
-func Open(path string) (*Stack, error) {
+// DICOM series in the folder path, with no memory limit.
+func Open(path string) (*Stack, error) { return OpenWith(path, OpenOptions{}) }
+
+// OpenWith opens a stack as Open does. With a MemoryLimit, a stack whose single page, frame
+// or slice needs more (as stored, as frames and as written) is refused before any of its
+// pixels are read, with a *memlimit.Error.
+func OpenWith(path string, o OpenOptions) (*Stack, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -122,7 +128,15 @@ func Open(path string) (*Stack, error) {
 		if err != nil {
 			return nil, err
 		}
-		return fromDICOM(path, ser, false)
+		s, err := fromDICOM(path, ser, false)
+		if err == nil {
+			err = s.CheckMemory(1, o.MemoryLimit)
+		}
+		if err != nil {
+			ser.Close()
+			return nil, err
+		}
+		return s, nil
 	}
 	fh, err := os.Open(path)
 	if err != nil {
@@ -133,7 +147,7 @@ func Open(path string) (*Stack, error) {
 	head = head[:n]
 	switch {
 	case tiffstack.IsTIFF(head):
-		s, err := openTIFF(path, fh, st.Size())
+		s, err := openTIFF(path, fh, st.Size(), o)
 		if err != nil {
 			fh.Close()
 			return nil, fmt.Errorf("%s: %w", path, err)
@@ -147,6 +161,9 @@ func Open(path string) (*Stack, error) {
 		}
 		ser := &dicom.Series{Dir: filepath.Dir(path), Names: []string{filepath.Base(path)}, Files: []*dicom.File{f}}
 		s, err := fromDICOM(path, ser, true)
+		if err == nil {
+			err = s.CheckMemory(1, o.MemoryLimit)
+		}
 		if err != nil {
 			fh.Close()
 			return nil, err
@@ -155,17 +172,22 @@ func Open(path string) (*Stack, error) {
 		return s, nil
 	case nifti.IsGzip(head) || nifti.IsNIfTI(head):
 		fh.Close()
-		im, err := nifti.ReadFile(path)
+		r, err := nifti.OpenReader(path)
 		if err != nil {
 			return nil, err
 		}
-		return fromNIfTI(path, im), nil
+		s, err := fromNIfTI(path, r, o)
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+		return s, nil
 	}
 	fh.Close()
 	return nil, fmt.Errorf("%s: %w", path, ErrUnknownFormat)
 }
 
-func openTIFF(path string, fh *os.File, size int64) (*Stack, error) {
+func openTIFF(path string, fh *os.File, size int64, o OpenOptions) (*Stack, error) {
 	f, err := tiffstack.Open(fh, size)
 	if err != nil {
 		return nil, err
@@ -195,6 +217,9 @@ func openTIFF(path string, fh *os.File, size int64) (*Stack, error) {
 	s.Slices, s.Frames = 1, s.n
 	if ij != nil && ij.Slices*ij.Frames == s.n {
 		s.Slices, s.Frames = ij.Slices, ij.Frames
+	}
+	if err := s.CheckMemory(1, o.MemoryLimit); err != nil {
+		return nil, err
 	}
 	// Mapping: fixed for 8/16-bit integers, from the data otherwise.
 	var stats *sample.Stats
@@ -289,14 +314,26 @@ func fromDICOM(path string, ser *dicom.Series, single bool) (*Stack, error) {
 	return s, nil
 }
 
-func fromNIfTI(path string, im *nifti.Image) *Stack {
-	s := &Stack{Path: path, Format: NIfTI, NIfTI: im, Width: im.NX(), Height: im.NY(),
+func fromNIfTI(path string, r *nifti.Reader, o OpenOptions) (*Stack, error) {
+	im := &r.Image
+	s := &Stack{Path: path, Format: NIfTI, NIfTI: im, nii: r, closer: r, Width: im.NX(), Height: im.NY(),
 		Slices: im.NZ(), Frames: im.NT(), n: im.Slices(), channels: 1, samples: 1, pageCh: 1,
 		FrameRate: frame.Rational{Num: 25, Den: 1}}
+	if err := s.CheckMemory(1, o.MemoryLimit); err != nil {
+		return nil, err
+	}
 	var stats *sample.Stats
 	if !sample.Fixed(im.DType) {
+		// The mapping needs the range of the data: a first pass over the slices.
 		stats = &sample.Stats{}
-		stats.Add(im.DType, im.Data)
+		var buf []byte
+		for i := range s.n {
+			var err error
+			if buf, err = r.ReadSlice(i, buf); err != nil {
+				return nil, err
+			}
+			stats.Add(im.DType, buf)
+		}
 	}
 	s.Mapping = sample.Choose(im.DType, stats)
 	s.add("nifti.datatype", fmt.Sprintf("%d (%s)", im.Datatype, im.DType))
@@ -308,7 +345,7 @@ func fromNIfTI(path string, im *nifti.Image) *Stack {
 	s.add("nifti.qform_code", strconv.Itoa(im.QformCode))
 	s.add("nifti.sform_code", strconv.Itoa(im.SformCode))
 	s.add("mapping", s.Mapping.String())
-	return s
+	return s, nil
 }
 
 // locate returns the stored image holding image i of channel c, and the sample of it.
@@ -331,7 +368,7 @@ func (s *Stack) raw(c, i int, buf []byte) (data []byte, first, stride int, err e
 		k := s.fileOf(i)
 		data, err = s.DICOM.Files[k].ReadFrame(i-s.frameStarts[k], buf)
 	case NIfTI:
-		data = s.NIfTI.Slice(i)
+		data, err = s.nii.ReadSlice(i, buf)
 	}
 	return data, smp, s.samples, err
 }
@@ -374,9 +411,7 @@ func (s *Stack) ReadFrame(c, i int, dst *frame.Frame, buf []byte) ([]byte, error
 	if err != nil {
 		return buf, err
 	}
-	if s.Format != NIfTI {
-		buf = data
-	}
+	buf = data
 	p := &dst.Planes[0]
 	for y := 0; y < s.Height; y++ {
 		s.Mapping.ToUnit(data, first+y*s.Width*stride, stride, p.Row(y))

@@ -57,7 +57,8 @@ type Writer struct {
 	tfile   *os.File
 	tpages  int // pages per stored image in the TIFF output (channels as pages)
 	generic bool
-	nii     []byte
+	nw      *nifti.Writer // NIfTI output: slices are written as they come, in order
+	niiBuf  []byte
 }
 
 type pendingUnit struct {
@@ -94,7 +95,7 @@ func Create(path string, like *Stack, opts ...Option) (*Writer, error) {
 	case like.Format != TIFF && isTIFF:
 		err = w.createTIFF(true)
 	case like.Format == NIfTI && (ext == ".nii" || strings.HasSuffix(strings.ToLower(path), ".nii.gz")):
-		w.nii = make([]byte, len(like.NIfTI.Data))
+		w.nw, err = nifti.Create(path, like.NIfTI)
 	case like.Format == DICOM && !like.dicomFile:
 		err = os.MkdirAll(path, 0o755)
 	case like.Format == DICOM && (ext == ".dcm" || ext == ""):
@@ -279,12 +280,18 @@ func (w *Writer) store(c, i int, p *frame.Plane) error {
 	like := w.like
 	unit, smp, spp := w.unitOf(c, i)
 	if like.Format == NIfTI && !w.generic {
+		if i != w.nw.Next() {
+			return fmt.Errorf("sci: slice %d written after slice %d", i, w.nw.Next()-1)
+		}
 		sb := like.NIfTI.SliceBytes()
-		dst := w.nii[i*sb : (i+1)*sb]
+		if cap(w.niiBuf) < sb {
+			w.niiBuf = make([]byte, sb)
+		}
+		dst := w.niiBuf[:sb]
 		for y := 0; y < like.Height; y++ {
 			w.mapping.FromUnit(p.Row(y), dst, y*like.Width, 1)
 		}
-		return nil
+		return w.nw.WriteSlice(dst)
 	}
 	u := w.pending[unit]
 	if u == nil {
@@ -347,9 +354,7 @@ func (w *Writer) Close() error {
 		}
 		errs = append(errs, w.tw.Close(), w.tfile.Close())
 	case like.Format == NIfTI:
-		im := *like.NIfTI
-		im.Data = w.nii
-		errs = append(errs, nifti.WriteFile(w.path, &im))
+		errs = append(errs, w.nw.Close())
 	case like.Format == DICOM:
 		// Files with missing images are written too, zeros in place of what never came.
 		for unit := range like.DICOM.Files {

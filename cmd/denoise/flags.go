@@ -85,6 +85,7 @@ func runFlags() *pflag.FlagSet {
 	fs.Int("workers", 0, "per-frame filter workers (0: one per core)")
 	fs.Int("queue", 4, "frames buffered between stages (the default 4 is lowered to what fits in 16 MB for large frames: 3 at 720p, 1 at 1080p)")
 	fs.Int("threads", 0, "FFmpeg decoder/encoder threads (0: automatic)")
+	fs.String("memory-limit", "auto", "memory budget: a picture, page or slice, or the frames a run holds at once, that would need more is refused before it is allocated (auto: a quarter of the machine's memory; or 512MiB, 1.5GiB)")
 	fs.String("metrics-addr", "", "serve Prometheus /metrics and /healthz on this address, e.g. :9090")
 	fs.String("progress", "auto", "progress display: auto (on a terminal), on, off")
 	fs.String("log-level", "info", "log level: debug, info, warn, error")

@@ -108,7 +108,7 @@ func runMain(args []string) error {
 	if err := encode.Preflight(encOpts); err != nil {
 		return err
 	}
-	src, err := decode.Open(decode.Options{Input: cfg.Input, Format: cfg.InputFormat, InputOptions: cfg.InputOptions,
+	src, err := decode.Open(decode.Options{Input: cfg.Input, Format: cfg.InputFormat, InputOptions: cfg.InputOptions, MemoryLimit: cfg.MemoryLimitBytes(),
 		Threads: cfg.Pipeline.Threads, Trim: trim, Logger: log, Strict: strictFlag(fs)})
 	if err != nil {
 		return withTIFFNote(tiffNote, fmt.Errorf("decode: %w", err))

@@ -95,14 +95,19 @@ func runSci(cfg *configs.Config, log *slog.Logger) error {
 	if same(cfg.Input, cfg.Output) {
 		return fmt.Errorf("output %s is the input: write elsewhere", cfg.Output)
 	}
-	st, err := sci.Open(cfg.Input)
+	st, err := sci.OpenWith(cfg.Input, sci.OpenOptions{MemoryLimit: cfg.MemoryLimitBytes()})
 	if err != nil {
 		return fmt.Errorf("input: %w", err)
 	}
 	defer st.Close()
-	// Check the mode before anything is written.
-	if _, err := modes.Build(cfg); err != nil {
+	// Check the mode, and that its frames fit the memory limit, before anything is written.
+	probe, err := modes.Build(cfg)
+	if err != nil {
 		return err
+	}
+	queue, err := sciQueue(cfg, st, probe)
+	if err != nil {
+		return fmt.Errorf("input: %w", err)
 	}
 	w, err := sci.Create(cfg.Output, st, sci.WithDescription("denoise "+describe(cfg)))
 	if err != nil {
@@ -120,7 +125,7 @@ func runSci(cfg *configs.Config, log *slog.Logger) error {
 		if err == nil {
 			var stats pipeline.Stats
 			stats, err = pipeline.Run(ctx, pipeline.Config{Source: st.Channel(c), Stages: stages, Sink: w.Channel(c),
-				QueueDepth: cfg.Pipeline.Queue, Logger: log})
+				QueueDepth: queue, Logger: log})
 			frames += stats.FramesOut
 		}
 		if err != nil {

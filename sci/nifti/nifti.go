@@ -190,26 +190,58 @@ func ParseHeader(b []byte) (*Header, error) {
 
 // Decode reads a .nii file, gzip-compressed or not, from r.
 func Decode(r io.Reader) (*Image, error) {
+	im, r, closeFn, err := decodeHead(r)
+	if err != nil {
+		return nil, err
+	}
+	defer closeFn()
+	need := int64(im.DType.Size())
+	for i := 1; i <= 4; i++ {
+		need *= int64(im.dim(i))
+		if need > MaxDataBytes {
+			return nil, unsupported("voxel data larger than %d bytes", MaxDataBytes)
+		}
+	}
+	var buf bytes.Buffer
+	if n, err := io.CopyN(&buf, r, need); err != nil {
+		return nil, formatErr("voxel data: %d of %d bytes (%v)", n, need, err)
+	}
+	im.Data = buf.Bytes()
+	if im.Order == binary.BigEndian {
+		im.DType.Swap(im.Data)
+	}
+	return im, nil
+}
+
+// decodeHead reads the header and the extensions of a .nii file, gzip-compressed or not,
+// and returns the image without voxels and the reader positioned at the first voxel;
+// closeFn ends the gzip stream.
+func decodeHead(r io.Reader) (im *Image, data io.Reader, closeFn func(), err error) {
 	br := bufio.NewReader(r)
-	im := &Image{}
+	im = &Image{}
+	closeFn = func() {}
 	if magic, _ := br.Peek(2); IsGzip(magic) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, formatErr("gzip: %v", err)
+			return nil, nil, nil, formatErr("gzip: %v", err)
 		}
-		defer zr.Close()
+		closeFn = func() { zr.Close() }
 		im.Gzip = true
 		r = zr
 	} else {
 		r = br
 	}
+	fail := func(err error) (*Image, io.Reader, func(), error) {
+		closeFn()
+		return nil, nil, nil, err
+	}
 	hb := make([]byte, HeaderSize)
 	if _, err := io.ReadFull(r, hb); err != nil {
-		return nil, formatErr("short header: %v", err)
+		return fail(formatErr("short header: %v", err))
 	}
 	h, err := ParseHeader(hb)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	im.Header = *h
 	dt, ok := dtypes[h.Datatype]
@@ -218,33 +250,18 @@ func Decode(r io.Reader) (*Image, error) {
 		if name == "" {
 			name = "unknown"
 		}
-		return nil, unsupported("datatype %d (%s); uint8, int8, int16, uint16, int32, uint32, float32 and float64 are read", h.Datatype, name)
+		return fail(unsupported("datatype %d (%s); uint8, int8, int16, uint16, int32, uint32, float32 and float64 are read", h.Datatype, name))
 	}
 	if h.Bitpix != dt.Bits() {
-		return nil, formatErr("bitpix %d does not match datatype %d (%s)", h.Bitpix, h.Datatype, dt)
+		return fail(formatErr("bitpix %d does not match datatype %d (%s)", h.Bitpix, h.Datatype, dt))
 	}
 	im.DType = dt
-	need := int64(dt.Size())
-	for i := 1; i <= 4; i++ {
-		need *= int64(im.dim(i))
-		if need > MaxDataBytes {
-			return nil, unsupported("voxel data larger than %d bytes", MaxDataBytes)
-		}
-	}
 	var buf bytes.Buffer
 	if n, err := io.CopyN(&buf, r, h.VoxOffset-HeaderSize); err != nil {
-		return nil, formatErr("extensions: %d of %d bytes: %v", n, h.VoxOffset-HeaderSize, err)
+		return fail(formatErr("extensions: %d of %d bytes: %v", n, h.VoxOffset-HeaderSize, err))
 	}
 	im.Extra = bytes.Clone(buf.Bytes())
-	buf.Reset()
-	if n, err := io.CopyN(&buf, r, need); err != nil {
-		return nil, formatErr("voxel data: %d of %d bytes (%v)", n, need, err)
-	}
-	im.Data = buf.Bytes()
-	if h.Order == binary.BigEndian {
-		dt.Swap(im.Data)
-	}
-	return im, nil
+	return im, r, closeFn, nil
 }
 
 // ReadFile reads a .nii or .nii.gz file.
