@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/asticode/go-astiav"
 
@@ -31,6 +32,9 @@ type Options struct {
 	MemoryLimit int64
 	// Threads is the decoder's thread count (0: FFmpeg chooses).
 	Threads int
+	// ReadTimeout ends the input when a read waits this long for data (0: never): the frames
+	// read are still returned, then io.EOF, and Stall reports it.
+	ReadTimeout time.Duration
 	// Trim selects a piece of the input (-ss, -t, -to, -frames:v); zero reads it all.
 	Trim   Trim
 	Logger *slog.Logger
@@ -58,6 +62,7 @@ type Source struct {
 	pool   *frame.Pool
 	rate   astiav.Rational
 	closer []func()
+	guard  readGuard // interrupts blocked reads (interrupt.go)
 
 	onPacket PacketHandler
 	pending  []*astiav.Packet // passthrough packets read before a handler was set
@@ -132,6 +137,9 @@ func Open(opts Options) (_ *Source, err error) {
 	if s.fc = astiav.AllocFormatContext(); s.fc == nil {
 		return nil, errors.New("open: cannot allocate a format context")
 	}
+	if err := s.guardReads(url); err != nil {
+		return nil, err
+	}
 	if err := s.fc.OpenInput(url, ifmt, dict); err != nil {
 		s.fc.Free()
 		s.fc = nil
@@ -139,7 +147,7 @@ func Open(opts Options) (_ *Source, err error) {
 			return nil, fmt.Errorf("open %s: FFmpeg's rawvideo demuxer refused -s %s -pix_fmt %s -r %s: -s takes WxH (or a name such as hd720), -pix_fmt a name from `ffmpeg -pix_fmts`, -r a rate such as 25 or 30000/1001",
 				name, opts.InputOptions["video_size"], orDefault(opts.InputOptions["pixel_format"], "yuv420p"), orDefault(opts.InputOptions["framerate"], "25"))
 		}
-		return nil, fmt.Errorf("open %s: %w", name, describe(err))
+		return nil, fmt.Errorf("open %s: %w", name, s.describeOpen(err))
 	}
 	s.closer = append(s.closer, s.fc.CloseInput) // CloseInput frees the context too
 	logRawDefaults(opts)
@@ -150,7 +158,7 @@ func Open(opts Options) (_ *Source, err error) {
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
 	if err := s.fc.FindStreamInfo(nil); err != nil {
-		return nil, fmt.Errorf("open %s: reading stream info: %w", name, describe(err))
+		return nil, fmt.Errorf("open %s: reading stream info: %w", name, s.describeOpen(err))
 	}
 	for _, st := range s.fc.Streams() {
 		if st.CodecParameters().MediaType() == astiav.MediaTypeVideo && !isAttachedPic(st) {
@@ -249,6 +257,7 @@ func (s *Source) OnPacket(h PacketHandler) { s.onPacket = h }
 
 // Next returns the next frame in presentation order, or io.EOF after the last.
 func (s *Source) Next(ctx context.Context) (*frame.Frame, error) {
+	s.watchContext(ctx)
 	if f := s.first; f != nil {
 		s.first = nil
 		return f, nil
@@ -308,7 +317,7 @@ func (s *Source) decode(ctx context.Context) (*frame.Frame, error) {
 
 // readPacket reads one packet: video goes to the decoder, other streams to the handler.
 func (s *Source) readPacket() error {
-	if err := s.fc.ReadFrame(s.pkt); err != nil {
+	if err := s.readFrame(); err != nil {
 		if errors.Is(err, astiav.ErrEof) {
 			s.eof = true
 			return nil

@@ -38,6 +38,10 @@ type Options struct {
 	// Threads is the encoder's thread count (0: FFmpeg chooses).
 	Threads int
 	Logger  *slog.Logger
+
+	// Live marks a job that records a live source: an MP4 output is then fragmented
+	// (flush.go), so that a killed job leaves a playable file.
+	Live bool
 }
 
 // DefaultCRF is the CRF used for libx264/libx265 when none is given: visually near-lossless,

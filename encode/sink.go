@@ -32,6 +32,7 @@ type Sink struct {
 	// copied maps input stream index → output stream for passthrough.
 	copied map[int]*astiav.Stream
 	closer []func()
+	flush  flusher // flush.go
 
 	mu      sync.Mutex // the muxer is shared by the sink and the demuxer's passthrough
 	header  bool
@@ -85,6 +86,7 @@ func Open(opts Options, src *decode.Source) (_ *Sink, err error) {
 	if s.fc.OutputFormat().Name() == "image2" && !IsPattern(opts.Output) {
 		_ = mux.Set("update", "1", 0) // one file, rewritten per frame: a single image
 	}
+	s.liveMuxerOptions(mux)
 	for k, v := range opts.MuxerOptions {
 		_ = mux.Set(k, v, 0)
 	}
@@ -94,6 +96,7 @@ func Open(opts Options, src *decode.Source) (_ *Sink, err error) {
 	s.header = true
 	s.pkt = astiav.AllocPacket()
 	s.closer = append(s.closer, s.pkt.Free)
+	s.startFlushing()
 	return s, nil
 }
 
@@ -387,6 +390,7 @@ func (s *Sink) Frames() int64 { return s.written }
 // output is valid; it reports the first error it meets.
 func (s *Sink) Close() error {
 	var first error
+	s.stopFlushing()
 	if s.header && !s.closed {
 		if err := s.enc.SendFrame(nil); err == nil {
 			first = s.drain()

@@ -18,6 +18,7 @@ const (
 	exitUsage       = 2
 	exitDamaged     = 3 // finished, every decodable frame written, but the input was damaged
 	exitInterrupted = 130
+	exitTerminated  = 143 // SIGTERM; SIGINT is exitInterrupted
 )
 
 // usageError marks mistakes in the command line, which exit with exitUsage.
@@ -56,7 +57,7 @@ func report(err error) int {
 	var ie *interruptedError
 	if errors.As(err, &ie) {
 		fmt.Fprintln(os.Stderr, "denoise:", err)
-		return exitInterrupted
+		return exitCode(ie.sig)
 	}
 	var de *damagedError
 	if errors.As(err, &de) {

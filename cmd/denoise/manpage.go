@@ -285,7 +285,8 @@ func manPage() string {
 		{exitError, "an error: of the input, the output, FFmpeg or a mode (one line on standard error)"},
 		{exitUsage, "a mistake in the command line or the configuration: an unknown option, a value that is not allowed"},
 		{exitDamaged, "finished, but the input was damaged: every frame that could be decoded was written and the output is complete; each damaged region was reported by a warning (--strict stops at the first damage instead, with status 1)"},
-		{exitInterrupted, "stopped by SIGINT or SIGTERM; the frames in flight were finished and the output is complete"},
+		{exitInterrupted, "stopped by SIGINT; the frames in flight were finished and the output is complete"},
+		{exitTerminated, "stopped by SIGTERM; likewise"},
 	} {
 		fmt.Fprintf(&b, ".TP\n.B %d\n%s\n", e.code, roffText(e.text))
 	}

@@ -8,11 +8,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/pprof"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -108,7 +106,11 @@ func runMain(args []string) error {
 	if err := encode.Preflight(encOpts); err != nil {
 		return err
 	}
-	src, err := decode.Open(decode.Options{Input: cfg.Input, Format: cfg.InputFormat, InputOptions: cfg.InputOptions, MemoryLimit: cfg.MemoryLimitBytes(),
+	readTO, err := readTimeout(fs, cfg.Input)
+	if err != nil {
+		return err
+	}
+	src, err := decode.Open(decode.Options{ReadTimeout: readTO, Input: cfg.Input, Format: cfg.InputFormat, InputOptions: cfg.InputOptions, MemoryLimit: cfg.MemoryLimitBytes(),
 		Threads: cfg.Pipeline.Threads, Trim: trim, Logger: log, Strict: strictFlag(fs)})
 	if err != nil {
 		return withTIFFNote(tiffNote, fmt.Errorf("decode: %w", err))
@@ -128,6 +130,7 @@ func runMain(args []string) error {
 	if err != nil {
 		return err
 	}
+	encOpts.Live = live
 	sink, err := encode.Open(encOpts, src)
 	if err != nil {
 		return fmt.Errorf("encode: %s: %w", cfg.Output, err)
@@ -142,19 +145,7 @@ func runMain(args []string) error {
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	sigc := make(chan os.Signal, 1)
-	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
-	var gotSig os.Signal
-	go func() {
-		select {
-		case s := <-sigc:
-			gotSig = s
-			signal.Stop(sigc) // a second signal ends the process at once
-			log.Info("stopping: finishing the frames in flight and finalising the output", "signal", s.String())
-			stop()
-		case <-ctx.Done():
-		}
-	}()
+	sigs := stopOnSignal(ctx, stop, log) // signals.go
 
 	var metrics *pipeline.Metrics
 	if cfg.MetricsAddr != "" {
@@ -201,10 +192,13 @@ func runMain(args []string) error {
 	}
 	if err != nil {
 		removeEmptyOutput(cfg.Output, stats.FramesOut)
-		if errors.Is(err, context.Canceled) && gotSig != nil {
-			return &interruptedError{gotSig, stats.FramesOut, cfg.Output}
+		if sig := sigs.received(); sig != nil && errors.Is(err, context.Canceled) {
+			return &interruptedError{sig, stats.FramesOut, cfg.Output}
 		}
 		return err
+	}
+	if stall := src.Stall(); stall != nil { // the source stopped sending: its frames are written
+		return &stalledError{stall, stats.FramesOut, cfg.Output}
 	}
 	logSummary(log, cfg, stats, &sigmas, live)
 	return damageResult(src, stats, cfg.Output)

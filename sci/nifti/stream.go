@@ -156,7 +156,7 @@ func Create(path string, im *Image) (*Writer, error) {
 		w.zw = gzip.NewWriter(w.bw)
 		w.w = w.zw
 	}
-	if _, err := w.w.Write(w.im.Raw[:]); err == nil {
+	if _, err = w.w.Write(w.im.Raw[:]); err == nil {
 		_, err = w.w.Write(w.im.Extra)
 	}
 	if err != nil {
