@@ -235,11 +235,12 @@ func (s *Source) Decoder() *astiav.CodecContext        { return s.dec }
 func (s *Source) PixFmt() string { return s.pf.Name }
 
 // Live reports whether the input is a capture device or a network stream, which cannot
-// be paused: the pipeline then runs in live mode.
+// be paused: the pipeline then runs in live mode. lavfi's sources are made on demand, as
+// fast as they are read: not live.
 func (s *Source) Live() bool {
 	if s.fc.InputFormat() != nil {
 		switch s.fc.InputFormat().Name() {
-		case "video4linux2,v4l2", "x11grab", "kmsgrab", "fbdev", "lavfi", "alsa", "pulse", "avfoundation", "dshow", "gdigrab":
+		case "video4linux2,v4l2", "x11grab", "kmsgrab", "fbdev", "alsa", "pulse", "avfoundation", "dshow", "gdigrab":
 			return true
 		}
 	}

@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestInputNeverOverwritten: -y replaces an existing output, never the input, whatever
@@ -306,5 +308,53 @@ func TestTrim(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLiveDefaultMode: a network stream in the default mode runs live with the live
+// preset's filtering, and every frame sent is written or counted as dropped.
+func TestLiveDefaultMode(t *testing.T) {
+	need(t, "ffmpeg", "ffprobe")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "live.mkv")
+	url := fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t))
+	cmd := exec.Command(denoiseBin(t), "-f", "mpegts", "-i", url+"?listen=1", "-o", out)
+	var se bytes.Buffer
+	cmd.Stderr = &se
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		send := exec.Command("ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2",
+			"-vf", "noise=c0s=20:c0f=t", "-c:v", "mpeg2video", "-q:v", "2", "-f", "mpegts", url)
+		b, err := send.CombinedOutput()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("sending to %s: %v\n%s", url, err, b)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("denoise: %v\n%s", err, se.String())
+	}
+	log := se.String()
+	for _, want := range []string{"live source: the default mode runs with the live preset's filtering", `mode="auto (impulse+stnlm)"`,
+		"radius=1", "causal=true", "impulse_kind=sp", "live=true"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the log does not say %s:\n%s", want, log)
+		}
+	}
+	m := regexp.MustCompile(`msg=done frames=(\d+) .* dropped=(\d+) `).FindStringSubmatch(log)
+	if m == nil {
+		t.Fatalf("no summary in:\n%s", log)
+	}
+	written, _ := strconv.Atoi(m[1])
+	dropped, _ := strconv.Atoi(m[2])
+	if written+dropped != 50 || written == 0 {
+		t.Fatalf("written %d + dropped %d, want 50 frames sent", written, dropped)
 	}
 }

@@ -194,3 +194,24 @@ func logSummary(log *slog.Logger, cfg *configs.Config, stats pipeline.Stats, sig
 	attrs = append(attrs, "output", cfg.Output)
 	log.Info("done", attrs...)
 }
+
+// liveDefaults gives a live source run in the default mode the live preset's filtering
+// (one past frame, salt-and-pepper impulses, a small search window), which keeps up with a
+// camera, under whatever the user set; its output settings are not taken.
+func liveDefaults(cfg *configs.Config, fs *pflag.FlagSet, log *slog.Logger) error {
+	if preset, _ := fs.GetString("preset"); cfg.Mode != configs.ModeAuto || preset != "" {
+		return nil
+	}
+	cfgFile, _ := fs.GetString("config")
+	lc, err := configs.Load(configs.Sources{Preset: "live", ConfigFile: cfgFile, Environ: os.Environ(), Flags: fs, FlagKeys: flagKeys})
+	if err != nil {
+		return usageError{err}
+	}
+	cfg.Impulse, cfg.Temporal, cfg.NLM = lc.Impulse, lc.Temporal, lc.NLM
+	if !fs.Changed("queue") {
+		cfg.Pipeline.Queue = lc.Pipeline.Queue
+	}
+	log.Info("live source: the default mode runs with the live preset's filtering", "mode", modeLabel(cfg),
+		"radius", cfg.Temporal.Radius, "causal", true, "impulse_kind", cfg.Impulse.Kind, "nlm_search", cfg.NLM.Search)
+	return nil
+}

@@ -123,6 +123,11 @@ func runMain(args []string) error {
 		live, _ = fs.GetBool("live")
 	}
 	cfg.Pipeline.Live = live
+	if live {
+		if err := liveDefaults(cfg, fs, log); err != nil {
+			return err
+		}
+	}
 	var sigmas sigmaTally
 	hooks := runHooks(log, cfg)
 	hooks.OnSigma = sigmas.wrap(hooks.OnSigma)
