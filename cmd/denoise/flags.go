@@ -88,6 +88,7 @@ func runFlags() *pflag.FlagSet {
 	fs.Int("threads", 0, "FFmpeg decoder/encoder threads (0: automatic)")
 	fs.String("memory-limit", "auto", "memory budget: a picture, page or slice, or the frames a run holds at once, that would need more is refused before it is allocated (auto: a quarter of the machine's memory; or 512MiB, 1.5GiB)")
 	fs.String("metrics-addr", "", "serve Prometheus /metrics and /healthz on this address, e.g. :9090")
+	fs.Duration("metrics-linger", 15*time.Second, "with --metrics-addr: after the job, keep /metrics up until it is scraped once more, at most this long (0: exit at once)")
 	fs.Duration("read-timeout", 10*time.Second, "end the job when the input sends no data for this long (network inputs; given, any input; 0: wait forever): the frames read are written, the output finalised, exit 1")
 	fs.String("progress", "auto", "progress display: auto (on a terminal), on, off")
 	fs.String("log-level", "info", "log level: debug, info, warn, error")

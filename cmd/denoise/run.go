@@ -5,13 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"runtime"
 	"runtime/pprof"
 	"sync"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -153,17 +150,16 @@ func runMain(args []string) error {
 	sigs := stopOnSignal(ctx, stop, log) // signals.go
 
 	var metrics *pipeline.Metrics
+	var msrv *metricsServer
 	if cfg.MetricsAddr != "" {
 		metrics = pipeline.NewMetrics()
-		ln, err := net.Listen("tcp", cfg.MetricsAddr)
-		if err != nil {
+		if msrv, err = startMetrics(cfg.MetricsAddr, metrics, log); err != nil {
 			_ = sink.Close()
-			return fmt.Errorf("metrics: listen %s: %w", cfg.MetricsAddr, err)
+			return err
 		}
-		srv := &http.Server{Handler: metrics.Handler(), ReadHeaderTimeout: 10 * time.Second}
-		go func() { _ = srv.Serve(ln) }()
-		defer srv.Close()
-		log.Info("serving metrics", "addr", ln.Addr().String())
+		defer msrv.Close()
+		linger, _ := fs.GetDuration("metrics-linger")
+		defer msrv.linger(ctx, linger, log) // runs before Close: the final numbers get scraped
 	}
 
 	previewAddr, _ := fs.GetString("preview")
