@@ -83,7 +83,7 @@ func buildPoissonGaussian(cfg *configs.Config, h Hooks, inner builder) ([]pipeli
 		}
 		return st, err
 	}}
-	stages := []pipeline.Stage{{Name: stageGAT, Temporal: model.Forward()}}
+	stages := []pipeline.Stage{streamStage(stageGAT, model.Forward())}
 	for i, s := range shape {
 		ls := pipeline.Stage{Name: s.Name, Workers: s.Workers}
 		if s.Temporal != nil {
@@ -94,7 +94,7 @@ func buildPoissonGaussian(cfg *configs.Config, h Hooks, inner builder) ([]pipeli
 		}
 		stages = append(stages, ls)
 	}
-	return append(stages, pipeline.Stage{Name: "igat", Filter: model.Inverse(), Workers: cfg.Pipeline.Workers}), nil
+	return append(stages, inPlace("igat", cfg.Pipeline.Workers, model.Invert)), nil
 }
 
 // PGEstimateFrames is how many first frames the Poisson-Gaussian parameters are estimated
@@ -199,9 +199,9 @@ func buildRician(cfg *configs.Config, h Hooks, inner builder) ([]pipeline.Stage,
 	if h.OnModel != nil {
 		opt.OnBackground = func(i int64, b rician.Background) { h.OnModel(stageRician, i, b.String()) }
 	}
-	st, err := rician.NewStage(stageRician, opt)
+	f, err := rician.New(opt)
 	if err != nil {
 		return nil, err
 	}
-	return []pipeline.Stage{st}, nil
+	return []pipeline.Stage{streamStage(stageRician, f)}, nil
 }

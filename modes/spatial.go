@@ -12,13 +12,13 @@ import (
 
 func init() {
 	register("median", func(cfg *configs.Config, _ Hooks) ([]pipeline.Stage, error) {
-		return []pipeline.Stage{{Name: "median", Filter: median.NewFilterFactory(), Workers: cfg.Pipeline.Workers}}, nil
+		return []pipeline.Stage{filterStage("median", cfg.Pipeline.Workers, func() (*median.Filter, error) { return median.New(), nil })}, nil
 	})
 	register("nlm", func(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error) {
 		return []pipeline.Stage{nlmStage(cfg, h)}, nil
 	})
 	register("impulse", func(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error) {
-		return []pipeline.Stage{{Name: "impulse", Filter: impulse.NewFilterFactory(impulseOptions(cfg, h)), Workers: cfg.Pipeline.Workers}}, nil
+		return []pipeline.Stage{impulseFilterStage(cfg, impulseOptions(cfg, h))}, nil
 	})
 	register("impulse+nlm", func(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error) {
 		return []pipeline.Stage{impulseNLMStage(cfg, h)}, nil
@@ -27,7 +27,7 @@ func init() {
 		return withCNN(cfg, nil)
 	})
 	register("impulse+cnn", func(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error) {
-		return withCNN(cfg, []pipeline.Stage{{Name: "impulse", Filter: impulse.NewFilterFactory(impulseOptions(cfg, h)), Workers: cfg.Pipeline.Workers}})
+		return withCNN(cfg, []pipeline.Stage{impulseFilterStage(cfg, impulseOptions(cfg, h))})
 	})
 	register("nlm+cnn", func(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error) {
 		return withCNN(cfg, []pipeline.Stage{nlmStage(cfg, h)})
@@ -57,11 +57,18 @@ func impulseOptions(cfg *configs.Config, h Hooks) impulse.Options {
 }
 
 func nlmStage(cfg *configs.Config, h Hooks) pipeline.Stage {
-	return pipeline.Stage{Name: "nlm", Filter: nlm.NewFilterFactory(nlmOptions(cfg, h)), Workers: cfg.Pipeline.Workers}
+	o := nlmOptions(cfg, h)
+	return filterStage("nlm", cfg.Pipeline.Workers, func() (*nlm.Filter, error) { return nlm.New(o) })
+}
+
+// impulseFilterStage is the stage "impulse" with options o.
+func impulseFilterStage(cfg *configs.Config, o impulse.Options) pipeline.Stage {
+	return filterStage("impulse", cfg.Pipeline.Workers, func() (*impulse.Filter, error) { return impulse.New(o) })
 }
 
 func impulseNLMStage(cfg *configs.Config, h Hooks) pipeline.Stage {
-	return pipeline.Stage{Name: "impulse+nlm", Filter: impulse.NewNLMFilterFactory(impulseOptions(cfg, h), nlmOptions(cfg, h)), Workers: cfg.Pipeline.Workers}
+	o, no := impulseOptions(cfg, h), nlmOptions(cfg, h)
+	return filterStage("impulse+nlm", cfg.Pipeline.Workers, func() (*impulse.Filter, error) { return impulse.NewWithNLM(o, no) })
 }
 
 // withCNN appends the CNN refinement stage to before; for a model with guide channels the
@@ -83,7 +90,7 @@ func withCNN(cfg *configs.Config, before []pipeline.Stage) ([]pipeline.Stage, er
 	if m.Source {
 		before = WithSource(before)
 	}
-	return append(before, pipeline.Stage{Name: "cnn", Filter: m.FilterFactory(), Workers: cfg.Pipeline.Workers}), nil
+	return append(before, filterStage("cnn", cfg.Pipeline.Workers, m.NewFilter)), nil
 }
 
 // cnnModel is the model the CNN stage after before loads: the configured one, else the

@@ -46,7 +46,7 @@ func impulseStage(cfg *configs.Config, h Hooks) pipeline.Stage {
 	if o.Kind == impulse.SaltPepper {
 		o.Estimator = noise.WaveletMAD
 	}
-	return pipeline.Stage{Name: "impulse", Filter: impulse.NewFilterFactory(o), Workers: cfg.Pipeline.Workers}
+	return impulseFilterStage(cfg, o)
 }
 
 // stnlmConfig maps the configuration onto the stage's: temporal.radius and temporal.causal

@@ -14,7 +14,6 @@ import (
 	"github.com/denoise-go/denoise/frame"
 	"github.com/denoise-go/denoise/internal/dsp"
 	"github.com/denoise-go/denoise/models"
-	"github.com/denoise-go/denoise/pipeline"
 )
 
 // Test models (models/testdata): smoke is DnCNN 5×16 trained briefly on train400 at σ=25
@@ -450,7 +449,7 @@ func TestErrors(t *testing.T) {
 		}
 	}
 	t.Run("library missing", func(t *testing.T) {
-		_, err := NewFilterFactory(Options{Model: smokeModel, Library: "/nonexistent/libonnxruntime.so"})
+		_, err := Load(Options{Model: smokeModel, Library: "/nonexistent/libonnxruntime.so"})
 		oneLine(t, err)
 		want := "cnn: ONNX Runtime library not found at /nonexistent/libonnxruntime.so (run scripts/setup.sh or set DENOISE_ORT_LIBRARY)"
 		if err.Error() != want && !strings.Contains(err.Error(), "already loaded") {
@@ -461,37 +460,37 @@ func TestErrors(t *testing.T) {
 		}
 	})
 	t.Run("library not a library", func(t *testing.T) {
-		_, err := NewFilterFactory(Options{Model: smokeModel, Library: smokeGolden})
+		_, err := Load(Options{Model: smokeModel, Library: smokeGolden})
 		oneLine(t, err, "ONNX Runtime library", smokeGolden)
 	})
 	t.Run("model missing", func(t *testing.T) {
-		_, err := NewFilterFactory(Options{Model: "nonexistent.onnx"})
+		_, err := Load(Options{Model: "nonexistent.onnx"})
 		oneLine(t, err, "cnn: model nonexistent.onnx: no such file or directory")
 		if !errors.Is(err, ErrModel) {
 			t.Error("not ErrModel")
 		}
 	})
 	t.Run("builtin unknown", func(t *testing.T) {
-		_, err := NewFilterFactory(Options{Model: "nosuchmodel"})
+		_, err := Load(Options{Model: "nosuchmodel"})
 		oneLine(t, err, `cnn: model nosuchmodel: no built-in model "nosuchmodel"`)
 	})
 	t.Run("model not onnx", func(t *testing.T) {
-		_, err := NewFilterFactory(Options{Model: "garbage.onnx", ModelData: []byte("not a model")})
+		_, err := Load(Options{Model: "garbage.onnx", ModelData: []byte("not a model")})
 		oneLine(t, err, "cnn: model garbage.onnx: not a usable ONNX model")
 	})
 	t.Run("provider unknown", func(t *testing.T) {
-		_, err := NewFilterFactory(Options{Model: smokeModel, Provider: "tpu"})
+		_, err := Load(Options{Model: smokeModel, Provider: "tpu"})
 		oneLine(t, err, `execution provider "tpu" is not one of cpu, cuda`)
 	})
 	t.Run("provider cuda unavailable", func(t *testing.T) {
-		_, err := NewFilterFactory(Options{Model: smokeModel, Provider: "cuda"})
+		_, err := Load(Options{Model: smokeModel, Provider: "cuda"})
 		if err == nil {
 			t.Skip("this ONNX Runtime has CUDA")
 		}
 		oneLine(t, err, "execution provider cuda is not available")
 	})
 	t.Run("default model", func(t *testing.T) {
-		_, err := NewFilterFactory(Options{})
+		_, err := Load(Options{})
 		if models.Default() == "" {
 			oneLine(t, err, "cnn: no model given, and none is built into this binary")
 		} else if err != nil {
@@ -504,7 +503,7 @@ func TestErrors(t *testing.T) {
 // pipeline stage does, and checks each result against a sequential run.
 func TestConcurrentWorkers(t *testing.T) {
 	m := load(t, Options{Model: smokeModel, Tile: 64})
-	ff := m.FilterFactory()
+	ff := m.NewFilter
 	const frames = 8
 	want := make([]*frame.Plane, frames)
 	seq := newFilter(t, m)
@@ -523,9 +522,9 @@ func TestConcurrentWorkers(t *testing.T) {
 			t.Fatal(err)
 		}
 		wg.Add(1)
-		go func(flt pipeline.Filter) {
+		go func(flt *Filter) {
 			defer wg.Done()
-			defer flt.(*Filter).Close()
+			defer flt.Close()
 			for i := w; i < frames; i += 2 {
 				f := grayFrame(90+i, 70, 8, uint64(100+i))
 				if _, err := flt.Process(f); err != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/denoise-go/denoise/filter/nlm"
 	"github.com/denoise-go/denoise/filter/noise"
 	"github.com/denoise-go/denoise/frame"
-	"github.com/denoise-go/denoise/pipeline"
 )
 
 // Options configure the cnn filter. Zero values pick the defaults.
@@ -102,28 +101,13 @@ func (o Options) validate() error {
 	return nil
 }
 
-// NewFilterFactory loads the model (see Load) and returns a factory of cnn filters, one
-// ONNX Runtime session per worker. Every error is one line.
-func NewFilterFactory(opt Options) (pipeline.FilterFactory, error) {
-	m, err := Load(opt)
-	if err != nil {
-		return nil, err
-	}
-	return m.FilterFactory(), nil
-}
-
-// FilterFactory returns a factory of filters running m, one session per worker.
-func (m *Model) FilterFactory() pipeline.FilterFactory {
-	return func() (pipeline.Filter, error) { return m.NewFilter() }
-}
-
-// Filter is the pipeline filter of the cnn stage: it denoises the gray plane, the luma of a
+// Filter runs a model over whole frames: it denoises the gray plane, the luma of a
 // YUV frame (chroma passes through, or as the preceding stage left it) or, with a one-channel
 // model, each of R, G and B; a three-channel model takes R, G, B together. Alpha passes
 // through. A model with guide channels reads them from the frame's Guide (the picture as it
 // entered the smoothing stage; the frame itself when there is none), one with source channels
 // from its Source (GuideFrames); the filter then releases both. It owns one session: one
-// Filter per worker.
+// Filter per goroutine.
 type Filter struct {
 	m   *Model
 	s   *Session
@@ -134,7 +118,7 @@ type Filter struct {
 	rf    refiller
 }
 
-// NewFilter returns a filter with its own session.
+// NewFilter returns a filter with its own session; Close frees it.
 func (m *Model) NewFilter() (*Filter, error) {
 	s, err := m.NewSession()
 	if err != nil {
@@ -142,9 +126,6 @@ func (m *Model) NewFilter() (*Filter, error) {
 	}
 	return &Filter{m: m, s: s}, nil
 }
-
-// Name is the stage name.
-func (*Filter) Name() string { return "cnn" }
 
 // Close frees the ONNX Runtime session.
 func (f *Filter) Close() error { return f.s.Close() }

@@ -23,7 +23,7 @@ func BenchmarkFilters(b *testing.B) {
 					f, _ = NewWithNLM(Options{Threads: threads}, nlm.Options{})
 				}
 				fr := frame.New(frame.Format{Layout: frame.Gray, BitDepth: 8}, 1280, 720)
-				b.Run(fmt.Sprintf("%s/%s/threads%d", f.Name(), c.name, threads), func(b *testing.B) {
+				b.Run(fmt.Sprintf("%s/%s/threads%d", label(f), c.name, threads), func(b *testing.B) {
 					for b.Loop() {
 						fr.Planes[0].CopyFrom(p)
 						if _, err := f.Process(fr); err != nil {

@@ -5,18 +5,17 @@ import (
 
 	"github.com/denoise-go/denoise/filter/nlm"
 	"github.com/denoise-go/denoise/frame"
-	"github.com/denoise-go/denoise/pipeline"
 )
 
-// Filter is the pipeline filter of modes "impulse" (detection and replacement) and
-// "impulse+nlm" (then NLM of the cleaned frame). It owns its scratch: one per worker.
+// Filter detects and replaces impulses in whole frames, optionally followed by NLM of the
+// cleaned frame (NewWithNLM). It owns its scratch: one Filter per goroutine.
 type Filter struct {
 	c   *Cleaner
-	nl  *nlm.Filter // nil for mode "impulse"
+	nl  *nlm.Filter // nil without NLM
 	opt Options
 }
 
-// New returns the "impulse" filter.
+// New returns a filter that replaces impulses.
 func New(opt Options) (*Filter, error) {
 	c, err := NewCleaner(opt)
 	if err != nil {
@@ -25,7 +24,7 @@ func New(opt Options) (*Filter, error) {
 	return &Filter{c: c, opt: opt}, nil
 }
 
-// NewWithNLM returns the "impulse+nlm" filter: impulses replaced, then NLM with nlmOpt.
+// NewWithNLM returns a filter that replaces impulses, then runs NLM with nlmOpt.
 // When nlmOpt.Sigma is 0 the NLM estimates σ on the cleaned planes; Threads and Estimator
 // default to opt's.
 func NewWithNLM(opt Options, nlmOpt nlm.Options) (*Filter, error) {
@@ -45,23 +44,8 @@ func NewWithNLM(opt Options, nlmOpt nlm.Options) (*Filter, error) {
 	return f, nil
 }
 
-// NewFilterFactory returns a factory of "impulse" filters for pipeline stages.
-func NewFilterFactory(opt Options) pipeline.FilterFactory {
-	return func() (pipeline.Filter, error) { return New(opt) }
-}
-
-// NewNLMFilterFactory returns a factory of "impulse+nlm" filters for pipeline stages.
-func NewNLMFilterFactory(opt Options, nlmOpt nlm.Options) pipeline.FilterFactory {
-	return func() (pipeline.Filter, error) { return NewWithNLM(opt, nlmOpt) }
-}
-
-// Name is the mode name.
-func (f *Filter) Name() string {
-	if f.nl != nil {
-		return "impulse+nlm"
-	}
-	return "impulse"
-}
+// WithNLM reports whether NLM follows the impulse replacement.
+func (f *Filter) WithNLM() bool { return f.nl != nil }
 
 // Cleaner returns the filter's cleaner (its Mask and counts describe the last plane).
 func (f *Filter) Cleaner() *Cleaner { return f.c }

@@ -153,11 +153,11 @@ func TestFiltersOnYUV420(t *testing.T) {
 				}
 			}
 			if ext > len(out.Planes[i].Pix)/200 {
-				t.Errorf("%s: plane %d keeps %d extreme samples", f.Name(), i, ext)
+				t.Errorf("%s: plane %d keeps %d extreme samples", label(f), i, ext)
 			}
 		}
 		if len(sig) != 1 || math.Abs(sig[0]-8) > 2 {
-			t.Errorf("%s: OnSigma reported %v, want one σ ≈ 8", f.Name(), sig)
+			t.Errorf("%s: OnSigma reported %v, want one σ ≈ 8", label(f), sig)
 		}
 	}
 }
@@ -179,15 +179,25 @@ func TestProcessSteadyStateDoesNotAllocate(t *testing.T) {
 	}
 }
 
-func TestNames(t *testing.T) {
-	a, _ := NewFilterFactory(Options{})()
-	b, _ := NewNLMFilterFactory(Options{}, nlm.Options{})()
-	if a.Name() != "impulse" || b.Name() != "impulse+nlm" {
-		t.Errorf("names %q, %q", a.Name(), b.Name())
+// TestUnknownKind: an unknown impulse kind is refused. (The stage names of modes impulse and
+// impulse+nlm are modes' business: modes.TestFilterStageNames.)
+func TestUnknownKind(t *testing.T) {
+	a, _ := New(Options{})
+	b, _ := NewWithNLM(Options{}, nlm.Options{})
+	if a.WithNLM() || !b.WithNLM() {
+		t.Errorf("with NLM: %v, %v", a.WithNLM(), b.WithNLM())
 	}
-	if _, err := NewFilterFactory(Options{Kind: 7})(); err == nil {
+	if _, err := New(Options{Kind: 7}); err == nil {
 		t.Error("unknown kind accepted")
 	}
+}
+
+// label names f in test messages and benchmarks, as the modes that run it are named.
+func label(f *Filter) string {
+	if f.WithNLM() {
+		return "impulse+nlm"
+	}
+	return "impulse"
 }
 
 // TestStrideAndTinyPlanes: a plane with padding after each row cleans exactly like a packed
@@ -228,7 +238,7 @@ func TestStrideAndTinyPlanes(t *testing.T) {
 		} {
 			g, _ := f()
 			if _, err := g.Process(fr); err != nil {
-				t.Errorf("%dx%d %s: %v", sz[0], sz[1], g.Name(), err)
+				t.Errorf("%dx%d %s: %v", sz[0], sz[1], label(g), err)
 			}
 		}
 	}

@@ -82,7 +82,7 @@ func evaluate(t testing.TB, set []noisyImage, f *Filter) result {
 }
 
 func median3PSNR(set []noisyImage) float64 {
-	f, _ := median.NewFilterFactory()()
+	f := median.New()
 	var sum float64
 	for _, im := range set {
 		out, _ := f.Process(evalset.Clone(im.noisy))

@@ -8,22 +8,16 @@ import (
 
 	"github.com/denoise-go/denoise/frame"
 	"github.com/denoise-go/denoise/internal/dsp"
-	"github.com/denoise-go/denoise/pipeline"
 )
 
-// Filter is the pipeline filter of mode "median": a 3×3 median of every sample of every
-// colour plane (an alpha plane passes through), borders mirrored.
+// Filter is a 3×3 median of every sample of every colour plane (an alpha plane passes
+// through), borders mirrored. It keeps scratch: one Filter per goroutine.
 type Filter struct {
 	tmp frame.Plane
 }
 
-// NewFilterFactory returns a factory of median filters for pipeline stages.
-func NewFilterFactory() pipeline.FilterFactory {
-	return func() (pipeline.Filter, error) { return &Filter{}, nil }
-}
-
-// Name is the mode name.
-func (*Filter) Name() string { return "median" }
+// New returns a median filter.
+func New() *Filter { return &Filter{} }
 
 // Process filters in place and returns in.
 func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/denoise-go/denoise/filter/noise"
 	"github.com/denoise-go/denoise/frame"
-	"github.com/denoise-go/denoise/pipeline"
 )
 
 // Options configure the nlm filter. Zero values pick the defaults. Every sigma and h is on
@@ -59,7 +58,7 @@ func (o Options) validate() error {
 	return o.Params(max(o.Sigma, 1)).validate()
 }
 
-// Filter is the pipeline filter of mode "nlm". It owns its scratch: one per worker.
+// Filter denoises whole frames with NLM. It owns its scratch: one Filter per goroutine.
 type Filter struct {
 	opt Options
 	d   PlaneDenoiser
@@ -73,14 +72,6 @@ func New(opt Options) (*Filter, error) {
 	}
 	return &Filter{opt: opt, d: PlaneDenoiser{Threads: opt.Threads}, est: noise.Estimator{Method: opt.Estimator}}, nil
 }
-
-// NewFilterFactory returns a factory of nlm filters for pipeline stages.
-func NewFilterFactory(opt Options) pipeline.FilterFactory {
-	return func() (pipeline.Filter, error) { return New(opt) }
-}
-
-// Name is the mode name.
-func (*Filter) Name() string { return "nlm" }
 
 // Process denoises every colour plane of in, in place (an alpha plane passes through), and
 // returns in.

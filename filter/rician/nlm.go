@@ -6,7 +6,6 @@ import (
 	"github.com/denoise-go/denoise/filter/nlm"
 	"github.com/denoise-go/denoise/frame"
 	"github.com/denoise-go/denoise/internal/dsp"
-	"github.com/denoise-go/denoise/pipeline"
 )
 
 // Options configure the Rician NLM stage. Zero values pick the defaults; sigma and h are on
@@ -76,8 +75,8 @@ func (o Options) Params(sigma float64) nlm.Params {
 // the background level after the correction.
 const DefaultEstimateFrames = 3
 
-// Filter is the bias-corrected NLM for Rician noise, a pipeline.Temporal stage: frames are
-// taken in order so that σ comes from the first frame's background and neighbouring slices
+// Filter is the bias-corrected NLM for Rician noise, a stream of frames (Push, Flush): frames
+// are taken in order so that σ comes from the first frame's background and neighbouring slices
 // can add candidates. Each output pixel is √max(Ê[x²] − 2σ², 0), Ê[x²] the non-local mean of
 // the squared magnitudes with weights exp(−max(d² − 2σ², 0)/h²) from the magnitude patches
 // (d² their mean squared difference). With SliceRadius 0 the 2-D mean is filter/nlm's kernel
@@ -102,7 +101,7 @@ type item struct {
 	filled bool
 }
 
-// New returns the stage.
+// New returns the filter.
 func New(opt Options) (*Filter, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err
@@ -114,18 +113,6 @@ func New(opt Options) (*Filter, error) {
 	f.k3.pool.SetThreads(max(1, opt.Threads))
 	return f, nil
 }
-
-// NewStage returns the stage as a pipeline.Stage named name.
-func NewStage(name string, opt Options) (pipeline.Stage, error) {
-	f, err := New(opt)
-	if err != nil {
-		return pipeline.Stage{}, err
-	}
-	return pipeline.Stage{Name: name, Temporal: f}, nil
-}
-
-// Name is "rician-nlm".
-func (*Filter) Name() string { return "rician-nlm" }
 
 // Lookahead is the slice radius, or the frames held for the σ estimate if more.
 func (f *Filter) Lookahead() int {

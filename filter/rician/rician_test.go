@@ -1,14 +1,11 @@
 package rician
 
 import (
-	"context"
-	"io"
 	"math"
 	"testing"
 
 	"github.com/denoise-go/denoise/filter/nlm"
 	"github.com/denoise-go/denoise/frame"
-	"github.com/denoise-go/denoise/pipeline"
 	"github.com/denoise-go/denoise/quality"
 )
 
@@ -60,19 +57,19 @@ func TestEstimateSigma(t *testing.T) {
 
 type frames struct{ fs []*frame.Frame }
 
-func (s *frames) Next(context.Context) (*frame.Frame, error) {
-	if len(s.fs) == 0 {
-		return nil, io.EOF
-	}
-	f := s.fs[0]
-	s.fs = s.fs[1:]
-	return f, nil
-}
-
 type keep struct{ fs []*frame.Frame }
 
 func (k *keep) Write(f *frame.Frame) error { k.fs = append(k.fs, f); return nil }
-func (k *keep) Close() error               { return nil }
+
+// stream pushes every frame of src into f in order, then flushes it, emitting into sink.
+func stream(f *Filter, src *frames, sink *keep) error {
+	for _, in := range src.fs {
+		if err := f.Push(in, sink.Write); err != nil {
+			return err
+		}
+	}
+	return f.Flush(sink.Write)
+}
 
 // run denoises a small phantom volume and returns the mean background error and the PSNR
 // against the clean slices.
@@ -91,12 +88,12 @@ func run(t *testing.T, opt Options) (bg, psnr float64) {
 		in.Index = int64(z)
 		src.fs = append(src.fs, in)
 	}
-	st, err := NewStage("rician", opt)
+	st, err := New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sink := &keep{}
-	if _, err := pipeline.Run(context.Background(), pipeline.Config{Source: src, Stages: []pipeline.Stage{st}, Sink: sink}); err != nil {
+	if err := stream(st, src, sink); err != nil {
 		t.Fatal(err)
 	}
 	if len(sink.fs) != n {

@@ -1,13 +1,10 @@
 package vst
 
 import (
-	"context"
-	"io"
 	"math"
 	"testing"
 
 	"github.com/denoise-go/denoise/frame"
-	"github.com/denoise-go/denoise/pipeline"
 	"github.com/denoise-go/denoise/quality"
 )
 
@@ -86,19 +83,9 @@ func TestEstimateFlatFails(t *testing.T) {
 
 type frames struct{ fs []*frame.Frame }
 
-func (s *frames) Next(context.Context) (*frame.Frame, error) {
-	if len(s.fs) == 0 {
-		return nil, io.EOF
-	}
-	f := s.fs[0]
-	s.fs = s.fs[1:]
-	return f, nil
-}
-
 type keep struct{ fs []*frame.Frame }
 
 func (k *keep) Write(f *frame.Frame) error { k.fs = append(k.fs, f); return nil }
-func (k *keep) Close() error               { return nil }
 
 // Dark, photon-limited data clipped at 0: the clipped model recovers the gain and the read
 // noise from level sets that are mostly clipped.
@@ -157,9 +144,19 @@ func TestStagesRoundTrip(t *testing.T) {
 		src.fs = append(src.fs, f)
 	}
 	sink := &keep{}
-	_, err = pipeline.Run(context.Background(), pipeline.Config{Source: src, Sink: sink, Stages: []pipeline.Stage{
-		{Name: "gat", Temporal: m.Forward()}, {Name: "igat", Filter: m.Inverse(), Workers: 2}}})
-	if err != nil {
+	fw := m.Forward()
+	invert := func(f *frame.Frame) error {
+		if err := m.Invert(f); err != nil {
+			return err
+		}
+		return sink.Write(f)
+	}
+	for _, f := range src.fs {
+		if err = fw.Push(f, invert); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err = fw.Flush(invert); err != nil {
 		t.Fatal(err)
 	}
 	if got == nil || len(sink.fs) != 3 {

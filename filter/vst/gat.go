@@ -1,8 +1,9 @@
 // Package vst holds variance-stabilising transforms for photon-limited data: the
 // Poisson-Gaussian noise model, its parameters estimated from the data itself (a fit of local
 // variance against local mean, after Foi et al. 2008), the generalized Anscombe transform
-// (GAT) and its exact unbiased inverse (Mäkitalo & Foi 2013), and the pipeline stages that
-// run a Gaussian denoiser between the two.
+// (GAT) and its exact unbiased inverse (Mäkitalo & Foi 2013), and the per-sequence Model that
+// applies them to frames so that a Gaussian denoiser can run between the two (modes makes
+// pipeline stages of it).
 //
 // The model, in code values of the data's bit depth:
 //

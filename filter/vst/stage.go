@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/denoise-go/denoise/frame"
-	"github.com/denoise-go/denoise/pipeline"
 )
 
 // Options configure a Model.
@@ -15,7 +14,7 @@ type Options struct {
 	// Params, when set, are the parameters to use; nil estimates them from the data.
 	Params *Params
 	// EstimateFrames is how many frames, from the first, the estimate pools (0: 1). The
-	// parameters are then fixed for the whole sequence: the forward stage holds that many
+	// parameters are then fixed for the whole sequence: the forward stream holds that many
 	// frames before it emits the first.
 	EstimateFrames int
 	// OnModel, when set, is called once, when the parameters are set (with the index of the
@@ -23,8 +22,8 @@ type Options struct {
 	OnModel func(index int64, m *Model)
 }
 
-// Model is the Poisson-Gaussian transform of one sequence: the Forward stage sets it from the
-// first frames, the Inverse stages read it. Frames between the two carry f(z)/T in the
+// Model is the Poisson-Gaussian transform of one sequence: its Forward stream sets it from
+// the first frames, Invert reads it. Frames between the two carry f(z)/T in the
 // working format, T = f(2^bits − 1) the transform of the largest code, so their noise has
 // standard deviation 1/T in working units: Sigma255 = 255/T on the 0–255 scale of the inner
 // stages' sigma.
@@ -150,21 +149,23 @@ func (m *Model) set(frames []*frame.Frame) error {
 	return nil
 }
 
-// Forward returns the stage that applies the GAT. It is a temporal stage, run in order, so
-// that the parameters come from the first frames of the sequence whatever the number of
-// workers of the stages after it.
-func (m *Model) Forward() pipeline.Temporal { return &forward{m: m} }
+// Forward returns the stream that applies the GAT. Frames go through it in order, so that
+// the parameters come from the first frames of the sequence whatever runs after it.
+func (m *Model) Forward() *ForwardStream { return &ForwardStream{m: m} }
 
-type forward struct {
+// ForwardStream applies the GAT to frames in order (Push, then Flush at the end), holding
+// the first EstimateFrames until the parameters are set; each frame is transformed in place.
+// Push and Flush take ownership of their frames and hand each to emit, which takes it over.
+type ForwardStream struct {
 	m    *Model
 	held []*frame.Frame
 }
 
-func (s *forward) Name() string { return "gat" }
+// Lookahead is how many frames after the first the stream holds before it emits it.
+func (s *ForwardStream) Lookahead() int { return max(s.m.opt.EstimateFrames, 1) - 1 }
 
-func (s *forward) Lookahead() int { return max(s.m.opt.EstimateFrames, 1) - 1 }
-
-func (s *forward) Push(in *frame.Frame, emit func(*frame.Frame) error) error {
+// Push takes in and emits every frame that can be transformed.
+func (s *ForwardStream) Push(in *frame.Frame, emit func(*frame.Frame) error) error {
 	if s.m.Ready() {
 		return s.emit(in, emit)
 	}
@@ -175,7 +176,8 @@ func (s *forward) Push(in *frame.Frame, emit func(*frame.Frame) error) error {
 	return s.release(emit)
 }
 
-func (s *forward) Flush(emit func(*frame.Frame) error) error {
+// Flush sets the model from the frames held, if it is not set yet, and emits them.
+func (s *ForwardStream) Flush(emit func(*frame.Frame) error) error {
 	if len(s.held) == 0 {
 		return nil
 	}
@@ -183,7 +185,7 @@ func (s *forward) Flush(emit func(*frame.Frame) error) error {
 }
 
 // release sets the model from the held frames and emits them.
-func (s *forward) release(emit func(*frame.Frame) error) error {
+func (s *ForwardStream) release(emit func(*frame.Frame) error) error {
 	held := s.held
 	s.held = nil
 	var err error
@@ -206,7 +208,7 @@ func (s *forward) release(emit func(*frame.Frame) error) error {
 	return err
 }
 
-func (s *forward) emit(f *frame.Frame, emit func(*frame.Frame) error) error {
+func (s *ForwardStream) emit(f *frame.Frame, emit func(*frame.Frame) error) error {
 	t, scale := s.m.Transform(), s.m.Scale()
 	maxCode := f.Format.MaxCode()
 	inv := 1 / scale
@@ -219,21 +221,12 @@ func (s *forward) emit(f *frame.Frame, emit func(*frame.Frame) error) error {
 	return emit(f)
 }
 
-// Inverse returns a factory of the stage that applies the exact unbiased inverse to frames
-// the Forward stage of the same model transformed (and a denoiser smoothed).
-func (m *Model) Inverse() pipeline.FilterFactory {
-	return func() (pipeline.Filter, error) { return &inverse{m: m}, nil }
-}
-
-type inverse struct{ m *Model }
-
-func (*inverse) Name() string { return "igat" }
-
-func (s *inverse) Process(in *frame.Frame) (*frame.Frame, error) {
-	t, scale := s.m.Transform(), s.m.Scale()
+// Invert applies, in place, the exact unbiased inverse to a frame the Forward stream of the
+// same model transformed (and a denoiser smoothed). It may run on several goroutines at once.
+func (m *Model) Invert(in *frame.Frame) error {
+	t, scale := m.Transform(), m.Scale()
 	if t == nil {
-		in.Release()
-		return nil, errors.New("vst: inverse before the transform was set")
+		return errors.New("vst: inverse before the transform was set")
 	}
 	inv := 1 / float64(in.Format.MaxCode())
 	for i := range colourPlanes(in.Format) {
@@ -242,7 +235,7 @@ func (s *inverse) Process(in *frame.Frame) (*frame.Frame, error) {
 			t.InverseRow(pl.Row(y), scale, inv)
 		}
 	}
-	return in, nil
+	return nil
 }
 
 func colourPlanes(f frame.Format) int {
