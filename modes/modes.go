@@ -6,7 +6,6 @@ package modes
 import (
 	"fmt"
 	"runtime"
-	"sort"
 	"strings"
 
 	"github.com/denoise-go/denoise/configs"
@@ -32,6 +31,9 @@ func register(name string, b builder) {
 	if _, dup := registry[name]; dup {
 		panic("modes: " + name + " registered twice")
 	}
+	if _, ok := Lookup(name); !ok {
+		panic("modes: " + name + " has no description in infos (docs.go)")
+	}
 	registry[name] = b
 }
 
@@ -55,24 +57,16 @@ func BuildWith(cfg *configs.Config, h Hooks) ([]pipeline.Stage, error) {
 	return b(cfg, h)
 }
 
-// Names lists the registered modes in configs.Modes order, then any others sorted.
+// Names lists the registered modes (all but configs.ModeAuto, which Build resolves) in the
+// order of All.
 func Names() []string {
 	var names []string
-	seen := map[string]bool{}
-	for _, m := range configs.Modes {
-		if _, ok := registry[m]; ok {
-			names = append(names, m)
-			seen[m] = true
+	for _, m := range infos {
+		if _, ok := registry[m.Name]; ok {
+			names = append(names, m.Name)
 		}
 	}
-	var rest []string
-	for m := range registry {
-		if !seen[m] {
-			rest = append(rest, m)
-		}
-	}
-	sort.Strings(rest)
-	return append(names, rest...)
+	return names
 }
 
 // frameThreads is how many goroutines one frame's filter may use: the cores left over by

@@ -16,44 +16,17 @@ type modeInfo struct {
 	Description string   `json:"description"`
 }
 
-// modeDocs says what each known mode reads and does; a mode added to configs.Modes later
-// shows every parameter until it is described here.
-var modeDocs = map[string]struct {
-	params []string
-	desc   string
-}{
-	configs.ModeAuto: {[]string{"sigma", "strength", "impulse_kind"},
-		"the default: impulse repair, then spatio-temporal NLM (impulse+stnlm; spatial NLM on a still picture); " +
-			"stnlm alone under the poisson-gaussian and rician noise models"},
-	"copy":        {[]string{}, "no filtering: the pipeline alone (a baseline)"},
-	"average":     {[]string{"frames"}, "temporal average of N frames (video; a still image is returned as it is)"},
-	"median":      {[]string{"sigma"}, "median filter: removes impulses and some fine noise"},
-	"nlm":         {[]string{"sigma", "strength"}, "non-local means: Gaussian-like noise"},
-	"impulse":     {[]string{"sigma", "impulse_kind"}, "impulse (salt-and-pepper, random-valued) detection and repair"},
-	"impulse+nlm": {[]string{"sigma", "strength", "impulse_kind"}, "impulse repair, then non-local means: mixed noise"},
-	"cnn":         {[]string{"sigma"}, "the CNN alone on the noisy input"},
-	"impulse+cnn": {[]string{"sigma", "impulse_kind"}, "impulse repair, then the CNN"},
-	"nlm+cnn":     {[]string{"sigma", "strength"}, "non-local means, then CNN refinement"},
-	"stnlm":       {[]string{"sigma", "strength"}, "spatio-temporal NLM over motion-aligned frames (video; spatial NLM on a still image)"},
-	"impulse+stnlm": {[]string{"sigma", "strength", "impulse_kind"},
-		"impulse repair, then spatio-temporal NLM (video; spatial on a still image)"},
-	"full": {[]string{"sigma", "strength", "impulse_kind"}, "the paper's full path: impulse repair, spatio-temporal NLM, CNN refinement"},
-}
+// allParams are every form field a mode may read.
+var allParams = modes.FormParams
 
-var allParams = []string{"sigma", "strength", "frames", "impulse_kind"}
-
-// listModes returns every mode of configs.Modes, in its order, marking those modes.Build
-// cannot build with base's settings (not registered in this build).
+// listModes returns every mode of the mode registry (modes.List), in its order, marking those
+// that cannot build with base's settings (not available in this build).
 func listModes(base *configs.Config) []modeInfo {
-	out := make([]modeInfo, 0, len(configs.Modes))
-	for _, m := range configs.Modes {
-		info := modeInfo{Name: m, Params: allParams}
-		if d, ok := modeDocs[m]; ok {
-			info.Params, info.Description = d.params, d.desc
-		}
-		cfg := *base
-		cfg.Mode = m
-		if _, err := modes.Build(&cfg); err != nil {
+	list := modes.List()
+	out := make([]modeInfo, 0, len(list))
+	for _, m := range list {
+		info := modeInfo{Name: m.Name, Params: m.Params, Description: m.Description}
+		if err := modes.Check(base, m.Name); err != nil {
 			info.Note = "not available in this build: " + err.Error()
 		} else {
 			info.Available = true

@@ -94,7 +94,7 @@ func TestPageListsModes(t *testing.T) {
 			t.Errorf("option %s: %v %q, want available %v, %q, params %v", m.Name, o.attrs, o.text, m.Available, m.Description, m.Params)
 		}
 		if m.Description == "" {
-			t.Errorf("mode %s has no description in modeDocs", m.Name)
+			t.Errorf("mode %s has no description in the mode registry (modes/docs.go)", m.Name)
 		}
 	}
 	auto := listModes(ts.base)[0]
