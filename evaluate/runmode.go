@@ -82,19 +82,9 @@ func checkModes(base *configs.Config, names []string) error {
 	return nil
 }
 
-// Available lists the modes modes.Build accepts with base's settings, in configs.Modes
-// order: the modes registered in this build.
-func Available(base *configs.Config) []string {
-	var out []string
-	for _, m := range configs.Modes {
-		cfg := *base
-		cfg.Mode = m
-		if _, err := modes.Build(&cfg); err == nil {
-			out = append(out, m)
-		}
-	}
-	return out
-}
+// Available lists the modes modes.Build accepts with base's settings, in the order of the
+// mode registry: the modes registered in this build (modes.Available).
+func Available(base *configs.Config) []string { return modes.Available(base) }
 
 // errNoConfig is returned by Run when Options.Config is missing.
 var errNoConfig = errors.New("evaluate: Options.Config is nil (use configs.Load for the defaults)")

@@ -9,6 +9,7 @@ import (
 	"github.com/denoise-go/denoise/configs"
 	"github.com/denoise-go/denoise/evaluate"
 	"github.com/denoise-go/denoise/models"
+	"github.com/denoise-go/denoise/modes"
 )
 
 // This file describes the command line as data, read from the flag sets at run time, for
@@ -130,9 +131,9 @@ func flagValues(cmd, name string) (valueKind, []string) {
 	switch name {
 	case "mode":
 		if cmd == "eval" {
-			return valueWords, append(slices.Clone(configs.Modes), "all", "none")
+			return valueWords, append(modes.All(), "all", "none")
 		}
-		return valueWords, configs.Modes
+		return valueWords, modes.All()
 	case "noise-model":
 		return valueWords, configs.NoiseModels
 	case "impulse-kind":

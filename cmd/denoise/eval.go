@@ -292,7 +292,7 @@ func evalUsage(w io.Writer, fs *pflag.FlagSet, cfg *configs.Config) {
 		}
 		fmt.Fprintf(&b, "  %-24s %s\n  %-24s grid %s\n", c.Name, c.About, "", strings.Join(grid, " "))
 	}
-	fmt.Fprintf(w, evalUsageHead, strings.Join(configs.Modes, ", "), strings.Join(evaluate.Available(cfg), ", "),
+	fmt.Fprintf(w, evalUsageHead, strings.Join(modes.All(), ", "), strings.Join(evaluate.Available(cfg), ", "),
 		evaluate.BackgroundMargin, b.String())
 	fs.SetOutput(w)
 	fs.PrintDefaults()

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/denoise-go/denoise/configs"
+	"github.com/denoise-go/denoise/modes"
 )
 
 const usageHead = `denoise removes noise from videos, image sequences, single images and live streams.
@@ -52,7 +53,7 @@ func runFlags() *pflag.FlagSet {
 	fs.String("duration", "", "process this long a piece: seconds or [HH:]MM:SS[.frac] (-t)")
 	fs.String("to", "", "stop at this time in the input (-to; instead of --duration)")
 	fs.Int64("max-frames", 0, "stop after this many frames (-frames:v; 0: no limit)")
-	fs.StringP("mode", "m", configs.ModeAuto, "denoising mode: "+strings.Join(configs.Modes, ", ")+
+	fs.StringP("mode", "m", configs.ModeAuto, "denoising mode: "+strings.Join(modes.All(), ", ")+
 		" (auto: impulse repair, then spatio-temporal NLM, spatial on a still picture)")
 	fs.String("preset", "", "built-in preset ("+strings.Join(configs.Presets(), ", ")+") or a YAML file")
 	fs.String("config", "", "YAML configuration file")
@@ -98,7 +99,7 @@ func runFlags() *pflag.FlagSet {
 	fs.BoolP("help", "h", false, "show this help")
 	fs.Bool("version", false, "print the version, the Go toolchain and the kernel set in use (avx2+fma or generic), and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), usageHead, strings.Join(configs.Modes, ", "), strings.Join(configs.Presets(), ", "))
+		fmt.Fprintf(fs.Output(), usageHead, strings.Join(modes.All(), ", "), strings.Join(configs.Presets(), ", "))
 		fs.PrintDefaults()
 	}
 	return fs

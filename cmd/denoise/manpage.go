@@ -13,6 +13,7 @@ import (
 
 	"github.com/denoise-go/denoise/configs"
 	"github.com/denoise-go/denoise/filter/cnn"
+	"github.com/denoise-go/denoise/modes"
 )
 
 // manMain writes the man page; `denoise man | man -l -` reads it.
@@ -159,7 +160,7 @@ func manDate() string {
 
 // manPage writes the man page from the usage texts and the flag sets.
 func manPage() string {
-	head := fmt.Sprintf(usageHead, strings.Join(configs.Modes, ", "), strings.Join(configs.Presets(), ", "))
+	head := fmt.Sprintf(usageHead, strings.Join(modes.All(), ", "), strings.Join(configs.Presets(), ", "))
 	var b strings.Builder
 	fmt.Fprintf(&b, ".\\\" The manual page of denoise, written by \"denoise man\".\n")
 	fmt.Fprintf(&b, ".TH DENOISE 1 %q %q \"User Commands\"\n", manDate(), "denoise")
