@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -15,19 +14,8 @@ import (
 	"github.com/denoise-go/denoise/pipeline"
 )
 
-// oneFrame is a pipeline.Source that yields one frame.
-type oneFrame struct{ f *frame.Frame }
-
-func (s *oneFrame) Next(context.Context) (*frame.Frame, error) {
-	if s.f == nil {
-		return nil, io.EOF
-	}
-	f := s.f
-	s.f = nil
-	return f, nil
-}
-
-// capture is a pipeline.Sink that keeps a copy of the frames written to it.
+// capture is a pipeline.Sink that keeps a copy of the frames written to it (stack.go's
+// runSequence; the other runners use pipeline.RunFrames).
 type capture struct{ out []*frame.Frame }
 
 func (c *capture) Write(f *frame.Frame) error {
@@ -42,26 +30,32 @@ func (c *capture) Close() error { return nil }
 // the product does for one frame, and returns the output and the wall time of the run.
 // noisy is not modified: the pipeline gets a pooled copy, as decode would hand it.
 func runMode(ctx context.Context, cfg *configs.Config, noisy *frame.Frame) (*frame.Frame, time.Duration, error) {
+	out, el, err := runModeSequence(ctx, cfg, []*frame.Frame{noisy}, 1)
+	if err != nil {
+		return nil, el, err
+	}
+	return out[0], el, nil
+}
+
+// runModeSequence denoises the frames with cfg's mode through modes.Build and
+// pipeline.RunFrames with queues of depth queue, as denoise runs a clip, and returns the
+// outputs and the wall time of the run. The frames are not modified: the pipeline gets
+// pooled copies, as decode would hand them.
+func runModeSequence(ctx context.Context, cfg *configs.Config, noisy []*frame.Frame, queue int) ([]*frame.Frame, time.Duration, error) {
 	stages, err := modes.Build(cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	pool := frame.NewPool(4)
-	in := pool.Like(noisy)
-	in.CopyFrom(noisy)
-	sink := &capture{}
 	t0 := time.Now()
-	_, err = pipeline.Run(ctx, pipeline.Config{Source: &oneFrame{in}, Stages: stages, Sink: sink, QueueDepth: 1})
+	out, _, err := pipeline.RunFrames(ctx, stages, noisy, pipeline.CopyInputs(), pipeline.WithQueueDepth(queue))
 	el := time.Since(t0)
 	if err != nil {
 		return nil, el, err
 	}
-	if len(sink.out) != 1 {
-		return nil, el, fmt.Errorf("the pipeline gave %d frames for 1", len(sink.out))
-	}
-	out := sink.out[0]
-	if g, w := out.Geometry(), noisy.Geometry(); g.W != w.W || g.H != w.H || g.Format.Layout != w.Format.Layout {
-		return nil, el, fmt.Errorf("the output is %s, the input was %s", g, w)
+	for i, f := range out {
+		if g, w := f.Geometry(), noisy[i].Geometry(); g.W != w.W || g.H != w.H || g.Format.Layout != w.Format.Layout {
+			return nil, el, fmt.Errorf("output %d is %s, the input was %s", i, g, w)
+		}
 	}
 	return out, el, nil
 }

@@ -16,8 +16,6 @@ import (
 	"github.com/denoise-go/denoise/decode"
 	"github.com/denoise-go/denoise/encode"
 	"github.com/denoise-go/denoise/frame"
-	"github.com/denoise-go/denoise/modes"
-	"github.com/denoise-go/denoise/pipeline"
 	"github.com/denoise-go/denoise/quality"
 )
 
@@ -213,7 +211,7 @@ func (e *evaluation) runSequence(ctx context.Context, start time.Time) (*Report,
 			if cfg.Sigma > 0 {
 				params = "sigma=" + fmtFloat(cfg.Sigma)
 			}
-			out, el, err := runModeSequence(ctx, cfg, noisy)
+			out, el, err := runModeSequence(ctx, cfg, noisy, cfg.Pipeline.Queue)
 			if err != nil {
 				return nil, fmt.Errorf("mode %s on %s (%s): %w", m, seq.name, n, err)
 			}
@@ -343,51 +341,6 @@ func quantise(f *frame.Frame) {
 			}
 		}
 	}
-}
-
-// sliceSource is a pipeline.Source over frames: each is handed over as a pooled copy, as
-// decode would hand it.
-type sliceSource struct {
-	frames []*frame.Frame
-	pool   *frame.Pool
-	next   int
-}
-
-func (s *sliceSource) Next(context.Context) (*frame.Frame, error) {
-	if s.next >= len(s.frames) {
-		return nil, io.EOF
-	}
-	f := s.pool.Like(s.frames[s.next])
-	f.CopyFrom(s.frames[s.next])
-	s.next++
-	return f, nil
-}
-
-// runModeSequence denoises the frames with cfg's mode through modes.Build and pipeline.Run,
-// as denoise runs a clip, and returns the outputs and the wall time of the run.
-func runModeSequence(ctx context.Context, cfg *configs.Config, noisy []*frame.Frame) ([]*frame.Frame, time.Duration, error) {
-	stages, err := modes.Build(cfg)
-	if err != nil {
-		return nil, 0, err
-	}
-	sink := &capture{}
-	src := &sliceSource{frames: noisy, pool: frame.NewPool(16)}
-	t0 := time.Now()
-	_, err = pipeline.Run(ctx, pipeline.Config{Source: src, Stages: stages, Sink: sink, QueueDepth: cfg.Pipeline.Queue})
-	el := time.Since(t0)
-	if err != nil {
-		return nil, el, err
-	}
-	if len(sink.out) != len(noisy) {
-		return nil, el, fmt.Errorf("the pipeline gave %d frames for %d", len(sink.out), len(noisy))
-	}
-	for i, f := range sink.out {
-		if f.Index != noisy[i].Index || f.W != noisy[i].W || f.H != noisy[i].H || f.Format.Layout != noisy[i].Format.Layout {
-			return nil, el, fmt.Errorf("output %d is frame %d (%s), want frame %d (%s)", i, f.Index, f.Geometry(),
-				noisy[i].Index, noisy[i].Geometry())
-		}
-	}
-	return sink.out, el, nil
 }
 
 // WriteSequenceTable prints a clip's results: per noise and method the mean luma PSNR and
