@@ -3,8 +3,9 @@
 // then impulses, on 8-bit codes, rounded and clipped), runs the noisy image through the same
 // stages that run before the CNN at inference (the denoise mode named by a chain, built by
 // modes.Build: "impulse", "nlm", "impulse+nlm"; "none" runs nothing) and writes (input,
-// target) patch pairs as float32 records. Training inputs are therefore what inference
-// sees, by construction: no second implementation of the stages exists.
+// target) patch pairs as float32 records, through pipeline.RunFrames, the pipeline denoise
+// runs. Training inputs are therefore what inference sees, by construction: no second
+// implementation of the stages or of their running exists.
 //
 // Output: a 32-byte header ("DNPATCH1", then int32 version=1, in channels, out channels,
 // patch height, patch width, 0), then records of float32 (little endian): the AWGN sigma and
@@ -20,6 +21,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"errors"
 	"flag"
@@ -290,10 +292,15 @@ func newGenerator(o Options) (*generator, error) {
 		return nil, err
 	}
 	g.cfg = cfg
-	// build every chain once now, so that an unknown or unregistered mode fails at once
+	// build every chain once now, and run it over no frames (which makes and closes its
+	// filters), so that an unknown or unregistered mode or a bad setting fails at once
 	for _, c := range o.Chains {
-		if _, err := g.stages(c.Mode, 0); err != nil {
+		st, err := g.stages(c.Mode, 0)
+		if err != nil {
 			return nil, err
+		}
+		if _, _, err := pipeline.RunFrames(context.Background(), st, nil); err != nil {
+			return nil, fmt.Errorf("chain %q: %w", c.Mode, err)
 		}
 	}
 	for _, m := range o.ImpulseIn {
@@ -319,17 +326,10 @@ func (g *generator) writeHeader(w io.Writer) error {
 	return err
 }
 
-// step is one stage of a chain: a per-frame filter, or a temporal stage that sees each
-// still image as a sequence of one frame (as denoise runs a single picture).
-type step struct {
-	name string
-	f    pipeline.Filter
-	t    pipeline.Temporal
-}
-
 // stages returns the stages of mode, as denoise builds them (sigma 0: estimated), the last
-// keeping its input as the guide when the records have guide channels.
-func (g *generator) stages(chain string, sigma float64) ([]step, error) {
+// keeping its input as the guide when the records have guide channels. A temporal stage
+// sees each still image as a sequence of one frame (as denoise runs a single picture).
+func (g *generator) stages(chain string, sigma float64) ([]pipeline.Stage, error) {
 	mode, _, err := splitFrames(chain)
 	if err != nil {
 		return nil, err
@@ -350,59 +350,7 @@ func (g *generator) stages(chain string, sigma float64) ([]step, error) {
 	if g.o.Source {
 		st = modes.WithSource(st)
 	}
-	var steps []step
-	for _, s := range st {
-		if s.Temporal != nil {
-			steps = append(steps, step{name: s.Name, t: s.Temporal})
-			continue
-		}
-		f, err := s.Filter()
-		if err != nil {
-			return nil, fmt.Errorf("chain %q: stage %s: %w", mode, s.Name, err)
-		}
-		steps = append(steps, step{name: s.Name, f: f})
-	}
-	return steps, nil
-}
-
-// process runs a sequence (one picture, or the frames of a pan) through the step and
-// returns the results in order. On error it has released every frame.
-func (s step) process(fs []*frame.Frame) ([]*frame.Frame, error) {
-	if s.f != nil {
-		for i, f := range fs {
-			out, err := s.f.Process(f)
-			if err != nil {
-				releaseAll(fs[i+1:])
-				releaseAll(fs[:i])
-				return nil, err
-			}
-			fs[i] = out
-		}
-		return fs, nil
-	}
-	var outs []*frame.Frame
-	emit := func(o *frame.Frame) error {
-		outs = append(outs, o)
-		return nil
-	}
-	var err error
-	for i, f := range fs {
-		if err = s.t.Push(f, emit); err != nil {
-			releaseAll(fs[i+1:])
-			break
-		}
-	}
-	if ferr := s.t.Flush(emit); err == nil {
-		err = ferr
-	}
-	if err == nil && len(outs) != len(fs) {
-		err = fmt.Errorf("%d frames out for %d in", len(outs), len(fs))
-	}
-	if err != nil {
-		releaseAll(outs)
-		return nil, err
-	}
-	return outs, nil
+	return st, nil
 }
 
 func releaseAll(fs []*frame.Frame) {
@@ -446,7 +394,7 @@ func (g *generator) run(w io.Writer) error {
 	}()
 	for range g.o.Workers {
 		go func() {
-			wk := &worker{g: g, est: noise.Estimator{Method: noise.LaplacianMAD}, pool: frame.NewPool(4), cache: map[string][]step{}}
+			wk := &worker{g: g, est: noise.Estimator{Method: noise.LaplacianMAD}, pool: frame.NewPool(4), cache: map[string][]pipeline.Stage{}}
 			for j := range jobs {
 				d, err := wk.job(j)
 				select {
@@ -497,7 +445,7 @@ type worker struct {
 	g     *generator
 	est   noise.Estimator
 	pool  *frame.Pool
-	cache map[string][]step
+	cache map[string][]pipeline.Stage
 }
 
 // job makes the records of one noisy image; everything random comes from (seed, j).
@@ -541,29 +489,25 @@ func (wk *worker) job(j int) ([]float32, error) {
 		n.Apply(f, noiseSeed+int64(k-centre)*0x9e3779b9)
 		seq[k] = f
 	}
-	var filters []step
+	var stages []pipeline.Stage
 	var err error
 	if o.StageSigma == "true" {
-		filters, err = g.stages(chain, max(sigma, 0.01)) // 0 would mean "estimate"
-	} else if filters = wk.cache[chain]; filters == nil {
-		filters, err = g.stages(chain, 0)
-		wk.cache[chain] = filters
+		stages, err = g.stages(chain, max(sigma, 0.01)) // 0 would mean "estimate"
+	} else if stages = wk.cache[chain]; stages == nil {
+		stages, err = g.stages(chain, 0)
+		wk.cache[chain] = stages
 	}
 	if err != nil {
 		releaseAll(seq)
 		return nil, err
 	}
-	for _, st := range filters {
-		if seq, err = st.process(seq); err != nil {
-			return nil, fmt.Errorf("%s: %w", st.name, err)
-		}
+	// RunFrames takes over seq, and makes and closes the stages' filters
+	if seq, _, err = pipeline.RunFrames(context.Background(), stages, seq); err != nil {
+		return nil, err
 	}
 	f := seq[centre]
 	releaseAll(seq[:centre])
 	releaseAll(seq[centre+1:])
-	if o.StageSigma == "true" {
-		closeAll(filters)
-	}
 	planes := make([]*frame.Plane, g.imageCh)
 	for c := range planes {
 		planes[c] = &f.Planes[c]
@@ -644,14 +588,6 @@ func pan(im clean, n, patch int, rng *rand.Rand) ([]clean, int) {
 		m, w, h = 0, im.w, im.h
 	}
 	return im.moving(n, w, h, m, m, offs), c
-}
-
-func closeAll(steps []step) {
-	for _, s := range steps {
-		if c, ok := s.f.(io.Closer); ok {
-			c.Close()
-		}
-	}
 }
 
 func drawChain(cs []Chain, rng *rand.Rand) string {
