@@ -1,11 +1,15 @@
 package denoise
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"slices"
 
 	"github.com/denoise-go/denoise/configs"
+	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/modes"
+	"github.com/denoise-go/denoise/pipeline"
 )
 
 // Settings says how to denoise. Every zero value means the denoise command's default, or the
@@ -94,22 +98,17 @@ func DenoiseImage(img image.Image, s Settings) (image.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := NewStream(s)
+	cfg, err := s.config()
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	out, err := st.Push(f)
+	stages, err := modes.BuildWith(cfg, modes.Hooks{})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("denoise: %w", err)
 	}
-	rest, err := st.Flush()
+	out, _, err := pipeline.RunFrames(context.Background(), stages, []*frame.Frame{f})
 	if err != nil {
-		return nil, err
-	}
-	out = append(out, rest...)
-	if len(out) != 1 {
-		return nil, fmt.Errorf("denoise: the stages gave %d frames for 1", len(out))
+		return nil, fmt.Errorf("denoise: %w", err)
 	}
 	defer out[0].Release()
 	return toImageLike(out[0], img)
