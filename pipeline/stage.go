@@ -1,7 +1,8 @@
 // Package pipeline wires a source, filter stages and a sink into goroutines joined by bounded
 // channels: per-frame filters run on N workers with ordered reassembly, temporal stages own
 // their window, the first error stops everything and names its stage, and live mode drops
-// by a stated policy and counts every drop.
+// by a stated policy and counts every drop. RunFrames runs the same route over frames held
+// in memory, for every front end that has no decoder: one picture, a clip already decoded.
 package pipeline
 
 import (
