@@ -7,17 +7,16 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/pflag"
 
 	"github.com/denoise-go/denoise/configs"
 	"github.com/denoise-go/denoise/decode"
 	"github.com/denoise-go/denoise/evaluate"
+	runjob "github.com/denoise-go/denoise/job"
 	"github.com/denoise-go/denoise/modes"
 	"github.com/denoise-go/denoise/quality"
 )
@@ -301,8 +300,8 @@ func evalUsage(w io.Writer, fs *pflag.FlagSet, cfg *configs.Config) {
 // withSignals runs an evaluation with a context that SIGINT/SIGTERM cancel, and words its
 // error as the eval command reports it.
 func withSignals(run func(context.Context) error) error {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	ctx, stop := runjob.NotifyStop(context.Background(), nil)
+	defer stop.Release()
 	if err := run(ctx); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return errors.New("eval: interrupted")

@@ -8,7 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -16,7 +16,7 @@ import (
 
 	"github.com/denoise-go/denoise/configs"
 	"github.com/denoise-go/denoise/decode"
-	"github.com/denoise-go/denoise/pipeline"
+	runjob "github.com/denoise-go/denoise/job"
 )
 
 // checkJobEnds refuses, before anything is opened, a job without an input or an output and
@@ -134,67 +134,6 @@ func parseFFTime(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// modeLabel names the mode a job runs: "auto (impulse+stnlm)" for the default.
-func modeLabel(cfg *configs.Config) string {
-	if m := configs.ResolveMode(cfg); m != cfg.Mode {
-		return cfg.Mode + " (" + m + ")"
-	}
-	return cfg.Mode
-}
-
-// sigmaTally remembers the noise levels the stages used, for the summary.
-type sigmaTally struct {
-	mu     sync.Mutex
-	sum    float64
-	n      int64
-	stage  string
-	report func(stage string, index int64, sigma float64)
-}
-
-// wrap records the first stage's σ per frame and passes everything on to report.
-func (s *sigmaTally) wrap(report func(string, int64, float64)) func(string, int64, float64) {
-	s.report = report
-	return func(stage string, index int64, sigma float64) {
-		s.mu.Lock()
-		if s.stage == "" {
-			s.stage = stage
-		}
-		if stage == s.stage {
-			s.sum += sigma
-			s.n++
-		}
-		s.mu.Unlock()
-		if s.report != nil {
-			s.report(stage, index, sigma)
-		}
-	}
-}
-
-// mean is the mean σ reported, and false when no stage reported one.
-func (s *sigmaTally) mean() (float64, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.n == 0 {
-		return 0, false
-	}
-	return s.sum / float64(s.n), true
-}
-
-// logSummary writes the end-of-run line: what was written, how fast, with what.
-func logSummary(log *slog.Logger, cfg *configs.Config, stats pipeline.Stats, sig *sigmaTally, live bool) {
-	fps := float64(stats.FramesOut) / max(stats.Elapsed.Seconds(), 1e-9)
-	attrs := []any{"frames", stats.FramesOut, "fps", fmt.Sprintf("%.1f", fps),
-		"elapsed", stats.Elapsed.Round(time.Millisecond).String(), "mode", modeLabel(cfg)}
-	if s, ok := sig.mean(); ok {
-		attrs = append(attrs, "sigma", fmt.Sprintf("%.2f", s))
-	}
-	if live {
-		attrs = append(attrs, "dropped", stats.Dropped)
-	}
-	attrs = append(attrs, "output", cfg.Output)
-	log.Info("done", attrs...)
-}
-
 // liveDefaults gives a live source run in the default mode the live preset's filtering
 // (one past frame, salt-and-pepper impulses, a small search window), which keeps up with a
 // camera, under whatever the user set; its output settings are not taken.
@@ -211,7 +150,41 @@ func liveDefaults(cfg *configs.Config, fs *pflag.FlagSet, log *slog.Logger) erro
 	if !fs.Changed("queue") {
 		cfg.Pipeline.Queue = lc.Pipeline.Queue
 	}
-	log.Info("live source: the default mode runs with the live preset's filtering", "mode", modeLabel(cfg),
+	log.Info("live source: the default mode runs with the live preset's filtering", "mode", runjob.ModeLabel(cfg),
 		"radius", cfg.Temporal.Radius, "causal", true, "impulse_kind", cfg.Impulse.Kind, "nlm_search", cfg.NLM.Search)
 	return nil
 }
+
+// exitCode is the exit code of a job stopped by sig: the shell's 128 + its number.
+func exitCode(sig os.Signal) int {
+	if sig == syscall.SIGTERM {
+		return exitTerminated
+	}
+	return exitInterrupted
+}
+
+// readTimeout is the input's read timeout: --read-timeout where given (for any input),
+// otherwise its default for network inputs and none for files, pipes and devices.
+func readTimeout(fs *pflag.FlagSet, input string) (time.Duration, error) {
+	d, _ := fs.GetDuration("read-timeout")
+	if d < 0 {
+		return 0, usageError{fmt.Errorf("--read-timeout %v: give a positive duration (or 0 for none)", d)}
+	}
+	if fs.Changed("read-timeout") || decode.IsNetwork(input) {
+		return d, nil
+	}
+	return 0, nil
+}
+
+// strictFlag reports whether --strict was given.
+func strictFlag(fs *pflag.FlagSet) bool {
+	v, _ := fs.GetBool("strict")
+	return v
+}
+
+// isSciInput reports whether a job's input is read by package sci (TIFF stacks, DICOM,
+// NIfTI) rather than FFmpeg.
+var isSciInput = runjob.IsScientific
+
+// stagesLookahead is the frames of lookahead the temporal stages add.
+var stagesLookahead = runjob.Lookahead

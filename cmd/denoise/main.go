@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	runjob "github.com/denoise-go/denoise/job"
 )
 
 // Exit codes.
@@ -54,12 +56,12 @@ func report(err error) int {
 	if err == nil {
 		return exitOK
 	}
-	var ie *interruptedError
+	var ie *runjob.Interrupted
 	if errors.As(err, &ie) {
 		fmt.Fprintln(os.Stderr, "denoise:", err)
-		return exitCode(ie.sig)
+		return exitCode(ie.Signal)
 	}
-	var de *damagedError
+	var de *runjob.Damaged
 	if errors.As(err, &de) {
 		fmt.Fprintln(os.Stderr, "denoise:", err)
 		return exitDamaged

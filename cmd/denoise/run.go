@@ -8,28 +8,14 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"sync"
 
 	"github.com/spf13/pflag"
 
 	"github.com/denoise-go/denoise/configs"
 	"github.com/denoise-go/denoise/decode"
-	"github.com/denoise-go/denoise/encode"
-	"github.com/denoise-go/denoise/internal/dsp"
-	"github.com/denoise-go/denoise/modes"
+	runjob "github.com/denoise-go/denoise/job"
 	"github.com/denoise-go/denoise/pipeline"
 )
-
-// interruptedError is a job stopped by a signal after its output was finalised.
-type interruptedError struct {
-	sig    os.Signal
-	frames int64
-	output string
-}
-
-func (e *interruptedError) Error() string {
-	return fmt.Sprintf("interrupted by %v: %d frames written to %s (finalised, playable)", e.sig, e.frames, e.output)
-}
 
 // loadConfig parses the command line and builds the layered configuration.
 func loadConfig(args []string) (*configs.Config, *pflag.FlagSet, error) {
@@ -81,151 +67,51 @@ func runMain(args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.LogLevel)
-	tiffNote, err := checkTIFF(cfg, log)
-	if err != nil {
-		return err
-	}
-	if isSciInput(cfg) {
-		if !trim.IsZero() {
-			return usageError{errors.New("-ss, -t, -to and -frames:v select a piece of a video; TIFF stacks, DICOM and NIfTI are read whole")}
-		}
-		return runSci(cfg, log) // sci.go: TIFF stacks, DICOM, NIfTI
-	}
-	decode.RouteFFmpegLogs(log, cfg.LogLevel == "debug")
-
-	encOpts := encode.Options{
-		Output: cfg.Output, Format: cfg.OutputFormat, Codec: cfg.Codec, CRF: cfg.CRF, PixFmt: cfg.PixFmt,
-		EncoderOptions: cfg.EncoderOptions, MuxerOptions: cfg.MuxerOptions, Overwrite: cfg.Overwrite, Input: cfg.Input,
-		PresetEncoderOptions: cfg.PresetEncoderOptions,
-		Threads:              cfg.Pipeline.Threads, Logger: log,
-	}
-	if err := encode.Preflight(encOpts); err != nil {
-		return err
+	sci := isSciInput(cfg)
+	if !trim.IsZero() && sci {
+		return usageError{errors.New("-ss, -t, -to and -frames:v select a piece of a video; TIFF stacks, DICOM and NIfTI are read whole")}
 	}
 	readTO, err := readTimeout(fs, cfg.Input)
 	if err != nil {
 		return err
 	}
-	src, err := decode.Open(decode.Options{ReadTimeout: readTO, Input: cfg.Input, Format: cfg.InputFormat, InputOptions: cfg.InputOptions, MemoryLimit: cfg.MemoryLimitBytes(),
-		Threads: cfg.Pipeline.Threads, Trim: trim, Logger: log, Strict: strictFlag(fs)})
-	if err != nil {
-		return withTIFFNote(tiffNote, fmt.Errorf("decode: %w", err))
+	log := newLogger(cfg.LogLevel)
+	decode.RouteFFmpegLogs(log, cfg.LogLevel == "debug")
+	linger, _ := fs.GetDuration("metrics-linger")
+	o := runjob.Options{
+		Config: cfg, Logger: log, Trim: trim, ReadTimeout: readTO, Strict: strictFlag(fs),
+		AdaptQueue: !fs.Changed("queue"), Signals: true, MetricsLinger: linger,
+		OnLive: func(cfg *configs.Config) error { return liveDefaults(cfg, fs, log) },
 	}
-	defer src.Close()
-	// A source that cannot wait (a camera, a network stream) runs live: frames are dropped,
-	// and counted, rather than fall behind. A file never does unless --live says so.
-	live := cfg.Pipeline.Live || src.Live()
 	if fs.Changed("live") {
-		live, _ = fs.GetBool("live")
+		live, _ := fs.GetBool("live")
+		o.Live = &live
 	}
-	cfg.Pipeline.Live = live
-	if live {
-		if err := liveDefaults(cfg, fs, log); err != nil {
+	if !sci {
+		previewAddr, _ := fs.GetString("preview")
+		pv, err := startPreview(previewAddr, log) // nil without --preview: its methods do nothing
+		if err != nil {
 			return err
 		}
+		defer pv.Close()
+		o.WrapStages, o.OnFrame = pv.Stages, pv.OnFrame(nil)
 	}
-	var sigmas sigmaTally
-	hooks := runHooks(log, cfg)
-	hooks.OnSigma = sigmas.wrap(hooks.OnSigma)
-	stages, err := modes.BuildWith(cfg, hooks)
-	if err != nil {
-		return err
-	}
-	encOpts.Live = live
-	sink, err := encode.Open(encOpts, src)
-	if err != nil {
-		return fmt.Errorf("encode: %s: %w", cfg.Output, err)
-	}
-	src.OnPacket(sink.Passthrough)
-	queue := cfg.Pipeline.Queue
-	if queue == pipeline.DefaultQueueDepth && !fs.Changed("queue") {
-		queue = pipeline.QueueDepthFor(src.Geometry(), queue) // large frames: fewer of them
-	}
-	log.Info("denoising", "input", cfg.Input, "format", src.Geometry().String(), "mode", modeLabel(cfg), "live", live)
-	log.Debug("job", "queue", queue, "kernels", dsp.Kernels())
-
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	sigs := stopOnSignal(ctx, stop, log) // signals.go
-
-	var metrics *pipeline.Metrics
-	var msrv *metricsServer
-	if cfg.MetricsAddr != "" {
-		metrics = pipeline.NewMetrics()
-		if msrv, err = startMetrics(cfg.MetricsAddr, metrics, log); err != nil {
-			_ = sink.Close()
-			return err
-		}
-		defer msrv.Close()
-		linger, _ := fs.GetDuration("metrics-linger")
-		defer msrv.linger(ctx, linger, log) // runs before Close: the final numbers get scraped
-	}
-
-	previewAddr, _ := fs.GetString("preview")
-	pv, err := startPreview(previewAddr, log) // nil without --preview: its methods do nothing
-	if err != nil {
-		_ = sink.Close()
-		return err
-	}
-	defer pv.Close()
-
 	if path, _ := fs.GetString("cpuprofile"); path != "" {
 		stopProfile, err := startCPUProfile(path)
 		if err != nil {
-			_ = sink.Close()
 			return err
 		}
 		defer stopProfile()
 	}
-
-	prog := newProgress(cfg.Progress, live, src.EstimatedFrames(), src.FrameRate().Float64())
-	prog.lookahead = stagesLookahead(stages)
-	stats, err := pipeline.Run(ctx, pipeline.Config{
-		Source: src, Stages: pv.Stages(stages), Sink: sink, QueueDepth: queue, Live: live,
-		Metrics: metrics, Logger: log, OnFrame: pv.OnFrame(prog.update),
-	})
-	prog.done(stats)
 	if path, _ := fs.GetString("memprofile"); path != "" {
-		if err := writeHeapProfile(path, stages); err != nil {
-			log.Warn("memprofile", "err", err)
+		o.AfterRun = func(stages []pipeline.Stage) {
+			if err := writeHeapProfile(path, stages); err != nil {
+				log.Warn("memprofile", "err", err)
+			}
 		}
 	}
-	if err != nil {
-		removeEmptyOutput(cfg.Output, stats.FramesOut)
-		if sig := sigs.received(); sig != nil && errors.Is(err, context.Canceled) {
-			return &interruptedError{sig, stats.FramesOut, cfg.Output}
-		}
-		return err
-	}
-	if stall := src.Stall(); stall != nil { // the source stopped sending: its frames are written
-		return &stalledError{stall, stats.FramesOut, cfg.Output}
-	}
-	logSummary(log, cfg, stats, &sigmas, live)
-	return damageResult(src, stats, cfg.Output)
-}
-
-// sigmaReporter logs the noise level a stage used: the first frame's at info level (it
-// is the estimate a user wants to see), later ones every 100 frames at debug level.
-func sigmaReporter(log *slog.Logger, given float64) func(stage string, index int64, sigma float64) {
-	var mu sync.Mutex
-	seen := map[string]bool{}
-	return func(stage string, index int64, sigma float64) {
-		mu.Lock()
-		first := !seen[stage]
-		seen[stage] = true
-		mu.Unlock()
-		how := "estimated"
-		if given > 0 {
-			how = "given"
-		}
-		switch {
-		case first:
-			log.Info("noise level", "stage", stage, "frame", index, "sigma", fmt.Sprintf("%.2f", sigma), "on", "0-255 scale", "how", how)
-		case index%100 == 0:
-			log.Debug("noise level", "stage", stage, "frame", index, "sigma", fmt.Sprintf("%.2f", sigma))
-		}
-	}
+	_, err = runjob.Run(context.Background(), o)
+	return err
 }
 
 // writeHeapProfile writes a heap profile while the stages, and the pools they own, are

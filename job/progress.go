@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"fmt"
@@ -22,15 +22,15 @@ type progress struct {
 	mu       sync.Mutex
 	last     time.Time
 	every    time.Duration
-	// lookahead is the latency the temporal stages add, in frames (see stagesLookahead);
+	// lookahead is the latency the temporal stages add, in frames (see Lookahead);
 	// the live status line shows it.
 	lookahead int
 }
 
-// stagesLookahead is the frames of lookahead the temporal stages add, as the
+// Lookahead is the frames of lookahead the temporal stages add, as the
 // temporal_lookahead_frames metric reports it (pipeline_latency_frames counts the frames in
 // flight, queues included).
-func stagesLookahead(stages []pipeline.Stage) int {
+func Lookahead(stages []pipeline.Stage) int {
 	n := 0
 	for _, s := range stages {
 		if s.Temporal != nil {

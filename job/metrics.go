@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"context"
@@ -6,18 +6,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/denoise-go/denoise/pipeline"
 )
 
-// metricsServer serves /metrics for a job and counts the scrapes, so that the numbers of
-// a job that ended between two scrapes are not lost: after the job it waits for one more.
+// metricsServer serves /metrics for a job and notes the scrapes, so that the numbers of a
+// job that ended between two scrapes are not lost: after the job it waits for one more.
 type metricsServer struct {
 	srv     *http.Server
 	addr    string
-	scrapes atomic.Int64
 	scraped chan struct{} // a token per scrape, dropped when nobody waits
 }
 
@@ -31,7 +29,6 @@ func startMetrics(addr string, m *pipeline.Metrics, log *slog.Logger) (*metricsS
 	ms.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r)
 		if r.URL.Path == "/metrics" {
-			ms.scrapes.Add(1)
 			select {
 			case ms.scraped <- struct{}{}:
 			default:

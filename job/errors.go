@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"errors"
@@ -7,42 +7,49 @@ import (
 	"os"
 	"strings"
 
-	"github.com/spf13/pflag"
-
 	"github.com/denoise-go/denoise/configs"
 	"github.com/denoise-go/denoise/decode"
 	"github.com/denoise-go/denoise/encode"
-	"github.com/denoise-go/denoise/pipeline"
 	"github.com/denoise-go/denoise/sci/tiffstack"
 )
 
-// damagedError is a job that finished, every decodable frame written, on an input that was
-// damaged; it exits with exitDamaged.
-type damagedError struct {
-	damage decode.Damage
-	frames int64
-	output string
+// Interrupted is the error of a job stopped by a signal after its output was finalised.
+type Interrupted struct {
+	Signal os.Signal
+	Frames int64  // frames written
+	Output string // cfg.Output
 }
 
-func (e *damagedError) Error() string {
+func (e *Interrupted) Error() string {
+	return fmt.Sprintf("interrupted by %v: %d frames written to %s (finalised, playable)", e.Signal, e.Frames, e.Output)
+}
+
+// Damaged is the error of a job that finished, every decodable frame written, on an input
+// that was damaged (decode.Damage says how).
+type Damaged struct {
+	Damage decode.Damage
+	Frames int64
+	Output string
+}
+
+func (e *Damaged) Error() string {
 	return fmt.Sprintf("finished, but the input was damaged: %s; %d frames written to %s (finalised, playable)",
-		e.damage, e.frames, e.output)
+		e.Damage, e.Frames, e.Output)
 }
 
-// strictFlag reports whether --strict was given.
-func strictFlag(fs *pflag.FlagSet) bool {
-	v, _ := fs.GetBool("strict")
-	return v
+// Stalled is the error of a job whose source stopped sending (its read timeout passed),
+// after its output was finalised. It unwraps to the source's error.
+type Stalled struct {
+	Err    error
+	Frames int64
+	Output string
 }
 
-// damageResult is the outcome of a job that succeeded: a *damagedError when the source met
-// damage on the way.
-func damageResult(src *decode.Source, stats pipeline.Stats, output string) error {
-	if d := src.Damage(); d.Damaged() {
-		return &damagedError{damage: d, frames: stats.FramesOut, output: output}
-	}
-	return nil
+func (e *Stalled) Error() string {
+	return fmt.Sprintf("%v: %d frames written to %s (finalised, playable)", e.Err, e.Frames, e.Output)
 }
+
+func (e *Stalled) Unwrap() error { return e.Err }
 
 // removeEmptyOutput removes the output file of a job that wrote no frame, which would hold
 // nothing or a header alone.

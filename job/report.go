@@ -1,0 +1,123 @@
+package job
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/denoise-go/denoise/configs"
+	"github.com/denoise-go/denoise/modes"
+	"github.com/denoise-go/denoise/pipeline"
+)
+
+// ModeLabel names the mode a job runs: "auto (impulse+stnlm)" for the default.
+func ModeLabel(cfg *configs.Config) string {
+	if m := configs.ResolveMode(cfg); m != cfg.Mode {
+		return cfg.Mode + " (" + m + ")"
+	}
+	return cfg.Mode
+}
+
+// sigmaReporter logs the noise level a stage used: the first frame's at info level (it
+// is the estimate a user wants to see), later ones every 100 frames at debug level.
+func sigmaReporter(log *slog.Logger, given float64) func(stage string, index int64, sigma float64) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	return func(stage string, index int64, sigma float64) {
+		mu.Lock()
+		first := !seen[stage]
+		seen[stage] = true
+		mu.Unlock()
+		how := "estimated"
+		if given > 0 {
+			how = "given"
+		}
+		switch {
+		case first:
+			log.Info("noise level", "stage", stage, "frame", index, "sigma", fmt.Sprintf("%.2f", sigma), "on", "0-255 scale", "how", how)
+		case index%100 == 0:
+			log.Debug("noise level", "stage", stage, "frame", index, "sigma", fmt.Sprintf("%.2f", sigma))
+		}
+	}
+}
+
+// logHooks reports the noise level and the noise-model parameters the stages use.
+func logHooks(log *slog.Logger, cfg *configs.Config) modes.Hooks {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	return modes.Hooks{
+		OnSigma: sigmaReporter(log, cfg.Sigma),
+		OnModel: func(stage string, index int64, desc string) {
+			mu.Lock()
+			first := !seen[stage]
+			seen[stage] = true
+			mu.Unlock()
+			lv := slog.LevelInfo
+			if !first {
+				lv = slog.LevelDebug // a later channel's estimate
+			}
+			log.Log(context.Background(), lv, "noise model", "stage", stage, "frame", index, "model", cfg.NoiseModel, "parameters", desc)
+		},
+	}
+}
+
+// sigmaTally keeps the mean noise level the first stage reporting one used, for the report.
+type sigmaTally struct {
+	mu    sync.Mutex
+	sum   float64
+	n     int64
+	stage string
+}
+
+// wrap records the first stage's σ per frame and passes everything on to next (may be nil).
+func (s *sigmaTally) wrap(next func(string, int64, float64)) func(string, int64, float64) {
+	return func(stage string, index int64, sigma float64) {
+		s.mu.Lock()
+		if s.stage == "" {
+			s.stage = stage
+		}
+		if stage == s.stage {
+			s.sum += sigma
+			s.n++
+		}
+		s.mu.Unlock()
+		if next != nil {
+			next(stage, index, sigma)
+		}
+	}
+}
+
+// mean is the mean σ reported, and false when no stage reported one.
+func (s *sigmaTally) mean() (float64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.n == 0 {
+		return 0, false
+	}
+	return s.sum / float64(s.n), true
+}
+
+// logSummary writes the end-of-run line: what was written, how fast, with what.
+func logSummary(log *slog.Logger, cfg *configs.Config, res *Result) {
+	fps := float64(res.FramesOut) / max(res.Elapsed.Seconds(), 1e-9)
+	attrs := []any{"frames", res.FramesOut, "fps", fmt.Sprintf("%.1f", fps),
+		"elapsed", res.Elapsed.Round(time.Millisecond).String(), "mode", ModeLabel(cfg)}
+	if res.SigmaKnown {
+		attrs = append(attrs, "sigma", fmt.Sprintf("%.2f", res.Sigma))
+	}
+	if res.Live {
+		attrs = append(attrs, "dropped", res.Dropped)
+	}
+	attrs = append(attrs, "output", cfg.Output)
+	log.Info("done", attrs...)
+}
+
+// countStats adds a run's counts to the result.
+func (r *Result) countStats(s pipeline.Stats) {
+	r.FramesIn += s.FramesIn
+	r.FramesOut += s.FramesOut
+	r.Dropped += s.Dropped
+	r.Elapsed += s.Elapsed
+}
