@@ -15,7 +15,7 @@ import (
 )
 
 // capture is a pipeline.Sink that keeps a copy of the frames written to it (stack.go's
-// runSequence; the other runners use pipeline.RunFrames).
+// runChannel; the other runners use pipeline.RunFrames).
 type capture struct{ out []*frame.Frame }
 
 func (c *capture) Write(f *frame.Frame) error {

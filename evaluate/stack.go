@@ -15,6 +15,7 @@ import (
 
 	"github.com/denoise-go/denoise/configs"
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/job"
 	"github.com/denoise-go/denoise/modes"
 	"github.com/denoise-go/denoise/pipeline"
 	"github.com/denoise-go/denoise/quality"
@@ -193,7 +194,7 @@ func RunStack(ctx context.Context, o StackOptions) (*StackReport, error) {
 		return nil, err
 	}
 
-	st, err := sci.Open(o.Stack)
+	st, err := job.OpenStack(o.Stack, &base)
 	if err != nil {
 		return nil, fmt.Errorf("stack: %w", err)
 	}
@@ -268,7 +269,7 @@ func RunStack(ctx context.Context, o StackOptions) (*StackReport, error) {
 			var rs []ImageResult
 			var bg, bga bgSum
 			for ci, c := range info.Channels {
-				outs, el, err := runSequence(ctx, &cfg, hooks, noisy[ci])
+				outs, el, err := runChannel(ctx, &cfg, hooks, noisy[ci])
 				if err != nil {
 					return nil, fmt.Errorf("mode %s on channel %d (%s): %w", name, c, ns, err)
 				}
@@ -471,13 +472,13 @@ func readStack(st *sci.Stack, o *StackOptions) (StackInfo, [][]*frame.Frame, [][
 	return info, clean, masks, nil
 }
 
-// frameList is a pipeline.Source over pooled copies of frames.
-type frameList struct {
+// stackFrames is a pipeline.Source over pooled copies of frames.
+type stackFrames struct {
 	fs   []*frame.Frame
 	pool *frame.Pool
 }
 
-func (s *frameList) Next(ctx context.Context) (*frame.Frame, error) {
+func (s *stackFrames) Next(ctx context.Context) (*frame.Frame, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -490,16 +491,16 @@ func (s *frameList) Next(ctx context.Context) (*frame.Frame, error) {
 	return f, nil
 }
 
-// runSequence runs cfg's mode over the frames as one sequence and returns the outputs in
-// order, with the wall time of the run.
-func runSequence(ctx context.Context, cfg *configs.Config, h modes.Hooks, in []*frame.Frame) ([]*frame.Frame, time.Duration, error) {
-	stages, err := modes.BuildWith(cfg, h)
-	if err != nil {
-		return nil, 0, err
-	}
+// runChannel runs cfg's mode over the frames of one channel as one sequence, through the
+// job route's channel runner (job.Channels, what `denoise` runs on every channel of a
+// stack), and returns the outputs in order, with the wall time of the run.
+func runChannel(ctx context.Context, cfg *configs.Config, h modes.Hooks, in []*frame.Frame) ([]*frame.Frame, time.Duration, error) {
 	sink := &capture{}
+	run := job.Channels{Config: cfg, Hooks: h, Count: 1,
+		Source: func(int) pipeline.Source { return &stackFrames{fs: in, pool: frame.NewPool(8)} },
+		Sink:   func(int) pipeline.Sink { return sink }}
 	t0 := time.Now()
-	_, err = pipeline.Run(ctx, pipeline.Config{Source: &frameList{fs: in, pool: frame.NewPool(8)}, Stages: stages, Sink: sink})
+	_, err := run.Run(ctx)
 	el := time.Since(t0)
 	if err != nil {
 		return nil, el, err
