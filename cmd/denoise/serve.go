@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/pflag"
 
 	"github.com/denoise-go/denoise/configs"
 	"github.com/denoise-go/denoise/decode"
+	runjob "github.com/denoise-go/denoise/job"
 	"github.com/denoise-go/denoise/web"
 )
 
@@ -100,8 +99,8 @@ func serveMain(args []string) error {
 	}
 	log.Info("serving", "url", "http://"+displayAddr(ln.Addr())+"/", "max_upload", web.FormatBytes(lim.MaxUploadBytes),
 		"max_pixels", lim.MaxPixels, "max_jobs", lim.MaxJobs, "max_uploads", srv.Limits().MaxUploads, "job_timeout", lim.JobTimeout, "temp", srv.TempDir())
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	ctx, stop := runjob.NotifyStop(context.Background(), nil) // the first SIGINT/SIGTERM shuts down; a second kills
+	defer stop.Release()
 	err = srv.Serve(ctx, ln)
 	log.Info("stopped; temporary folder removed", "temp", srv.TempDir())
 	return err
