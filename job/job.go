@@ -70,7 +70,8 @@ type Options struct {
 	WrapSink   func(pipeline.Sink) pipeline.Sink
 	WrapStages func([]pipeline.Stage) []pipeline.Stage
 	// OnFrame, when not nil, is called as frames are written, with the counts so far
-	// (pipeline.Config.OnFrame), after the progress bar's update.
+	// (pipeline.Config.OnFrame), after the progress bar's update. For a scientific input the
+	// counts run on over its channels.
 	OnFrame func(pipeline.Stats)
 	// AfterRun, when not nil, is called after the run with the stages, while they and the
 	// pools they own are still reachable (a heap profile).

@@ -139,11 +139,16 @@ func TestChannels(t *testing.T) {
 		in = append(in, f)
 	}
 	outs := make([]*keep, 3)
+	var last atomic.Int64 // OnFrame's count, over the channels
 	stats, err := Channels{Config: cfg, Count: 3,
-		Source: func(int) pipeline.Source { return &listSource{fs: in} },
-		Sink:   func(c int) pipeline.Sink { outs[c] = &keep{}; return outs[c] }}.Run(context.Background())
+		Source:  func(int) pipeline.Source { return &listSource{fs: in} },
+		Sink:    func(c int) pipeline.Sink { outs[c] = &keep{}; return outs[c] },
+		OnFrame: func(s pipeline.Stats) { last.Store(s.FramesOut) }}.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n := last.Load(); n != 3*int64(len(in)) {
+		t.Errorf("OnFrame's last count %d, want %d (every channel's frames)", n, 3*len(in))
 	}
 	if len(stats) != 3 {
 		t.Fatalf("%d channel stats, want 3", len(stats))

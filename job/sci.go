@@ -94,19 +94,34 @@ type Channels struct {
 	// Queue is the queue depth between stages (0: the pipeline's default).
 	Queue  int
 	Logger *slog.Logger
+	// OnFrame, when not nil, is called as frames are written (pipeline.Config.OnFrame), with
+	// FramesIn and FramesOut counted over the channels run so far.
+	OnFrame func(pipeline.Stats)
 }
 
 // Run runs the channels and returns the statistics of each (those run so far on error).
 // An error in channel c of several says which channel it was.
 func (ch Channels) Run(ctx context.Context) ([]pipeline.Stats, error) {
 	var all []pipeline.Stats
+	var before pipeline.Stats // the counts of the channels done
 	for c := 0; c < ch.Count; c++ {
 		stages, err := modes.BuildWith(ch.Config, ch.Hooks)
 		if err == nil {
+			var onFrame func(pipeline.Stats)
+			if ch.OnFrame != nil {
+				done := before
+				onFrame = func(s pipeline.Stats) {
+					s.FramesIn += done.FramesIn
+					s.FramesOut += done.FramesOut
+					ch.OnFrame(s)
+				}
+			}
 			var stats pipeline.Stats
 			stats, err = pipeline.Run(ctx, pipeline.Config{Source: ch.Source(c), Stages: stages, Sink: ch.Sink(c),
-				QueueDepth: ch.Queue, Logger: ch.Logger})
+				QueueDepth: ch.Queue, Logger: ch.Logger, OnFrame: onFrame})
 			all = append(all, stats)
+			before.FramesIn += stats.FramesIn
+			before.FramesOut += stats.FramesOut
 		}
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
@@ -145,13 +160,9 @@ func runScientific(ctx context.Context, o *Options, res *Result) error {
 	}
 	defer st.Close()
 	// Check the mode, and that its frames fit the memory limit, before anything is written.
-	probe, err := modes.Build(cfg)
+	queue, err := stackFit(cfg, st)
 	if err != nil {
 		return err
-	}
-	queue, err := stackQueue(cfg, st, probe)
-	if err != nil {
-		return fmt.Errorf("input: %w", err)
 	}
 	w, err := sci.Create(cfg.Output, st, sci.WithDescription("denoise "+describe(cfg)))
 	if err != nil {
@@ -163,7 +174,7 @@ func runScientific(ctx context.Context, o *Options, res *Result) error {
 	defer stop.Release()
 	hooks, sigmas := o.hooks()
 	t0 := time.Now()
-	run := Channels{Config: cfg, Hooks: hooks, Count: st.Channels(), Queue: queue, Logger: log,
+	run := Channels{Config: cfg, Hooks: hooks, Count: st.Channels(), Queue: queue, Logger: log, OnFrame: o.OnFrame,
 		Source: func(c int) pipeline.Source { return o.wrapSource(st.Channel(c)) },
 		Sink:   func(c int) pipeline.Sink { return o.wrapSink(w.Channel(c)) }}
 	all, err := run.Run(ctx)
@@ -248,6 +259,28 @@ func framesInFlight(stages []pipeline.Stage, queue int) int {
 		}
 	}
 	return n
+}
+
+// StackFits checks, before a job on the stack st runs, what Run checks before it writes
+// anything: that cfg's mode builds, and that the frames its stages hold at once fit cfg's
+// memory limit (a *memlimit.Error when they do not). A front end that accepts uploads
+// refuses with it before it queues the job.
+func StackFits(cfg *configs.Config, st *sci.Stack) error {
+	_, err := stackFit(cfg, st)
+	return err
+}
+
+// stackFit is StackFits, and the queue depth the run takes.
+func stackFit(cfg *configs.Config, st *sci.Stack) (int, error) {
+	probe, err := modes.Build(cfg)
+	if err != nil {
+		return 0, err
+	}
+	queue, err := stackQueue(cfg, st, probe)
+	if err != nil {
+		return 0, fmt.Errorf("input: %w", err)
+	}
+	return queue, nil
 }
 
 // stackQueue is the queue depth of a stack's run: the configured one, lowered until the
