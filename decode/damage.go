@@ -14,6 +14,7 @@ import (
 	"github.com/asticode/go-astiav"
 
 	"github.com/denoise-go/denoise/internal/av"
+	"github.com/denoise-go/denoise/internal/seqpat"
 )
 
 // Damage in the input (corrupt or unreadable packets, packets the decoder refuses, frames it
@@ -302,21 +303,9 @@ func (s *Source) checkPattern() error {
 	if (s.opts.Format != "" && s.opts.Format != "image2") || !strings.Contains(in, "%") || strings.Contains(in, "://") || !s.opts.Trim.IsZero() {
 		return nil
 	}
-	dir, base := filepath.Split(in)
+	_, base := filepath.Split(in)
 	loc := printfNumber.FindStringIndex(base)
 	if loc == nil {
-		return nil
-	}
-	re, err := regexp.Compile("^" + regexp.QuoteMeta(strings.ReplaceAll(base[:loc[0]], "%%", "%")) + `(\d+)` +
-		regexp.QuoteMeta(strings.ReplaceAll(base[loc[1]:], "%%", "%")) + "$")
-	if err != nil {
-		return nil
-	}
-	if dir == "" {
-		dir = "."
-	}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
 		return nil
 	}
 	start := int64(0)
@@ -324,11 +313,9 @@ func (s *Source) checkPattern() error {
 		start, _ = strconv.ParseInt(v, 10, 64)
 	}
 	var nums []int64
-	for _, e := range ents {
-		if m := re.FindStringSubmatch(e.Name()); m != nil {
-			if n, err := strconv.ParseInt(m[1], 10, 64); err == nil && n >= start {
-				nums = append(nums, n)
-			}
+	for _, m := range seqpat.Files(in) {
+		if m.N >= start {
+			nums = append(nums, m.N)
 		}
 	}
 	if len(nums) == 0 {

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
+
+	"github.com/denoise-go/denoise/internal/seqpat"
 )
 
 // NotInput returns an error when writing output could overwrite a file the input reads:
@@ -78,55 +79,11 @@ func existingOutputs(output string) []string {
 	return []string{output}
 }
 
-// patternFiles lists the files in pattern's folder whose names fit the printf-style
-// pattern (img_%04d.png fits img_0001.png and img_12345.png).
+// patternFiles lists the existing files the printf-style pattern names.
 func patternFiles(pattern string) []string {
-	dir, name := filepath.Split(pattern)
-	re, err := patternRegexp(name)
-	if err != nil {
-		return nil
-	}
-	if dir == "" {
-		dir = "."
-	}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
 	var out []string
-	for _, e := range ents {
-		if !e.IsDir() && re.MatchString(e.Name()) {
-			out = append(out, filepath.Join(dir, e.Name()))
-		}
+	for _, m := range seqpat.Files(pattern) {
+		out = append(out, m.Path)
 	}
 	return out
-}
-
-// patternRegexp turns a printf-style file name (%d, %0Nd, %%) into an anchored regexp.
-func patternRegexp(name string) (*regexp.Regexp, error) {
-	var b strings.Builder
-	b.WriteByte('^')
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c != '%' {
-			b.WriteString(regexp.QuoteMeta(string(c)))
-			continue
-		}
-		j := i + 1
-		for j < len(name) && name[j] >= '0' && name[j] <= '9' {
-			j++
-		}
-		switch {
-		case j < len(name) && name[j] == 'd':
-			b.WriteString(`-?[0-9]+`)
-			i = j
-		case j == i+1 && j < len(name) && name[j] == '%':
-			b.WriteString("%")
-			i = j
-		default:
-			b.WriteString("%")
-		}
-	}
-	b.WriteByte('$')
-	return regexp.Compile(b.String())
 }

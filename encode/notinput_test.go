@@ -78,25 +78,3 @@ func TestNotInput(t *testing.T) {
 		}
 	}
 }
-
-func TestPatternRegexp(t *testing.T) {
-	for _, c := range []struct {
-		pat, name string
-		want      bool
-	}{
-		{"img_%04d.png", "img_0001.png", true},
-		{"img_%04d.png", "img_12345.png", true},
-		{"img_%04d.png", "img_.png", false},
-		{"img_%d.png", "img_7.png", true},
-		{"a%%b_%03d.tif", "a%b_001.tif", true},
-		{"a.b_%03d.tif", "axb_001.tif", false},
-	} {
-		re, err := patternRegexp(c.pat)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := re.MatchString(c.name); got != c.want {
-			t.Errorf("%s ~ %s = %v, want %v", c.pat, c.name, got, c.want)
-		}
-	}
-}
