@@ -9,18 +9,41 @@ import (
 	"github.com/denoise-go/denoise/quality"
 )
 
-// jobSource wraps the decoded upload: it adds the job's synthetic noise to each frame
-// (keeping a clean copy as the reference for the sink), measures the noisy input and
-// keeps a copy of the first noisy frame for the preview.
-type jobSource struct {
-	src   pipeline.Source
-	noise *quality.Noise
+// measures is what a job's source and sink learn, over every channel of a stack: the
+// synthetic noise's clean references, the metrics, and the frames previewed. The source's
+// fields are written by the source's goroutine and the sink's by the sink's; the channels of
+// a stack run one after the other.
+type measures struct {
+	noise *quality.Noise // nil: no synthetic noise
 	seed  int64
 	refs  *refStore // nil without synthetic noise
+	// at is the index of the frame previewed (the first channel's): the middle page or
+	// slice of a stack; -1 for the first frame (a picture, a video).
+	at int64
 
-	first      *frame.Frame // copy of the first frame as the pipeline sees it
+	noisy      *frame.Frame // copy of frame at as the pipeline sees it
 	sigma      metric
-	psnr, ssim mean // noisy input against the clean upload
+	psnrNoisy  mean // noisy input against the clean upload
+	ssimNoisy  mean
+	result     *frame.Frame // copy of the result of frame at
+	psnr, ssim mean         // result against the clean upload
+}
+
+func newMeasures(p jobParams, at int64) *measures {
+	m := &measures{noise: p.noise, seed: p.Seed, at: at, sigma: unknown}
+	if m.noise != nil {
+		m.refs = newRefStore()
+	}
+	return m
+}
+
+// jobSource wraps the decoded upload (or one channel of a stack): it adds the job's
+// synthetic noise to each frame (keeping a clean copy as the reference for the sink),
+// measures the noisy input and keeps a copy of the previewed frame.
+type jobSource struct {
+	src  pipeline.Source
+	m    *measures
+	seed int64 // the noise's seed: the job's, moved on per channel
 }
 
 func (s *jobSource) Next(ctx context.Context) (*frame.Frame, error) {
@@ -28,29 +51,28 @@ func (s *jobSource) Next(ctx context.Context) (*frame.Frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.noise != nil {
-		ref := s.refs.keep(f)
-		s.noise.Apply(f, s.seed+f.Index)
-		s.psnr.add(quality.FramePSNR(ref, f))
-		s.ssim.add(quality.FrameSSIM(ref, f))
+	m := s.m
+	if m.noise != nil {
+		ref := m.refs.keep(f)
+		m.noise.Apply(f, s.seed+f.Index)
+		m.psnrNoisy.add(quality.FramePSNR(ref, f))
+		m.ssimNoisy.add(quality.FrameSSIM(ref, f))
 	}
-	if s.first == nil {
-		s.first = clone(f)
-		s.sigma = estimateSigma(f)
+	if m.noisy == nil && (m.at < 0 || f.Index == m.at) {
+		m.noisy = clone(f)
+		m.sigma = estimateSigma(f)
 	}
 	return f, nil
 }
 
 // jobSink measures each result frame against its clean reference, keeps a copy of the
-// first, and hands it to the encoder. Once ctx is done it fails the next write, which
-// aborts the run: a cancelled job does not drain the frames already in the queues.
+// previewed one, and hands it to the encoder (or the stack's writer). Once ctx is done it
+// fails the next write, which aborts the run: a cancelled job does not drain the frames
+// already in the queues.
 type jobSink struct {
-	ctx   context.Context
-	enc   pipeline.Sink
-	refs  *refStore
-	first *frame.Frame
-
-	psnr, ssim mean
+	ctx context.Context
+	enc pipeline.Sink
+	m   *measures
 }
 
 func (s *jobSink) Write(f *frame.Frame) error {
@@ -58,17 +80,18 @@ func (s *jobSink) Write(f *frame.Frame) error {
 		f.Release()
 		return context.Cause(s.ctx)
 	}
-	if s.refs != nil {
-		if ref := s.refs.take(f.Index); ref != nil {
+	m := s.m
+	if m.refs != nil {
+		if ref := m.refs.take(f.Index); ref != nil {
 			if ref.Geometry() == f.Geometry() {
-				s.psnr.add(quality.FramePSNR(ref, f))
-				s.ssim.add(quality.FrameSSIM(ref, f))
+				m.psnr.add(quality.FramePSNR(ref, f))
+				m.ssim.add(quality.FrameSSIM(ref, f))
 			}
 			ref.Release()
 		}
 	}
-	if s.first == nil {
-		s.first = clone(f)
+	if m.result == nil && (m.at < 0 || f.Index == m.at) {
+		m.result = clone(f)
 	}
 	return s.enc.Write(f)
 }

@@ -52,8 +52,11 @@ type jobStatus struct {
 	State jobState `json:"state"`
 	Error string   `json:"error,omitempty"`
 
-	File      string    `json:"file"`
-	Kind      string    `json:"kind"` // image or video
+	File string `json:"file"`
+	Kind string `json:"kind"` // image, video or stack
+	// Format is a stack's file format (TIFF, DICOM, NIfTI), Channels its channel count.
+	Format    string    `json:"format,omitempty"`
+	Channels  int       `json:"channels,omitempty"`
 	Width     int       `json:"width"`
 	Height    int       `json:"height"`
 	PixFmt    string    `json:"pix_fmt"`

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/denoise-go/denoise/configs"
 	"github.com/denoise-go/denoise/decode"
 	"github.com/denoise-go/denoise/encode"
 	"github.com/denoise-go/denoise/frame"
+	runjob "github.com/denoise-go/denoise/job"
 	"github.com/denoise-go/denoise/pipeline"
 )
 
@@ -24,13 +27,20 @@ const (
 
 // upload is a received, opened and checked upload, ready to run.
 type upload struct {
-	path   string // the file inside the job's folder
-	name   string // the client's file name, cleaned
-	src    *decode.Source
+	path   string         // the file inside the job's folder
+	name   string         // the client's file name, cleaned
+	src    *decode.Source // the opened picture or video; nil for a stack
 	video  bool
-	stages []pipeline.Stage
+	stack  *stackUpload // a TIFF stack, DICOM or NIfTI upload, read by package sci; nil otherwise
 	params jobParams
-	queue  int
+	cfg    *configs.Config // the job's mode and settings
+}
+
+// close closes the opened upload (a stack is opened by the job itself).
+func (up *upload) close() {
+	if up.src != nil {
+		up.src.Close()
+	}
 }
 
 // run processes a job on its own goroutine. The job's state turns final as soon as it is
@@ -41,7 +51,7 @@ func (s *Server) run(j *job, up *upload) {
 	defer func() { <-s.slots }()
 	defer close(j.done)
 	defer os.Remove(up.path) // the upload is not kept once processed
-	defer up.src.Close()
+	defer up.close()
 	defer j.cancel(nil) // detaches the job's context from the server's
 
 	ctx, cancel := context.WithTimeoutCause(j.ctx, s.lim.JobTimeout, errTimedOut)
@@ -78,67 +88,91 @@ func (s *Server) stopped(j *job, ctx context.Context) bool {
 	return true
 }
 
-// process runs the job's pipeline: the upload, its synthetic noise, the mode's stages, the
-// result encoded losslessly at the source's bit depth, then the 8-bit previews. It returns
-// the status fields the run has learnt.
+// process runs the job through package job's Run: the upload, its synthetic noise, the mode's
+// stages, the result written losslessly at the source's bit depth (a picture as PNG, a video
+// as FFV1 in Matroska, a stack in its own format as the command line writes it), then the
+// 8-bit previews. It returns the status fields the run has learnt.
 func (s *Server) process(ctx context.Context, j *job, up *upload) (func(*jobStatus), error) {
-	src := up.src
-	result := filepath.Join(j.dir, "result.png")
-	opts := encode.Options{Output: result, Overwrite: true, Logger: s.ffLog}
-	if up.video {
-		result = filepath.Join(j.dir, "result.mkv")
-		opts.Output, opts.Codec = result, "ffv1"
+	ext, ctype := ".png", "image/png"
+	switch {
+	case up.stack != nil:
+		ext, ctype = up.stack.ext, up.stack.ctype
+	case up.video:
+		ext, ctype = ".mkv", "video/x-matroska"
 	}
+	result := filepath.Join(j.dir, "result"+ext)
 	if err := createPrivate(result); err != nil {
 		return nil, err
 	}
-	enc, err := encode.Open(opts, src)
-	if err != nil {
-		return nil, fmt.Errorf("encode: %w", err)
-	}
+	c := *up.cfg
+	c.Input, c.Output, c.Overwrite = up.path, result, true
+	c.InputFormat, c.InputOptions = "", nil
+	c.Codec = ""
 	if up.video {
-		src.OnPacket(enc.Passthrough) // audio travels with the video
+		c.Codec = "ffv1"
 	}
-	in := &jobSource{src: src, noise: up.params.noise, seed: up.params.Seed}
-	out := &jobSink{ctx: ctx, enc: enc}
-	if in.noise != nil {
-		in.refs = newRefStore()
-		out.refs = in.refs
-		defer in.refs.release()
+	c.OutputFormat, c.CRF, c.PixFmt = "", 0, ""
+	c.EncoderOptions, c.MuxerOptions, c.PresetEncoderOptions = nil, nil, nil
+	c.Progress, c.MetricsAddr = "off", ""
+	at := int64(-1) // the first frame is previewed
+	if up.stack != nil {
+		at = up.stack.middle
 	}
-	stages := up.stages
-	if d := time.Duration(s.frameDelay.Load()); d > 0 {
-		stages = append(stages, delayStage(d))
+	m := newMeasures(up.params, at)
+	if m.refs != nil {
+		defer m.refs.release()
 	}
+	channel := int64(0)
+	notLive := false
 	t0 := time.Now()
-	_, err = pipeline.Run(ctx, pipeline.Config{
-		Source: in, Stages: stages, Sink: out, QueueDepth: up.queue, Logger: s.log,
+	_, err := runjob.Run(ctx, runjob.Options{
+		Config: &c, Logger: s.log, FFmpegLogger: s.ffLog,
+		Source: up.src, // opened and checked by accept (nil for a stack: job opens it); closed by run
+		Live:   &notLive,
+		WrapSource: func(src pipeline.Source) pipeline.Source { // once per channel of a stack
+			in := &jobSource{src: src, m: m, seed: up.params.Seed + channel<<32}
+			channel++
+			return in
+		},
+		WrapSink: func(enc pipeline.Sink) pipeline.Sink { return &jobSink{ctx: ctx, enc: enc, m: m} },
+		WrapStages: func(st []pipeline.Stage) []pipeline.Stage {
+			if d := time.Duration(s.frameDelay.Load()); d > 0 {
+				st = append(st, delayStage(d))
+			}
+			return st
+		},
 		OnFrame: func(st pipeline.Stats) { j.framesDone.Store(st.FramesOut) },
 	})
 	took := time.Since(t0)
-	if err != nil {
-		return nil, err
+	var damaged *runjob.Damaged
+	if errors.As(err, &damaged) { // the frames FFmpeg could decode were written, as before job
+		s.log.Warn("damaged upload", "id", j.id, "err", err)
+		err = nil
 	}
-	if out.first == nil {
+	if err != nil {
+		// the job's words, without the server's folders
+		return nil, errors.New(strings.NewReplacer(up.path, up.name, result, "the result").Replace(err.Error()))
+	}
+	if m.result == nil || m.noisy == nil {
 		return nil, errors.New("the pipeline wrote no frame")
 	}
-	if err := s.writePreview(src, in.first, filepath.Join(j.dir, previewPrefix+previewNoisy)); err != nil {
-		return nil, err
+	noisy, res := filepath.Join(j.dir, previewPrefix+previewNoisy), filepath.Join(j.dir, previewPrefix+previewResult)
+	if up.stack != nil {
+		err = errors.Join(writeStackPreview(m.noisy, noisy), writeStackPreview(m.result, res))
+	} else {
+		err = errors.Join(s.writePreview(up.src, m.noisy, noisy), s.writePreview(up.src, m.result, res))
 	}
-	if err := s.writePreview(src, out.first, filepath.Join(j.dir, previewPrefix+previewResult)); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	base := "/api/jobs/" + j.id
 	return func(st *jobStatus) {
 		st.ProcessingMS = took.Milliseconds()
-		st.SigmaEstimated = in.sigma
-		st.PSNRNoisy, st.SSIMNoisy = in.psnr.value(), in.ssim.value()
-		st.PSNR, st.SSIM = out.psnr.value(), out.ssim.value()
-		st.resultPath, st.resultType = result, "image/png"
-		if up.video {
-			st.resultType = "video/x-matroska"
-		}
-		st.ResultName = resultName(up.name, filepath.Ext(result))
+		st.SigmaEstimated = m.sigma
+		st.PSNRNoisy, st.SSIMNoisy = m.psnrNoisy.value(), m.ssimNoisy.value()
+		st.PSNR, st.SSIM = m.psnr.value(), m.ssim.value()
+		st.resultPath, st.resultType = result, ctype
+		st.ResultName = resultName(up.name, ext)
 		st.ResultURL = base + "/result"
 		st.PreviewNoisyURL = base + "/preview/" + previewNoisy
 		st.PreviewResultURL = base + "/preview/" + previewResult

@@ -114,7 +114,7 @@ func (s *Server) busy(w http.ResponseWriter) {
 
 // discard drops an accepted upload that will not run, and its folder.
 func (s *Server) discard(j *job, up *upload) {
-	up.src.Close()
+	up.close()
 	j.cancel(nil)
 	_ = os.RemoveAll(j.dir)
 }
@@ -139,32 +139,36 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) (_ *job, _ *uplo
 	if err != nil {
 		return nil, nil, err
 	}
-	stages, err := modes.Build(cfg)
-	if err != nil {
+	if _, err := modes.Build(cfg); err != nil { // the job builds its own stages
 		return nil, nil, errorf(http.StatusBadRequest, "mode %s is not available in this build: %v", p.Mode, err)
 	}
-	src, err := s.open(path, name)
-	if err != nil {
-		return nil, nil, err
-	}
-	g := src.Geometry()
-	video := isVideo(src)
-	total := src.EstimatedFrames()
-	if !video {
-		total = 1
+	up := &upload{name: name, params: p, cfg: cfg}
+	if up.path, err = stackPath(path); err != nil {
+		return nil, nil, errorf(http.StatusServiceUnavailable, "cannot store the upload: %v", err)
 	}
 	j := &job{id: id, dir: dir, created: time.Now(), done: make(chan struct{})}
-	j.ctx, j.cancel = context.WithCancelCause(s.ctx)
 	j.status = jobStatus{
-		ID: id, State: stateRunning, File: name, Kind: "image",
-		Width: g.W, Height: g.H, PixFmt: src.PixFmt(), BitDepth: g.Format.BitDepth,
-		Params: p, Reference: p.noise != nil, FramesTotal: total, Created: j.created,
+		ID: id, State: stateRunning, File: name, Kind: "image", Params: p, Reference: p.noise != nil, Created: j.created,
 		SigmaEstimated: unknown, PSNR: unknown, SSIM: unknown, PSNRNoisy: unknown, SSIMNoisy: unknown,
 	}
-	if video {
-		j.status.Kind = "video"
+	if isStack(up.path, cfg) {
+		if up.stack, err = s.checkStack(up.path, name, cfg, &j.status); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		if up.src, err = s.open(up.path, name); err != nil {
+			return nil, nil, err
+		}
+		g := up.src.Geometry()
+		up.video = isVideo(up.src)
+		j.status.Width, j.status.Height, j.status.PixFmt, j.status.BitDepth = g.W, g.H, up.src.PixFmt(), g.Format.BitDepth
+		j.status.FramesTotal = 1
+		if up.video {
+			j.status.Kind, j.status.FramesTotal = "video", up.src.EstimatedFrames()
+		}
 	}
-	return j, &upload{path: path, name: name, src: src, video: video, stages: stages, params: p, queue: cfg.Pipeline.Queue}, nil
+	j.ctx, j.cancel = context.WithCancelCause(s.ctx)
+	return j, up, nil
 }
 
 // receive streams the multipart body: the file part straight into dir (never through
