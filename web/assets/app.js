@@ -69,7 +69,7 @@ async function init() {
       nk.appendChild(o);
     }
     $("limits-hint").textContent =
-      `PNG, JPEG or TIFF (8 or 16-bit, gray or colour), or a short video; up to ${lim.max_upload}, ` +
+      `PNG, JPEG or TIFF (8 or 16-bit, gray or colour), a short video, or a stack (multi-page TIFF, DICOM, NIfTI); up to ${lim.max_upload}, ` +
       `${(lim.max_pixels / 1e6).toFixed(1)} megapixels per frame.`;
     $("limits-hint").dataset.maxUpload = lim.max_upload_bytes;
     modeChanged();
@@ -224,7 +224,8 @@ function showResult(st) {
   before.src = st.preview_noisy_url;
   after.src = st.preview_result_url;
   $("stat-input").textContent =
-    `${st.file}: ${st.kind}, ${st.width}×${st.height}, ${st.pix_fmt} (${st.bit_depth}-bit)` +
+    `${st.file}: ${st.kind === "stack" ? st.format + " stack" : st.kind}, ${st.width}×${st.height}, ${st.pix_fmt} (${st.bit_depth}-bit)` +
+    (st.channels > 1 ? `, ${st.channels} channels` : "") +
     (st.frames_total > 1 ? `, ${st.frames_total} frames` : "");
   $("stat-sigma").textContent = fmt(st.sigma_estimated, 2);
   $("stat-psnr-noisy").textContent = fmt(st.psnr_noisy, 2, "dB");
@@ -241,9 +242,12 @@ function showResult(st) {
   dl.textContent = "Download " + st.result_name;
   $("download-note").textContent = st.kind === "video"
     ? "FFV1 in Matroska, lossless, at the source's bit depth."
-    : `PNG, lossless, ${st.bit_depth > 8 ? 16 : 8}-bit like the source.`;
+    : st.kind === "stack"
+      ? `${st.format}, every page or slice, at the source's bit depth, its metadata kept.`
+      : `PNG, lossless, ${st.bit_depth > 8 ? 16 : 8}-bit like the source.`;
   $("viewer-note").textContent = (st.reference ? "Before: the upload with synthetic noise " + st.params.noise + ". " : "Before: the upload. ") +
     (st.kind === "video" ? "The first frame is shown. " : "") +
+    (st.kind === "stack" ? "The middle page or slice is shown. " : "") +
     (st.bit_depth > 8 ? "Shown at 8 bits; the download keeps " + st.bit_depth + "." : "");
   if (!st.reference) {
     $("stat-psnr").textContent = "n/a";
