@@ -29,6 +29,10 @@ func startMetrics(addr string, m *pipeline.Metrics, log *slog.Logger) (*metricsS
 	ms.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r)
 		if r.URL.Path == "/metrics" {
+			// The answer goes out before the job may end on it.
+			if f, ok := w.(http.Flusher); ok {
+				f.Flush()
+			}
 			select {
 			case ms.scraped <- struct{}{}:
 			default:
@@ -60,8 +64,14 @@ func (ms *metricsServer) linger(ctx context.Context, d time.Duration, log *slog.
 	}
 }
 
+// Close stops the server, letting an answer being written finish (for at most a second).
 func (ms *metricsServer) Close() {
-	if ms != nil {
+	if ms == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if ms.srv.Shutdown(ctx) != nil {
 		_ = ms.srv.Close()
 	}
 }

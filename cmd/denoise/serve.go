@@ -83,6 +83,10 @@ func serveMain(args []string) error {
 	level, _ := fs.GetString("log-level")
 	log := newLogger(level)
 	decode.RouteFFmpegLogs(log, level == "debug")
+	// From here on the first SIGINT/SIGTERM shuts the server down (its temporary folder
+	// removed); a second kills it.
+	ctx, stop := runjob.NotifyStop(context.Background(), nil)
+	defer stop.Release()
 	tmp, _ := fs.GetString("temp-dir")
 	srv, err := web.New(web.Options{Config: cfg, Limits: lim, TempDir: tmp, Logger: log, FFmpegLogger: log})
 	if err != nil {
@@ -99,8 +103,6 @@ func serveMain(args []string) error {
 	}
 	log.Info("serving", "url", "http://"+displayAddr(ln.Addr())+"/", "max_upload", web.FormatBytes(lim.MaxUploadBytes),
 		"max_pixels", lim.MaxPixels, "max_jobs", lim.MaxJobs, "max_uploads", srv.Limits().MaxUploads, "job_timeout", lim.JobTimeout, "temp", srv.TempDir())
-	ctx, stop := runjob.NotifyStop(context.Background(), nil) // the first SIGINT/SIGTERM shuts down; a second kills
-	defer stop.Release()
 	err = srv.Serve(ctx, ln)
 	log.Info("stopped; temporary folder removed", "temp", srv.TempDir())
 	return err
