@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # demo.sh — set everything up, build denoise, and denoise the bundled sample clip
-# (testdata/sample_noisy.mkv: 320x240 H.264 with grain, and an AAC audio track).
+# (testdata/sample_noisy.mkv: 192x144 H.264 with grain, and an AAC audio track).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOEXPERIMENT=simd # the AVX2 kernels (internal/dsp); without it only the portable ones are built
