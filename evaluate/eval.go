@@ -66,23 +66,36 @@ type Result struct {
 	Kind string `json:"kind"`
 	// Params is the competitor's chosen grid point ("s=12 p=7 r=15"), or the sigma given
 	// to a mode ("sigma=25"); empty otherwise.
-	Params  string `json:"params,omitempty"`
-	PSNR    Num    `json:"psnr"`
-	SSIM    Num    `json:"ssim"`
-	Seconds Num    `json:"seconds_per_image"`
-	Images  int    `json:"images"`
+	Params string `json:"params,omitempty"`
+	PSNR   Num    `json:"psnr"`
+	SSIM   Num    `json:"ssim"`
+	Colour
+	Seconds Num `json:"seconds_per_image"`
+	Images  int `json:"images"`
+}
+
+// Colour is the colour figures of a row (see colourNote); both nil, and absent from the
+// JSON, for gray pictures. A mean row's are over its colour images.
+type Colour struct {
+	// PSNRColour is the PSNR of all colour planes together: the squared errors of every
+	// sample of every plane (subsampled chroma with its own sample count) over their count.
+	// RGB: PSNR-RGB (the same as PSNR); YUV: PSNR-YUV.
+	PSNRColour *Num `json:"psnr_colour,omitempty"`
+	// SSIMColour is the mean of the colour planes' SSIMs, each at its own size.
+	SSIMColour *Num `json:"ssim_colour,omitempty"`
 }
 
 // ImageResult is one method's score on one image for one noise.
 type ImageResult struct {
-	Noise   string `json:"noise"`
-	Method  string `json:"method"`
-	Kind    string `json:"kind"`
-	Params  string `json:"params,omitempty"`
-	Image   string `json:"image"`
-	PSNR    Num    `json:"psnr"`
-	SSIM    Num    `json:"ssim"`
-	Seconds Num    `json:"seconds"`
+	Noise  string `json:"noise"`
+	Method string `json:"method"`
+	Kind   string `json:"kind"`
+	Params string `json:"params,omitempty"`
+	Image  string `json:"image"`
+	PSNR   Num    `json:"psnr"`
+	SSIM   Num    `json:"ssim"`
+	Colour
+	Seconds Num `json:"seconds"`
 }
 
 // GridResult is one competitor grid point's mean over the images for one noise.
@@ -93,8 +106,9 @@ type GridResult struct {
 	Values     map[string]string `json:"values"`
 	PSNR       Num               `json:"psnr"`
 	SSIM       Num               `json:"ssim"`
-	Seconds    Num               `json:"seconds_per_image"`
-	Chosen     bool              `json:"chosen"`
+	Colour
+	Seconds Num  `json:"seconds_per_image"`
+	Chosen  bool `json:"chosen"`
 	// PerImage are the point's scores on each image.
 	PerImage []ImageResult `json:"per_image"`
 }
@@ -158,7 +172,7 @@ type Host struct {
 
 // metricsNote says how the numbers are computed.
 const metricsNote = "PSNR and SSIM as scikit-image 0.19 computes them on the code scale (data range 2^bitdepth-1): " +
-	"gray: the plane; RGB: the HxWx3 array (SSIM: mean over channels); YUV: luma. Means are over images; " +
+	"gray: the plane; RGB: the HxWx3 array (SSIM: mean over channels); YUV: luma. " + colourNote + " Means are over images; " +
 	"seconds are the wall time of a mode's pipeline run or of a competitor's whole command per image."
 
 // Kinds of result rows.
@@ -473,7 +487,7 @@ func (e *evaluation) score(ni int, key, kind, params string, im *image, out *fra
 	r := ImageResult{
 		Noise: e.noises[ni].String(), Method: key, Kind: kind, Params: params, Image: im.name,
 		PSNR: Num(quality.FramePSNR(im.clean, out)), SSIM: Num(quality.FrameSSIM(im.clean, out)),
-		Seconds: Num(seconds),
+		Colour: colourScores(im.clean, out), Seconds: Num(seconds),
 	}
 	s := e.scores[ni]
 	s[key] = append(s[key], r)
@@ -513,7 +527,7 @@ func (e *evaluation) finish(rep *Report) error {
 				rs := e.scores[ni][gridKey(ci, pi)]
 				m := mean(ns, c.Name, KindCompetitor, pt.String(), rs)
 				grid = append(grid, GridResult{Noise: ns, Competitor: c.Name, Params: pt.String(), Values: pt.values(),
-					PSNR: m.PSNR, SSIM: m.SSIM, Seconds: m.Seconds, PerImage: rs})
+					PSNR: m.PSNR, SSIM: m.SSIM, Colour: m.Colour, Seconds: m.Seconds, PerImage: rs})
 				if p := float64(m.PSNR); p > best {
 					best, bestPt = p, pi
 				}
@@ -553,15 +567,50 @@ func commonParams(rs []ImageResult) string {
 }
 
 func mean(noise, method, kind, params string, rs []ImageResult) Result {
-	var p, s, t float64
+	var p, s, t, cp, cs float64
+	nc := 0
 	for _, r := range rs {
 		p += float64(r.PSNR)
 		s += float64(r.SSIM)
 		t += float64(r.Seconds)
+		if r.PSNRColour != nil && r.SSIMColour != nil {
+			cp += float64(*r.PSNRColour)
+			cs += float64(*r.SSIMColour)
+			nc++
+		}
 	}
 	n := float64(len(rs))
-	return Result{Noise: noise, Method: method, Kind: kind, Params: params,
+	m := Result{Noise: noise, Method: method, Kind: kind, Params: params,
 		PSNR: Num(p / n), SSIM: Num(s / n), Seconds: Num(t / n), Images: len(rs)}
+	if nc > 0 {
+		m.Colour = Colour{PSNRColour: numPtr(cp / float64(nc)), SSIMColour: numPtr(cs / float64(nc))}
+	}
+	return m
+}
+
+// colourNote says what the colour columns are.
+const colourNote = "The colour columns (psnr_colour, ssim_colour; none for gray): PSNR over all colour planes' " +
+	"squared errors together, each plane counting its own samples (RGB: PSNR-RGB; YUV: PSNR-YUV), and the mean " +
+	"of the planes' SSIMs (RGB: over R, G, B; YUV: over Y, U, V at their own sizes)."
+
+// colourScores is out's colour figures against clean, none for gray frames.
+func colourScores(clean, out *frame.Frame) Colour {
+	if clean.Format.Layout == frame.Gray {
+		return Colour{}
+	}
+	return Colour{PSNRColour: numPtr(quality.FramePSNRAll(clean, out)), SSIMColour: numPtr(quality.FrameSSIMAll(clean, out))}
+}
+
+func numPtr(v float64) *Num { n := Num(v); return &n }
+
+// hasColour reports whether some result has colour figures.
+func hasColour(rs []Result) bool {
+	for _, r := range rs {
+		if r.PSNRColour != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *evaluation) setup(start time.Time) Setup {

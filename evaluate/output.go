@@ -82,11 +82,15 @@ func groupByNoise(n int, noise func(int) string, cells func(int) []string) [][]s
 	return rows
 }
 
+// For colour pictures the colour PSNR and SSIM (see Colour) follow the SSIM column.
 func WriteTable(w io.Writer, rep *Report, allGrid bool) error {
-	header := []string{"noise", "method", "PSNR dB", "SSIM", "s/image", "parameters"}
+	colour := hasColour(rep.Results)
+	header := append([]string{"noise", "method", "PSNR dB", "SSIM"}, colourHeader(colour)...)
+	header = append(header, "s/image", "parameters")
 	rows := groupByNoise(len(rep.Results), func(i int) string { return rep.Results[i].Noise }, func(i int) []string {
 		r := rep.Results[i]
-		return []string{r.Method, orDash(r.PSNR.format(2)), orDash(r.SSIM.format(4)), orDash(r.Seconds.format(3)), r.Params}
+		c := append([]string{r.Method, orDash(r.PSNR.format(2)), orDash(r.SSIM.format(4))}, r.Colour.cells(colour)...)
+		return append(c, orDash(r.Seconds.format(3)), r.Params)
 	})
 	if err := writeAligned(w, header, rows); err != nil {
 		return err
@@ -103,15 +107,58 @@ func WriteTable(w io.Writer, rep *Report, allGrid bool) error {
 		if g.Chosen {
 			mark = "*"
 		}
-		rows = append(rows, []string{g.Noise, g.Competitor, orDash(g.PSNR.format(2)), orDash(g.SSIM.format(4)),
-			orDash(g.Seconds.format(3)), g.Params, mark})
+		r := append([]string{g.Noise, g.Competitor, orDash(g.PSNR.format(2)), orDash(g.SSIM.format(4))}, g.Colour.cells(colour)...)
+		rows = append(rows, append(r, orDash(g.Seconds.format(3)), g.Params, mark))
 	}
 	return writeAligned(w, append(header, ""), rows)
 }
 
-// writeAligned pads the columns: text left-aligned, numbers (columns 2–4) right-aligned;
-// a nil row is a blank line.
+// colourHeader is the colour columns' headers, none without colour.
+func colourHeader(colour bool) []string {
+	if !colour {
+		return nil
+	}
+	return []string{"PSNR colour dB", "SSIM colour"}
+}
+
+// cells is the colour columns of a row: none without colour, "-" where the row has none.
+func (c Colour) cells(colour bool) []string {
+	if !colour {
+		return nil
+	}
+	p, s := "-", "-"
+	if c.PSNRColour != nil {
+		p = orDash(c.PSNRColour.format(2))
+	}
+	if c.SSIMColour != nil {
+		s = orDash(c.SSIMColour.format(4))
+	}
+	return []string{p, s}
+}
+
+// csvCells is the colour columns of a CSV line: none without colour, empty where the row
+// has none.
+func (c Colour) csvCells(colour bool) []string {
+	if !colour {
+		return nil
+	}
+	p, s := "", ""
+	if c.PSNRColour != nil {
+		p = c.PSNRColour.format(4)
+	}
+	if c.SSIMColour != nil {
+		s = c.SSIMColour.format(6)
+	}
+	return []string{p, s}
+}
+
+// writeAligned pads the columns: text left-aligned, numbers (columns 2–4, 2–6 with the
+// colour columns) right-aligned; a nil row is a blank line.
 func writeAligned(w io.Writer, header []string, rows [][]string) error {
+	last := 4
+	if len(header) > 5 && header[5] == "SSIM colour" {
+		last = 6
+	}
 	width := make([]int, len(header))
 	for _, r := range append([][]string{header}, rows...) {
 		for i, c := range r {
@@ -123,7 +170,7 @@ func writeAligned(w io.Writer, header []string, rows [][]string) error {
 		for i, c := range r {
 			pad := strings.Repeat(" ", width[i]-len([]rune(c)))
 			switch {
-			case i >= 2 && i <= 4:
+			case i >= 2 && i <= last:
 				b.WriteString(pad + c)
 			case i == len(r)-1:
 				b.WriteString(c)
@@ -149,24 +196,32 @@ func writeAligned(w io.Writer, header []string, rows [][]string) error {
 	return nil
 }
 
-// csvHeader is the first line of WriteCSV's output.
+// csvHeader is the first line of WriteCSV's output; for colour pictures csvColour follows.
 var csvHeader = []string{"noise", "method", "kind", "params", "image", "psnr", "ssim", "seconds"}
+
+// csvColour is the colour columns WriteCSV adds for colour pictures.
+var csvColour = []string{"psnr_colour", "ssim_colour"}
 
 // WriteCSV writes one line per image and one "mean" line per noise and method (image
 // column "mean"). With allGrid the grid points that were not chosen follow, of kind "grid".
 func WriteCSV(w io.Writer, rep *Report, allGrid bool) error {
 	cw := csv.NewWriter(w)
-	_ = cw.Write(csvHeader)
-	row := func(noise, method, kind, params, image string, p, s, t Num) {
-		_ = cw.Write([]string{noise, method, kind, params, image, p.format(4), s.format(6), t.format(4)})
+	colour := hasColour(rep.Results)
+	if colour {
+		_ = cw.Write(append(append([]string(nil), csvHeader...), csvColour...))
+	} else {
+		_ = cw.Write(csvHeader)
+	}
+	row := func(noise, method, kind, params, image string, p, s, t Num, c Colour) {
+		_ = cw.Write(append([]string{noise, method, kind, params, image, p.format(4), s.format(6), t.format(4)}, c.csvCells(colour)...))
 	}
 	for _, r := range rep.Results {
 		for _, ir := range rep.PerImage {
 			if ir.Noise == r.Noise && ir.Method == r.Method {
-				row(ir.Noise, ir.Method, ir.Kind, ir.Params, ir.Image, ir.PSNR, ir.SSIM, ir.Seconds)
+				row(ir.Noise, ir.Method, ir.Kind, ir.Params, ir.Image, ir.PSNR, ir.SSIM, ir.Seconds, ir.Colour)
 			}
 		}
-		row(r.Noise, r.Method, r.Kind, r.Params, "mean", r.PSNR, r.SSIM, r.Seconds)
+		row(r.Noise, r.Method, r.Kind, r.Params, "mean", r.PSNR, r.SSIM, r.Seconds, r.Colour)
 	}
 	if allGrid {
 		for _, g := range rep.Grid {
@@ -174,9 +229,9 @@ func WriteCSV(w io.Writer, rep *Report, allGrid bool) error {
 				continue
 			}
 			for _, ir := range g.PerImage {
-				row(ir.Noise, ir.Method, "grid", ir.Params, ir.Image, ir.PSNR, ir.SSIM, ir.Seconds)
+				row(ir.Noise, ir.Method, "grid", ir.Params, ir.Image, ir.PSNR, ir.SSIM, ir.Seconds, ir.Colour)
 			}
-			row(g.Noise, g.Competitor, "grid", g.Params, "mean", g.PSNR, g.SSIM, g.Seconds)
+			row(g.Noise, g.Competitor, "grid", g.Params, "mean", g.PSNR, g.SSIM, g.Seconds, g.Colour)
 		}
 	}
 	cw.Flush()

@@ -33,7 +33,7 @@ import (
 // sequenceMetricsNote says how a clip's numbers are computed.
 const sequenceMetricsNote = "Clip: PSNR and SSIM as scikit-image 0.19 computes them on the code scale (data range 2^bitdepth-1), " +
 	"per frame (YUV: luma; gray: the plane; RGB: the HxWx3 array), mode outputs rounded to the clip's codes; means are over " +
-	"frames (the 'images' of the rows); seconds are per frame: a mode's pipeline wall time over the clip, or a competitor's " +
+	"frames (the 'images' of the rows). " + colourNote + " Seconds are per frame: a mode's pipeline wall time over the clip, or a competitor's " +
 	"whole command (Y4M in, raw video out), divided by the frames."
 
 // atadenoise is FFmpeg's adaptive temporal averaging, a competitor for clips only.
@@ -302,7 +302,8 @@ func (e *evaluation) scoreFrames(ni int, key, kind, params string, seq *sequence
 		c := seq.clean[i]
 		s[key] = append(s[key], ImageResult{
 			Noise: e.noises[ni].String(), Method: key, Kind: kind, Params: params, Image: c.Key,
-			PSNR: Num(quality.FramePSNR(c, f)), SSIM: Num(quality.FrameSSIM(c, f)), Seconds: Num(seconds),
+			PSNR: Num(quality.FramePSNR(c, f)), SSIM: Num(quality.FrameSSIM(c, f)), Colour: colourScores(c, f),
+			Seconds: Num(seconds),
 		})
 	}
 }
@@ -344,16 +345,21 @@ func quantise(f *frame.Frame) {
 }
 
 // WriteSequenceTable prints a clip's results: per noise and method the mean luma PSNR and
-// SSIM over the frames, the frames per second and the parameters.
+// SSIM over the frames (PSNR-Y for YUV; RGB: over the three channels), for a colour clip
+// the colour PSNR and SSIM (PSNR-YUV: all planes' squared errors by their sample counts),
+// the frames per second and the parameters.
 func WriteSequenceTable(w io.Writer, rep *Report) error {
-	header := []string{"noise", "method", "PSNR dB", "SSIM", "fps", "parameters"}
+	colour := hasColour(rep.Results)
+	header := append([]string{"noise", "method", "PSNR dB", "SSIM"}, colourHeader(colour)...)
+	header = append(header, "fps", "parameters")
 	rows := groupByNoise(len(rep.Results), func(i int) string { return rep.Results[i].Noise }, func(i int) []string {
 		r := rep.Results[i]
 		fps := ""
 		if s := float64(r.Seconds); s > 0 && !math.IsNaN(s) {
 			fps = fmt.Sprintf("%.1f", 1/s)
 		}
-		return []string{r.Method, orDash(r.PSNR.format(2)), orDash(r.SSIM.format(4)), orDash(fps), strings.TrimSpace(r.Params)}
+		c := append([]string{r.Method, orDash(r.PSNR.format(2)), orDash(r.SSIM.format(4))}, r.Colour.cells(colour)...)
+		return append(c, orDash(fps), strings.TrimSpace(r.Params))
 	})
 	return writeAligned(w, header, rows)
 }

@@ -325,7 +325,8 @@ func imageName(path string, c, i int) string {
 
 func scoreImage(noise, method, kind, image string, clean, out *frame.Frame, seconds float64) ImageResult {
 	return ImageResult{Noise: noise, Method: method, Kind: kind, Image: image,
-		PSNR: Num(quality.FramePSNR(clean, out)), SSIM: Num(quality.FrameSSIM(clean, out)), Seconds: Num(seconds)}
+		PSNR: Num(quality.FramePSNR(clean, out)), SSIM: Num(quality.FrameSSIM(clean, out)), Colour: colourScores(clean, out),
+		Seconds: Num(seconds)}
 }
 
 // bgSum accumulates the error over background pixels.
