@@ -260,6 +260,7 @@ func (o *Options) hooks() (modes.Hooks, *sigmaTally) {
 	h := logHooks(o.Logger, o.Config)
 	s := &sigmaTally{}
 	h.OnSigma = s.wrap(h.OnSigma)
+	h.OnSigmas = s.wrapPlanes(h.OnSigmas)
 	return h, s
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/denoise-go/denoise/configs"
+	"github.com/denoise-go/denoise/frame"
 	"github.com/denoise-go/denoise/modes"
 	"github.com/denoise-go/denoise/pipeline"
 )
@@ -43,12 +44,52 @@ func sigmaReporter(log *slog.Logger, given float64) func(stage string, index int
 	}
 }
 
+// sigmasReporter is sigmaReporter for the stages that report every colour plane's σ: the
+// first plane's as sigma, the others as sigma_u and sigma_v (YUV) or, for RGB, sigma_r
+// (the same as sigma), sigma_g and sigma_b.
+func sigmasReporter(log *slog.Logger, given float64) func(stage string, index int64, layout frame.Layout, sigmas []float64) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	return func(stage string, index int64, layout frame.Layout, sigmas []float64) {
+		if len(sigmas) == 0 {
+			return
+		}
+		mu.Lock()
+		first := !seen[stage]
+		seen[stage] = true
+		mu.Unlock()
+		if !first && index%100 != 0 {
+			return
+		}
+		attrs := []any{"stage", stage, "frame", index, "sigma", fmt.Sprintf("%.2f", sigmas[0])}
+		names := []string{"", "sigma_u", "sigma_v"}
+		if layout == frame.RGB {
+			names = []string{"sigma_r", "sigma_g", "sigma_b"}
+		}
+		for i, s := range sigmas {
+			if i < len(names) && names[i] != "" {
+				attrs = append(attrs, names[i], fmt.Sprintf("%.2f", s))
+			}
+		}
+		if !first {
+			log.Debug("noise level", attrs...)
+			return
+		}
+		how := "estimated"
+		if given > 0 {
+			how = "given"
+		}
+		log.Info("noise level", append(attrs, "on", "0-255 scale", "how", how)...)
+	}
+}
+
 // logHooks reports the noise level and the noise-model parameters the stages use.
 func logHooks(log *slog.Logger, cfg *configs.Config) modes.Hooks {
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	return modes.Hooks{
-		OnSigma: sigmaReporter(log, cfg.Sigma),
+		OnSigma:  sigmaReporter(log, cfg.Sigma),
+		OnSigmas: sigmasReporter(log, cfg.Sigma),
 		OnModel: func(stage string, index int64, desc string) {
 			mu.Lock()
 			first := !seen[stage]
@@ -85,6 +126,19 @@ func (s *sigmaTally) wrap(next func(string, int64, float64)) func(string, int64,
 		s.mu.Unlock()
 		if next != nil {
 			next(stage, index, sigma)
+		}
+	}
+}
+
+// wrapPlanes is wrap for the per-plane reports: the first plane's σ is tallied.
+func (s *sigmaTally) wrapPlanes(next func(string, int64, frame.Layout, []float64)) func(string, int64, frame.Layout, []float64) {
+	first := s.wrap(nil)
+	return func(stage string, index int64, layout frame.Layout, sigmas []float64) {
+		if len(sigmas) > 0 {
+			first(stage, index, sigmas[0])
+		}
+		if next != nil {
+			next(stage, index, layout, sigmas)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/denoise-go/denoise/configs"
+	"github.com/denoise-go/denoise/frame"
 	"github.com/denoise-go/denoise/pipeline"
 )
 
@@ -17,6 +18,12 @@ type Hooks struct {
 	// OnSigma receives the noise level (0–255 scale) a stage used for a frame's first plane,
 	// estimated or given.
 	OnSigma func(stage string, index int64, sigma float64)
+	// OnSigmas receives, from the stages that estimate per plane (impulse, stnlm), the
+	// noise level of each colour plane of a frame (Y, U, V; R, G, B; gray; sigmas[0] is
+	// the first plane's) with the frame's layout; when it is set those stages call it instead
+	// of OnSigma. The slice is only valid during the
+	// call.
+	OnSigmas func(stage string, index int64, layout frame.Layout, sigmas []float64)
 	// OnModel receives, once per sequence, the noise-model parameters a stage estimated or
 	// took (Poisson-Gaussian gain, read noise and offset; the Rician σ from the background).
 	OnModel func(stage string, index int64, desc string)
@@ -85,4 +92,20 @@ func onSigma(h Hooks, stage string) func(int64, float64) {
 		return nil
 	}
 	return func(i int64, s float64) { h.OnSigma(stage, i, s) }
+}
+
+// onPlaneSigma is OnSigma for a stage that also reports through OnSigmas: nil when
+// OnSigmas is set, which then reports the first plane's σ too.
+func onPlaneSigma(h Hooks, stage string) func(int64, float64) {
+	if h.OnSigmas != nil {
+		return nil
+	}
+	return onSigma(h, stage)
+}
+
+func onSigmas(h Hooks, stage string) func(int64, frame.Layout, []float64) {
+	if h.OnSigmas == nil {
+		return nil
+	}
+	return func(i int64, l frame.Layout, s []float64) { h.OnSigmas(stage, i, l, s) }
 }

@@ -77,6 +77,11 @@ func buildPoissonGaussian(cfg *configs.Config, h Hooks, inner builder) ([]pipeli
 		if h.OnSigma != nil {
 			ih.OnSigma = func(stage string, i int64, s float64) { h.OnSigma(stage+" (after the GAT)", i, s) }
 		}
+		if h.OnSigmas != nil {
+			ih.OnSigmas = func(stage string, i int64, l frame.Layout, s []float64) {
+				h.OnSigmas(stage+" (after the GAT)", i, l, s)
+			}
+		}
 		st, err := inner(&c, ih)
 		if err == nil && len(st) != len(shape) {
 			err = fmt.Errorf("poisson-gaussian: mode %s built %d stages, then %d", cfg.Mode, len(shape), len(st))

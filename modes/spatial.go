@@ -46,7 +46,8 @@ func nlmOptions(cfg *configs.Config, h Hooks) nlm.Options {
 }
 
 func impulseOptions(cfg *configs.Config, h Hooks) impulse.Options {
-	o := impulse.Options{Sigma: cfg.Sigma, Threads: frameThreads(cfg), OnSigma: onSigma(h, "impulse")}
+	o := impulse.Options{Sigma: cfg.Sigma, Threads: frameThreads(cfg), OnSigma: onPlaneSigma(h, "impulse"),
+		OnSigmas: onSigmas(h, "impulse")}
 	switch cfg.Impulse.Kind {
 	case "sp":
 		o.Kind = impulse.SaltPepper

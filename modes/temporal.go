@@ -62,8 +62,9 @@ func stnlmConfig(cfg *configs.Config, h Hooks) temporal.STNLMConfig {
 		HScale:          cfg.NLM.H,
 		NeighbourHScale: cfg.NLM.H,
 		// One goroutine owns the window: the frame's bands use every core.
-		Threads: runtime.GOMAXPROCS(0),
-		OnSigma: onSigma(h, "stnlm"),
+		Threads:  runtime.GOMAXPROCS(0),
+		OnSigma:  onPlaneSigma(h, "stnlm"),
+		OnSigmas: onSigmas(h, "stnlm"),
 	}
 	if cfg.NLM.Patch > 0 {
 		c.PatchRadius = cfg.NLM.Patch / 2

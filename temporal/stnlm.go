@@ -41,6 +41,10 @@ type STNLMConfig struct {
 	// OnSigma, when set, is called for every frame with its index and the σ used for its
 	// first plane.
 	OnSigma func(index int64, sigma float64)
+	// OnSigmas, when set, is called for every frame with its index, layout and the σ used
+	// for each colour plane (Y, U, V; R, G, B; gray), after OnSigma; the slice is only
+	// valid during the call.
+	OnSigmas func(index int64, layout frame.Layout, sigmas []float64)
 }
 
 // DefaultSigmaEvery is how often an estimated σ is refreshed within a scene.
@@ -135,6 +139,7 @@ type STNLM struct {
 	ready func(*Centre) error // s.denoise, bound once so Push does not allocate
 
 	sigmas [maxPlanes]float64 // per plane, the last estimate
+	used   [maxPlanes]float64 // per plane, the σ the current frame uses (for OnSigmas)
 	since  int                // frames since the last estimate
 
 	// Overlap (see Overlap): the frame whose bands the helpers are still running, and its
@@ -302,6 +307,7 @@ func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
 		if i == 0 && s.cfg.OnSigma != nil {
 			s.cfg.OnSigma(f.Index, sigma)
 		}
+		s.used[i] = sigma
 		p := s.cfg.Params(sigma, n)
 		pl := &f.Planes[i]
 		bands, err := s.d[i].Begin(&dst.Planes[i], pl, n, p.Spatial, p.Cross)
@@ -310,6 +316,9 @@ func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
 			return fmt.Errorf("stnlm: frame %d plane %d (%dx%d): %w", f.Index, i, pl.W, pl.H, err)
 		}
 		s.sched.add(&s.d[i], bands)
+	}
+	if s.cfg.OnSigmas != nil {
+		s.cfg.OnSigmas(f.Index, f.Format.Layout, s.used[:np])
 	}
 	s.sched.run()
 	var err error

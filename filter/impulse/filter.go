@@ -13,6 +13,8 @@ type Filter struct {
 	c   *Cleaner
 	nl  *nlm.Filter // nil without NLM
 	opt Options
+	// sigmas is the σ of each colour plane of the frame in hand, for OnSigmas.
+	sigmas []float64
 }
 
 // New returns a filter that replaces impulses.
@@ -66,6 +68,12 @@ func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
 		if i == 0 && f.opt.OnSigma != nil {
 			f.opt.OnSigma(in.Index, sigma)
 		}
+		if f.opt.OnSigmas != nil {
+			f.sigmas = append(f.sigmas[:min(i, len(f.sigmas))], sigma)
+		}
+	}
+	if f.opt.OnSigmas != nil {
+		f.opt.OnSigmas(in.Index, in.Format.Layout, f.sigmas[:n])
 	}
 	if f.nl != nil {
 		return f.nl.Process(in)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/denoise-go/denoise/filter/nlm"
 	"github.com/denoise-go/denoise/filter/noise"
+	"github.com/denoise-go/denoise/frame"
 )
 
 // Kind says which impulses to look for.
@@ -80,6 +81,10 @@ type Options struct {
 	// OnSigma, when set, is called for every frame with its index and the Gaussian σ of its
 	// first plane (given, or estimated with the impulses left out).
 	OnSigma func(index int64, sigma float64)
+	// OnSigmas, when set, is called for every frame with its index, layout and the Gaussian
+	// σ of each colour plane (Y, U, V; R, G, B; gray), after OnSigma; the slice is only
+	// valid during the call.
+	OnSigmas func(index int64, layout frame.Layout, sigmas []float64)
 }
 
 // MedianThreshold is the default threshold on |y − 3×3 median| for Gaussian noise of σ. Below
