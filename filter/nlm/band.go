@@ -38,23 +38,40 @@ type band struct {
 	y0, y1 int
 	lo, hi int          // the tile of rows being accumulated (tiles partition y0..y1)
 	aw     int          // accumulator row length: w + 2R (reverse targets may land in the margin)
-	acc    []float32    // 2 planes (weight sum, weighted value sum), rows y0..y1
+	nc     int          // channels: 1, or 3 weighed jointly (one patch distance over all three)
+	acc    []float32    // 2 planes per channel (weight sum, weighted value sum), rows y0..y1
 	dummy  []float32    // 2 rows that absorb accumulation for rows outside the band
 	col    [3][]float32 // vertical patch sums of squared differences (resynced: syncEvery), three offsets
-	ring   [3][]float32
+	ring   [3][]float32 // the rows of col's sums; with nc = 3, channel c of offset i is ring[i] of chRing[c-1]
+	chRing [2][3][]float32
 }
 
-func (b *band) resize(y0, y1, w, r, f int) {
+func (b *band) resize(y0, y1, w, r, f int) { b.resizeN(y0, y1, w, r, f, 1) }
+
+// resizeN sizes the band for nc channels (1 or 3).
+func (b *band) resizeN(y0, y1, w, r, f, nc int) {
 	b.y0, b.y1 = y0, y1
 	b.lo, b.hi = y0, y1
+	b.nc = nc
 	b.aw = w + 2*r
-	b.acc = grow(b.acc, 2*(y1-y0)*b.aw)
+	b.acc = grow(b.acc, 2*nc*(y1-y0)*b.aw)
 	b.dummy = grow(b.dummy, 2*b.aw)
 	cw := w + 2*r + 2*f + 1
 	for i := range b.col {
 		b.col[i] = grow(b.col[i], cw)
 		b.ring[i] = grow(b.ring[i], (2*f+1)*cw)
+		for c := 1; c < nc; c++ {
+			b.chRing[c-1][i] = grow(b.chRing[c-1][i], (2*f+1)*cw)
+		}
 	}
+}
+
+// rings returns the ring of offset i (0–2) for channel c.
+func (b *band) rings(c, i int) []float32 {
+	if c == 0 {
+		return b.ring[i]
+	}
+	return b.chRing[c-1][i]
 }
 
 // syncEvery is how many rows the running column sums go between resyncs from their ring
@@ -70,14 +87,17 @@ func grow[T float32 | float64](s []T, n int) []T {
 
 // accRows returns the weight and value rows of output row y starting at column x0 (≥ −R),
 // or the dummy rows when y is outside the tile being accumulated.
-func (b *band) accRows(y, x0, r int) (w, v []float32) {
+func (b *band) accRows(y, x0, r int) (w, v []float32) { return b.accRowsC(0, y, x0, r) }
+
+// accRowsC is accRows for channel c.
+func (b *band) accRowsC(c, y, x0, r int) (w, v []float32) {
 	if y < b.lo || y >= b.hi {
 		o := x0 + r
 		return b.dummy[o:b.aw], b.dummy[b.aw+o : 2*b.aw]
 	}
 	plane := (b.y1 - b.y0) * b.aw
-	o := (y-b.y0)*b.aw + x0 + r
-	e := (y - b.y0 + 1) * b.aw
+	o := 2*c*plane + (y-b.y0)*b.aw + x0 + r
+	e := 2*c*plane + (y-b.y0+1)*b.aw
 	return b.acc[o:e], b.acc[plane+o : plane+e]
 }
 
@@ -86,8 +106,15 @@ func (b *band) accRows(y, x0, r int) (w, v []float32) {
 // row are taken three at a time where they can be: the three share their loads and their
 // direct accumulators, which halves the memory traffic of a pass.
 func (b *band) run(g, v *padded, wt dsp.NLMWeight, r, f int) {
+	b.runN([]*padded{g}, []*padded{v}, wt, r, f)
+}
+
+// runN is run for b.nc channels weighed jointly: the patch distance of an offset is the sum
+// of the channels' squared differences in the guides gs (one column sum, kept from one ring
+// per channel), and its weight averages the values of every channel vs[c].
+func (b *band) runN(gs, vs []*padded, wt dsp.NLMWeight, r, f int) {
 	clear(b.acc)
-	nt := b.tiles(g.w + 2*r)
+	nt := b.tiles((gs[0].w + 2*r) * len(gs)) // each channel has its rows and accumulators
 	for t := range nt {
 		b.lo, b.hi = b.y0+(b.y1-b.y0)*t/nt, b.y0+(b.y1-b.y0)*(t+1)/nt
 		for dy := 0; dy <= r; dy++ {
@@ -96,10 +123,10 @@ func (b *band) run(g, v *padded, wt dsp.NLMWeight, r, f int) {
 				dx = 1
 			}
 			for ; dx+2 <= r && r >= 2; dx += 3 {
-				b.run3(g, v, wt, r, f, dx, dy)
+				b.run3(gs, vs, wt, r, f, dx, dy)
 			}
 			for ; dx <= r; dx++ {
-				b.run1(g, v, wt, r, f, dx, dy)
+				b.run1(gs, vs, wt, r, f, dx, dy)
 			}
 		}
 	}
@@ -121,81 +148,107 @@ func (b *band) tiles(aw int) int {
 }
 
 // run1 accumulates offset (dx, dy).
-func (b *band) run1(g, v *padded, wt dsp.NLMWeight, r, f, dx, dy int) {
-	w := g.w
+func (b *band) run1(gs, vs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
+	w := gs[0].w
 	box := 2*f + 1
 	cw := w + 2*r + 2*f + 1
 	// p runs over the columns whose own patch or partner p+o is an output pixel.
 	xa, xb := min(0, -dx), w+max(0, -dx)
 	n := xb - xa
 	cn := n + 2*f // column sums for x in [xa−f, xb+f)
-	col, ring := b.col[0][:cn], b.ring[0]
+	col := b.col[0][:cn]
 	clear(col)
 	ys := b.lo - dy
 	// Prime the vertical sums with rows ys−f … ys+f−1 and keep a zero slot for the row that
 	// leaves first.
 	slot := 0
 	for y := ys - f; y < ys+f; y++ {
-		dsp.NLMAddCols(col, ring[slot*cw:slot*cw+cn], g.row(y, xa-f), g.row(y+dy, xa-f+dx))
+		for c, g := range gs {
+			ring := b.rings(c, 0)
+			dsp.NLMAddCols(col, ring[slot*cw:slot*cw+cn], g.row(y, xa-f), g.row(y+dy, xa-f+dx))
+		}
 		slot++
 	}
-	clear(ring[slot*cw : slot*cw+cn])
+	for c := range gs {
+		clear(b.rings(c, 0)[slot*cw : slot*cw+cn])
+	}
 	for y := ys; y < b.hi; y++ {
 		// Row y+f enters; row y−f−1 (in the same ring slot) leaves.
-		dsp.NLMUpdateCols(col, ring[slot*cw:slot*cw+cn], g.row(y+f, xa-f), g.row(y+f+dy, xa-f+dx))
+		for c, g := range gs {
+			ring := b.rings(c, 0)
+			dsp.NLMUpdateCols(col, ring[slot*cw:slot*cw+cn], g.row(y+f, xa-f), g.row(y+f+dy, xa-f+dx))
+		}
 		if slot++; slot == box {
 			slot = 0
 		}
 		if (y-ys)%syncEvery == syncEvery-1 {
-			dsp.NLMSumCols(col, ring, cw, box)
+			dsp.NLMSumCols(col, b.ring[0], cw, box)
+			for c := 1; c < len(gs); c++ {
+				dsp.NLMAddSumCols(col, b.rings(c, 0), cw, box)
+			}
 		}
-		dw, dv := b.accRows(y, xa, r)
-		rw, rv := b.accRows(y+dy, xa+dx, r)
-		dsp.NLMAccumRow(wt, col, box, v.row(y, xa)[:n], v.row(y+dy, xa+dx), dw, dv, rw, rv)
+		for c, v := range vs {
+			dw, dv := b.accRowsC(c, y, xa, r)
+			rw, rv := b.accRowsC(c, y+dy, xa+dx, r)
+			dsp.NLMAccumRow(wt, col, box, v.row(y, xa)[:n], v.row(y+dy, xa+dx), dw, dv, rw, rv)
+		}
 	}
 }
 
 // run3 accumulates offsets (dx, dy), (dx+1, dy) and (dx+2, dy), dx+2 ≤ r, r ≥ 2. Pixels p run
 // over the union of the three offsets' ranges (p+o stays within r of the plane); a pair with
 // neither pixel in the plane lands in the accumulators' margins, which finish does not read.
-func (b *band) run3(g, v *padded, wt dsp.NLMWeight, r, f, dx, dy int) {
-	w := g.w
+func (b *band) run3(gs, vs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
+	w := gs[0].w
 	box := 2*f + 1
 	cw := w + 2*r + 2*f + 1
 	xa, xb := min(0, -dx-2), w+max(0, -dx)
 	n := xb - xa
 	cn := n + 2*f
-	var col, ring [3][]float32
+	var col [3][]float32
 	for i := range col {
-		col[i], ring[i] = b.col[i][:cn], b.ring[i]
+		col[i] = b.col[i][:cn]
 		clear(col[i])
 	}
 	ys := b.lo - dy
 	slot := 0
 	for y := ys - f; y < ys+f; y++ {
 		o := slot * cw
-		dsp.NLMAddCols3(col[0], col[1], col[2], ring[0][o:o+cn], ring[1][o:o+cn], ring[2][o:o+cn],
-			g.row(y, xa-f), g.row(y+dy, xa-f+dx))
+		for c, g := range gs {
+			r0, r1, r2 := b.rings(c, 0), b.rings(c, 1), b.rings(c, 2)
+			dsp.NLMAddCols3(col[0], col[1], col[2], r0[o:o+cn], r1[o:o+cn], r2[o:o+cn],
+				g.row(y, xa-f), g.row(y+dy, xa-f+dx))
+		}
 		slot++
 	}
-	for i := range ring {
-		clear(ring[i][slot*cw : slot*cw+cn])
+	for c := range gs {
+		for i := range 3 {
+			clear(b.rings(c, i)[slot*cw : slot*cw+cn])
+		}
 	}
 	for y := ys; y < b.hi; y++ {
 		o := slot * cw
-		dsp.NLMUpdateCols3(col[0], col[1], col[2], ring[0][o:o+cn], ring[1][o:o+cn], ring[2][o:o+cn],
-			g.row(y+f, xa-f), g.row(y+f+dy, xa-f+dx))
+		for c, g := range gs {
+			r0, r1, r2 := b.rings(c, 0), b.rings(c, 1), b.rings(c, 2)
+			dsp.NLMUpdateCols3(col[0], col[1], col[2], r0[o:o+cn], r1[o:o+cn], r2[o:o+cn],
+				g.row(y+f, xa-f), g.row(y+f+dy, xa-f+dx))
+		}
 		if slot++; slot == box {
 			slot = 0
 		}
 		if (y-ys)%syncEvery == syncEvery-1 {
 			for i := range col {
-				dsp.NLMSumCols(col[i], ring[i], cw, box)
+				dsp.NLMSumCols(col[i], b.ring[i], cw, box)
+				for c := 1; c < len(gs); c++ {
+					dsp.NLMAddSumCols(col[i], b.rings(c, i), cw, box)
+				}
 			}
 		}
-		dw, dv := b.accRows(y, xa, r)
-		rw, rv := b.accRows(y+dy, xa+dx, r)
-		dsp.NLMAccumRow3(wt, col[0], col[1], col[2], box, v.row(y, xa)[:n], v.row(y+dy, xa+dx), dw, dv, rw, rv)
+		for c, v := range vs {
+			dw, dv := b.accRowsC(c, y, xa, r)
+			rw, rv := b.accRowsC(c, y+dy, xa+dx, r)
+			dsp.NLMAccumRow3(wt, col[0], col[1], col[2], box, v.row(y, xa)[:n], v.row(y+dy, xa+dx), dw, dv, rw, rv)
+		}
 	}
 }
 
@@ -205,12 +258,17 @@ func (b *band) run3(g, v *padded, wt dsp.NLMWeight, r, f, dx, dy int) {
 // closer than 2σ², and where none is, keeping weight 1 preserved detail better: Set12 mean
 // PSNR +0.1 dB at σ=15, +0.03 at σ=25, equal at σ=50.)
 func (b *band) finish(dst *frame.Plane, v *padded, r int, leaveOut bool) {
+	b.finishC(0, dst, v, r, leaveOut)
+}
+
+// finishC is finish for channel ch.
+func (b *band) finishC(ch int, dst *frame.Plane, v *padded, r int, leaveOut bool) {
 	var c float32 = 1
 	if leaveOut {
 		c = 0
 	}
 	for y := b.y0; y < b.y1; y++ {
-		aw, av := b.accRows(y, 0, r)
+		aw, av := b.accRowsC(ch, y, 0, r)
 		dsp.NLMFinishRow(dst.Row(y), aw, av, v.row(y, 0), c)
 	}
 }

@@ -8,6 +8,7 @@ package nlm
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/denoise-go/denoise/filter/noise"
 	"github.com/denoise-go/denoise/frame"
@@ -28,6 +29,9 @@ type Options struct {
 	Threads int
 	// Estimator is the noise estimator used when Sigma is 0.
 	Estimator noise.Method
+	// PerPlane weighs every plane on its own patches, as for gray, also where the planes of
+	// a frame could share weights (RGB and YUV 4:4:4, see Process).
+	PerPlane bool
 	// OnSigma, when set, is called for every frame with its index and the σ used for its
 	// first plane (luma, gray or red), estimated or given.
 	OnSigma func(index int64, sigma float64)
@@ -74,8 +78,13 @@ func New(opt Options) (*Filter, error) {
 }
 
 // Process denoises every colour plane of in, in place (an alpha plane passes through), and
-// returns in.
+// returns in. The three planes of an RGB or YUV 4:4:4 frame share one set of weights
+// (PlaneDenoiser.DenoiseJoint) unless PerPlane is set; other frames are denoised plane by
+// plane.
 func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
+	if !f.opt.PerPlane && joint(in.Format) {
+		return f.processJoint(in)
+	}
 	for i := range colourPlanes(in.Format) {
 		pl := &in.Planes[i]
 		sigma := f.opt.Sigma
@@ -99,4 +108,48 @@ func colourPlanes(f frame.Format) int {
 		n--
 	}
 	return n
+}
+
+// joint reports whether the colour planes of f are three of the same size.
+func joint(f frame.Format) bool {
+	return f.Layout == frame.RGB || f.Layout == frame.YUV && f.ChromaShiftW == 0 && f.ChromaShiftH == 0
+}
+
+// JointParams returns the parameters these options give for joint weights (RGB, YUV 4:4:4)
+// at noise of σ: the mean over three channels of the squared differences varies less than
+// one plane's, so a smaller patch and h tell patches apart as well. The defaults are the gray
+// table's with the patch radius one smaller (at least 1) and h·0.85, chosen on the first 20
+// CBSD432 pictures at AWGN σ=25 (RGB PSNR 28.89 dB against 28.48 with the gray table's; per
+// plane 28.01; a 13×13 search gained 0.03 dB more for 40 % more offsets); options that are set
+// take precedence.
+func (o Options) JointParams(sigma float64) Params {
+	p := o.Params(sigma)
+	if o.PatchRadius == 0 {
+		p.PatchRadius = max(1, DefaultParams(sigma).PatchRadius-1)
+	}
+	if o.H == 0 {
+		p.H *= 0.85
+	}
+	return p
+}
+
+func (f *Filter) processJoint(in *frame.Frame) (*frame.Frame, error) {
+	var pl [3]*frame.Plane
+	var sig [3]float64
+	for i := range 3 {
+		pl[i] = &in.Planes[i]
+		sig[i] = f.opt.Sigma
+		if sig[i] == 0 {
+			sig[i] = f.est.Estimate(pl[i], nil)
+		}
+	}
+	if f.opt.OnSigma != nil {
+		f.opt.OnSigma(in.Index, sig[0])
+	}
+	ms := (sig[0]*sig[0] + sig[1]*sig[1] + sig[2]*sig[2]) / 3
+	p := f.opt.JointParams(math.Sqrt(ms))
+	if err := f.d.DenoiseJoint(pl, pl, sig, p); err != nil {
+		return nil, fmt.Errorf("nlm: frame %d (%dx%d): %w", in.Index, in.W, in.H, err)
+	}
+	return in, nil
 }

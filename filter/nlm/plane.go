@@ -2,6 +2,7 @@ package nlm
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/denoise-go/denoise/filter/internal/par"
 	"github.com/denoise-go/denoise/frame"
@@ -54,6 +55,10 @@ type job struct {
 	gp, vp padded
 	wt     dsp.NLMWeight
 	r, f   int
+	// joint: the guides and values of DenoiseJoint's three channels (nil otherwise)
+	gs, vs   []*padded
+	jg, jv   [3]padded
+	gsa, vsa [3]*padded
 }
 
 // bandRunner runs band i of the current call for the pool.
@@ -61,6 +66,10 @@ type bandRunner PlaneDenoiser
 
 func (d *bandRunner) RunPart(i int) {
 	j := &d.job
+	if j.gs != nil {
+		d.bands[i].runN(j.gs, j.vs, j.wt, j.r, j.f)
+		return
+	}
 	d.bands[i].run(j.g, j.v, j.wt, j.r, j.f)
 }
 
@@ -90,6 +99,7 @@ func (d *PlaneDenoiser) DenoiseGuided(dst, guide, src *frame.Plane, p Params) er
 		return nil
 	}
 	j := &d.job
+	j.gs, j.vs = nil, nil
 	j.r, j.f = p.SearchRadius, p.PatchRadius
 	w, h := src.W, src.H
 	pad := j.r + j.f
@@ -117,5 +127,75 @@ func (d *PlaneDenoiser) DenoiseGuided(dst, guide, src *frame.Plane, p Params) er
 	for i := range d.bands {
 		d.bands[i].finish(dst, j.v, j.r, p.LeaveOut)
 	}
+	return nil
+}
+
+// DenoiseJoint denoises three planes of the same size (R, G, B or Y, U, V at 4:4:4) with one
+// set of weights: the patch distance of a candidate is Σ_c SSD_c·σ²/σ_c² over the three
+// channels (σ_c the noise of plane c, σ² their mean square, p.Sigma ignored), so that a channel
+// counts by how much it tells apart, and its weight exp(−max(d²−2σ², 0)/h²), d² that sum over
+// the 3·(2f+1)² samples, averages every channel. dst may be src.
+func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64, p Params) error {
+	if err := p.validate(); err != nil {
+		return err
+	}
+	w, h := src[0].W, src[0].H
+	for c := range 3 {
+		if src[c].W != w || src[c].H != h || dst[c].W != w || dst[c].H != h {
+			return fmt.Errorf("nlm: joint planes differ in size: %dx%d and %dx%d", w, h, src[c].W, src[c].H)
+		}
+	}
+	var ms float64
+	for _, s := range sigma {
+		ms += s * s / 3
+	}
+	p.Sigma = math.Sqrt(ms)
+	if p.H == 0 || p.Sigma == 0 || w == 0 || h == 0 || p.SearchRadius == 0 {
+		for c := range 3 {
+			if dst[c] != src[c] {
+				dst[c].CopyFrom(src[c])
+			}
+		}
+		return nil
+	}
+	j := &d.job
+	j.r, j.f = p.SearchRadius, p.PatchRadius
+	pad := j.r + j.f
+	for c := range 3 {
+		j.jv[c].resize(w, h, pad)
+		j.jv[c].fill(src[c])
+		j.vsa[c] = &j.jv[c]
+		// The guide is the plane scaled by σ/σ_c (a plane with no noise counts as one with a
+		// tenth of the mean).
+		k := float32(p.Sigma / max(sigma[c], p.Sigma/10))
+		j.gsa[c] = &j.jv[c]
+		if k != 1 {
+			j.jg[c].resize(w, h, pad)
+			for i, v := range j.jv[c].pix {
+				j.jg[c].pix[i] = v * k
+			}
+			j.gsa[c] = &j.jg[c]
+		}
+	}
+	j.gs, j.vs = j.gsa[:], j.vsa[:]
+	j.wt = dsp.NewNLMWeight(3*(2*j.f+1)*(2*j.f+1), p.Sigma/255, p.H/255)
+
+	threads := max(1, d.Threads)
+	nb := min(threads, max(1, h/minBandRows))
+	if cap(d.bands) < nb {
+		d.bands = make([]band, nb)
+	}
+	d.bands = d.bands[:nb]
+	for i := range d.bands {
+		d.bands[i].resizeN(h*i/nb, h*(i+1)/nb, w, j.r, j.f, 3)
+	}
+	d.pool.SetThreads(threads)
+	d.pool.Run((*bandRunner)(d), nb)
+	for i := range d.bands {
+		for c := range 3 {
+			d.bands[i].finishC(c, dst[c], j.vs[c], j.r, p.LeaveOut)
+		}
+	}
+	j.gs, j.vs = nil, nil
 	return nil
 }

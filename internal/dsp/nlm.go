@@ -284,3 +284,16 @@ func NLMRicianCorrectRow(row []float32, b float32) {
 		row[x] = float32(math.Sqrt(float64(max(m-b, 0))))
 	}
 }
+
+// NLMAddSumCols adds to col the sum of the box rows of ring (rows stride apart), in ring
+// order: NLMSumCols for a further channel whose squared differences share col (a patch
+// distance summed over channels).
+func NLMAddSumCols(col, ring []float32, stride, box int) {
+	n := len(col)
+	for k := range box {
+		r := ring[k*stride : k*stride+n]
+		for i := range col {
+			col[i] += r[i]
+		}
+	}
+}

@@ -183,3 +183,29 @@ func BenchmarkNLMCrossRow3(b *testing.B) {
 		})
 	}
 }
+
+func TestNLMAddSumCols(t *testing.T) {
+	const n, stride, box = 37, 41, 5
+	rng := rand.New(rand.NewPCG(3, 4))
+	ring := make([]float32, stride*box)
+	for i := range ring {
+		ring[i] = rng.Float32()
+	}
+	col := make([]float32, n)
+	for i := range col {
+		col[i] = rng.Float32()
+	}
+	want := make([]float64, n)
+	for i := range want {
+		want[i] = float64(col[i])
+		for k := range box {
+			want[i] += float64(ring[k*stride+i])
+		}
+	}
+	NLMAddSumCols(col, ring, stride, box)
+	for i, v := range col {
+		if math.Abs(float64(v)-want[i]) > 1e-5 {
+			t.Fatalf("col[%d] = %v, want %v", i, v, want[i])
+		}
+	}
+}

@@ -1,0 +1,146 @@
+package nlm
+
+import (
+	"math"
+	"testing"
+
+	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/dsp"
+)
+
+// referenceJointNLM is referenceNLM with one weight per candidate from all three planes: the
+// patch distance is Σ_c SSD_c·σ²/σ_c² over 3·(2f+1)² samples (σ² the mean of the σ_c²), and
+// every plane is averaged with it.
+func referenceJointNLM(src [3]*frame.Plane, sig [3]float64, p Params) [3][]float64 {
+	w, h := src[0].W, src[0].H
+	ms := (sig[0]*sig[0] + sig[1]*sig[1] + sig[2]*sig[2]) / 3
+	sigma := math.Sqrt(ms)
+	var k [3]float64
+	for c := range k {
+		s := max(sig[c], sigma/10)
+		k[c] = sigma * sigma / (s * s)
+	}
+	at := func(c, x, y int) float64 {
+		return float64(src[c].Pix[dsp.Mirror(y, h)*src[c].Stride+dsp.Mirror(x, w)])
+	}
+	r, f := p.SearchRadius, p.PatchRadius
+	s, hh := sigma/255, p.H/255
+	n := float64(3 * (2*f + 1) * (2*f + 1))
+	var out [3][]float64
+	for c := range out {
+		out[c] = make([]float64, w*h)
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var sw float64
+			var sv [3]float64
+			for dy := -r; dy <= r; dy++ {
+				for dx := -r; dx <= r; dx++ {
+					if dx == 0 && dy == 0 {
+						continue
+					}
+					var ssd float64
+					for c := range 3 {
+						for j := -f; j <= f; j++ {
+							for i := -f; i <= f; i++ {
+								d := at(c, x+i, y+j) - at(c, x+dx+i, y+dy+j)
+								ssd += k[c] * d * d
+							}
+						}
+					}
+					t := max(ssd/n-2*s*s, 0) / (hh * hh)
+					if t >= dsp.NLMTail {
+						continue
+					}
+					wt := math.Exp(-t)
+					sw += wt
+					for c := range 3 {
+						sv[c] += wt * at(c, x+dx, y+dy)
+					}
+				}
+			}
+			for c := range 3 {
+				out[c][y*w+x] = (sv[c] + at(c, x, y)) / (sw + 1)
+			}
+		}
+	}
+	return out
+}
+
+func TestJointMatchesReference(t *testing.T) {
+	cases := []struct {
+		w, h    int
+		sig     [3]float64
+		p       Params
+		threads int
+	}{
+		{7, 5, [3]float64{10, 10, 10}, Params{PatchRadius: 1, SearchRadius: 3, H: 10}, 1},
+		{33, 17, [3]float64{25, 20, 30}, Params{PatchRadius: 1, SearchRadius: 5, H: 15}, 1},
+		{31, 70, [3]float64{20, 5, 0}, Params{PatchRadius: 2, SearchRadius: 3, H: 8}, 2},
+		{40, 110, [3]float64{12, 12, 14}, Params{PatchRadius: 1, SearchRadius: 6, H: 9}, 2},
+	}
+	for _, c := range cases {
+		var src, dst [3]*frame.Plane
+		for i := range src {
+			src[i] = randomPlane(c.w, c.h, c.w+i, uint64(c.w*c.h+i))
+			dst[i] = &frame.Plane{W: c.w, H: c.h, Stride: c.w, Pix: make([]float32, c.w*c.h)}
+		}
+		want := referenceJointNLM(src, c.sig, c.p)
+		d := PlaneDenoiser{Threads: c.threads}
+		if err := d.DenoiseJoint(dst, src, c.sig, c.p); err != nil {
+			t.Fatal(err)
+		}
+		var worst float64
+		for i := range 3 {
+			for y := 0; y < c.h; y++ {
+				for x, v := range dst[i].Row(y) {
+					worst = max(worst, math.Abs(float64(v)-want[i][y*c.w+x]))
+				}
+			}
+		}
+		if worst > 1e-4 {
+			t.Errorf("%dx%d σ %v %v: max |joint − reference| = %.2e", c.w, c.h, c.sig, c.p, worst)
+		}
+	}
+}
+
+// TestJointFormats checks which frames Process weighs jointly: RGB and YUV 4:4:4 (the three
+// planes then have equal weights), not gray, 4:2:0 or PerPlane.
+func TestJointFormats(t *testing.T) {
+	for _, c := range []struct {
+		f     frame.Format
+		joint bool
+	}{
+		{frame.Format{Layout: frame.RGB, BitDepth: 8}, true},
+		{frame.Format{Layout: frame.YUV, BitDepth: 8}, true},
+		{frame.Format{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: 8}, false},
+		{frame.Format{Layout: frame.Gray, BitDepth: 8}, false},
+	} {
+		if got := joint(c.f); got != c.joint {
+			t.Errorf("%v: joint %v, want %v", c.f, got, c.joint)
+		}
+	}
+	// With the same plane three times and one σ, joint weights are the plane's own at
+	// 3·(2f+1)² samples: the same mean as per plane, up to rounding.
+	src := randomPlane(40, 60, 40, 7)
+	want := &frame.Plane{W: 40, H: 60, Stride: 40, Pix: make([]float32, 40*60)}
+	p := Params{PatchRadius: 1, SearchRadius: 4, H: 10, Sigma: 10}
+	var d PlaneDenoiser
+	if err := d.Denoise(want, src, p); err != nil {
+		t.Fatal(err)
+	}
+	var dst [3]*frame.Plane
+	for i := range dst {
+		dst[i] = &frame.Plane{W: 40, H: 60, Stride: 40, Pix: make([]float32, 40*60)}
+	}
+	if err := d.DenoiseJoint(dst, [3]*frame.Plane{src, src, src}, [3]float64{10, 10, 10}, p); err != nil {
+		t.Fatal(err)
+	}
+	for i := range dst {
+		for j, v := range dst[i].Pix {
+			if math.Abs(float64(v-want.Pix[j])) > 1e-5 {
+				t.Fatalf("plane %d sample %d: joint %v, per plane %v", i, j, v, want.Pix[j])
+			}
+		}
+	}
+}

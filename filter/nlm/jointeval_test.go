@@ -1,0 +1,86 @@
+package nlm
+
+import (
+	"image"
+	_ "image/jpeg"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"testing"
+
+	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/quality"
+)
+
+// TestJointEval measures RGB PSNR (all channels) of per-plane and joint NLM on the first
+// images of DENOISE_JOINT_EVAL (a folder of colour pictures) under AWGN σ=25 added to the 8-bit
+// codes (rounded, clipped).
+func TestJointEval(t *testing.T) {
+	dir := os.Getenv("DENOISE_JOINT_EVAL")
+	if dir == "" {
+		t.Skip("DENOISE_JOINT_EVAL not set")
+	}
+	limit, _ := strconv.Atoi(os.Getenv("DENOISE_JOINT_LIMIT"))
+	if limit == 0 {
+		limit = 20
+	}
+	hs, _ := strconv.ParseFloat(os.Getenv("DENOISE_JOINT_HSCALE"), 64)
+	sigma, _ := strconv.ParseFloat(os.Getenv("DENOISE_JOINT_SIGMA"), 64)
+	if sigma == 0 {
+		sigma = 25
+	}
+	pr, _ := strconv.Atoi(os.Getenv("DENOISE_JOINT_F"))
+	sr, _ := strconv.Atoi(os.Getenv("DENOISE_JOINT_R"))
+	names, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
+	sort.Strings(names)
+	names = names[:min(limit, len(names))]
+	var sp, sj, sn float64
+	for k, name := range names {
+		fh, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		im, _, err := image.Decode(fh)
+		fh.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := im.Bounds()
+		clean := frame.New(frame.Format{Layout: frame.RGB, BitDepth: 8}, b.Dx(), b.Dy())
+		noisy := frame.New(clean.Format, b.Dx(), b.Dy())
+		rng := rand.New(rand.NewPCG(1, uint64(k)))
+		for y := range b.Dy() {
+			for x := range b.Dx() {
+				r, g, bb, _ := im.At(b.Min.X+x, b.Min.Y+y).RGBA()
+				for c, v := range [3]uint32{r >> 8, g >> 8, bb >> 8} {
+					clean.Planes[c].Row(y)[x] = float32(v) / 255
+					n := math.Round(float64(v) + sigma*rng.NormFloat64())
+					noisy.Planes[c].Row(y)[x] = float32(min(max(n, 0), 255)) / 255
+				}
+			}
+		}
+		sn += quality.FramePSNR(clean, noisy)
+		for _, perPlane := range []bool{true, false} {
+			f, err := New(Options{PerPlane: perPlane, HScale: hs, PatchRadius: pr, SearchRadius: sr})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := frame.New(clean.Format, b.Dx(), b.Dy())
+			out.CopyFrom(noisy)
+			if _, err := f.Process(out); err != nil {
+				t.Fatal(err)
+			}
+			p := quality.FramePSNR(clean, out)
+			if perPlane {
+				sp += p
+			} else {
+				sj += p
+			}
+		}
+	}
+	n := float64(len(names))
+	t.Logf("%d images: noisy %.2f dB, per-plane %.2f dB, joint %.2f dB (%+.2f)", len(names), sn/n, sp/n, sj/n, (sj-sp)/n)
+}
