@@ -39,7 +39,7 @@ type band struct {
 	lo, hi int          // the tile of rows being accumulated (tiles partition y0..y1)
 	aw     int          // accumulator row length: w + 2R (reverse targets may land in the margin)
 	nc     int          // channels: 1, or 3 weighed jointly (one patch distance over all three)
-	acc    []float32    // 2 planes per channel (weight sum, weighted value sum), rows y0..y1
+	acc    []float32    // the weight sums, then each channel's weighted value sums, rows y0..y1
 	dummy  []float32    // 2 rows that absorb accumulation for rows outside the band
 	col    [3][]float32 // vertical patch sums of squared differences (resynced: syncEvery), three offsets
 	ring   [3][]float32 // the rows of col's sums; with nc = 3, channel c of offset i is ring[i] of chRing[c-1]
@@ -54,7 +54,7 @@ func (b *band) resizeN(y0, y1, w, r, f, nc int) {
 	b.lo, b.hi = y0, y1
 	b.nc = nc
 	b.aw = w + 2*r
-	b.acc = grow(b.acc, 2*nc*(y1-y0)*b.aw)
+	b.acc = grow(b.acc, (1+nc)*(y1-y0)*b.aw)
 	b.dummy = grow(b.dummy, 2*b.aw)
 	cw := w + 2*r + 2*f + 1
 	for i := range b.col {
@@ -87,18 +87,27 @@ func grow[T float32 | float64](s []T, n int) []T {
 
 // accRows returns the weight and value rows of output row y starting at column x0 (≥ −R),
 // or the dummy rows when y is outside the tile being accumulated.
-func (b *band) accRows(y, x0, r int) (w, v []float32) { return b.accRowsC(0, y, x0, r) }
+func (b *band) accRows(y, x0, r int) (w, v []float32) {
+	if y < b.lo || y >= b.hi {
+		o := x0 + r
+		return b.dummy[o:b.aw], b.dummy[b.aw+o : 2*b.aw]
+	}
+	plane := (b.y1 - b.y0) * b.aw
+	o := (y-b.y0)*b.aw + x0 + r
+	e := (y - b.y0 + 1) * b.aw
+	return b.acc[o:e], b.acc[plane+o : plane+e]
+}
 
-// accRowsC is accRows for channel c.
+// accRowsC is accRows for channel c: the shared weight row and channel c's value row.
 func (b *band) accRowsC(c, y, x0, r int) (w, v []float32) {
 	if y < b.lo || y >= b.hi {
 		o := x0 + r
 		return b.dummy[o:b.aw], b.dummy[b.aw+o : 2*b.aw]
 	}
 	plane := (b.y1 - b.y0) * b.aw
-	o := 2*c*plane + (y-b.y0)*b.aw + x0 + r
-	e := 2*c*plane + (y-b.y0+1)*b.aw
-	return b.acc[o:e], b.acc[plane+o : plane+e]
+	o := (y-b.y0)*b.aw + x0 + r
+	e := (y - b.y0 + 1) * b.aw
+	return b.acc[o:e], b.acc[(1+c)*plane+o : (1+c)*plane+e]
 }
 
 // run accumulates every search offset of the band. Patches are compared in the guide g and
@@ -106,7 +115,24 @@ func (b *band) accRowsC(c, y, x0, r int) (w, v []float32) {
 // row are taken three at a time where they can be: the three share their loads and their
 // direct accumulators, which halves the memory traffic of a pass.
 func (b *band) run(g, v *padded, wt dsp.NLMWeight, r, f int) {
-	b.runN([]*padded{g}, []*padded{v}, wt, r, f)
+	clear(b.acc)
+	nt := b.tiles(g.w + 2*r)
+	for t := range nt {
+		b.lo, b.hi = b.y0+(b.y1-b.y0)*t/nt, b.y0+(b.y1-b.y0)*(t+1)/nt
+		for dy := 0; dy <= r; dy++ {
+			dx := -r
+			if dy == 0 {
+				dx = 1
+			}
+			for ; dx+2 <= r && r >= 2; dx += 3 {
+				b.run3(g, v, wt, r, f, dx, dy)
+			}
+			for ; dx <= r; dx++ {
+				b.run1(g, v, wt, r, f, dx, dy)
+			}
+		}
+	}
+	b.lo, b.hi = b.y0, b.y1
 }
 
 // runN is run for b.nc channels weighed jointly: the patch distance of an offset is the sum
@@ -123,10 +149,10 @@ func (b *band) runN(gs, vs []*padded, wt dsp.NLMWeight, r, f int) {
 				dx = 1
 			}
 			for ; dx+2 <= r && r >= 2; dx += 3 {
-				b.run3(gs, vs, wt, r, f, dx, dy)
+				b.run3N(gs, vs, wt, r, f, dx, dy)
 			}
 			for ; dx <= r; dx++ {
-				b.run1(gs, vs, wt, r, f, dx, dy)
+				b.run1N(gs, vs, wt, r, f, dx, dy)
 			}
 		}
 	}
@@ -148,7 +174,86 @@ func (b *band) tiles(aw int) int {
 }
 
 // run1 accumulates offset (dx, dy).
-func (b *band) run1(gs, vs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
+func (b *band) run1(g, v *padded, wt dsp.NLMWeight, r, f, dx, dy int) {
+	w := g.w
+	box := 2*f + 1
+	cw := w + 2*r + 2*f + 1
+	// p runs over the columns whose own patch or partner p+o is an output pixel.
+	xa, xb := min(0, -dx), w+max(0, -dx)
+	n := xb - xa
+	cn := n + 2*f // column sums for x in [xa−f, xb+f)
+	col, ring := b.col[0][:cn], b.ring[0]
+	clear(col)
+	ys := b.lo - dy
+	// Prime the vertical sums with rows ys−f … ys+f−1 and keep a zero slot for the row that
+	// leaves first.
+	slot := 0
+	for y := ys - f; y < ys+f; y++ {
+		dsp.NLMAddCols(col, ring[slot*cw:slot*cw+cn], g.row(y, xa-f), g.row(y+dy, xa-f+dx))
+		slot++
+	}
+	clear(ring[slot*cw : slot*cw+cn])
+	for y := ys; y < b.hi; y++ {
+		// Row y+f enters; row y−f−1 (in the same ring slot) leaves.
+		dsp.NLMUpdateCols(col, ring[slot*cw:slot*cw+cn], g.row(y+f, xa-f), g.row(y+f+dy, xa-f+dx))
+		if slot++; slot == box {
+			slot = 0
+		}
+		if (y-ys)%syncEvery == syncEvery-1 {
+			dsp.NLMSumCols(col, ring, cw, box)
+		}
+		dw, dv := b.accRows(y, xa, r)
+		rw, rv := b.accRows(y+dy, xa+dx, r)
+		dsp.NLMAccumRow(wt, col, box, v.row(y, xa)[:n], v.row(y+dy, xa+dx), dw, dv, rw, rv)
+	}
+}
+
+// run3 accumulates offsets (dx, dy), (dx+1, dy) and (dx+2, dy), dx+2 ≤ r, r ≥ 2. Pixels p run
+// over the union of the three offsets' ranges (p+o stays within r of the plane); a pair with
+// neither pixel in the plane lands in the accumulators' margins, which finish does not read.
+func (b *band) run3(g, v *padded, wt dsp.NLMWeight, r, f, dx, dy int) {
+	w := g.w
+	box := 2*f + 1
+	cw := w + 2*r + 2*f + 1
+	xa, xb := min(0, -dx-2), w+max(0, -dx)
+	n := xb - xa
+	cn := n + 2*f
+	var col, ring [3][]float32
+	for i := range col {
+		col[i], ring[i] = b.col[i][:cn], b.ring[i]
+		clear(col[i])
+	}
+	ys := b.lo - dy
+	slot := 0
+	for y := ys - f; y < ys+f; y++ {
+		o := slot * cw
+		dsp.NLMAddCols3(col[0], col[1], col[2], ring[0][o:o+cn], ring[1][o:o+cn], ring[2][o:o+cn],
+			g.row(y, xa-f), g.row(y+dy, xa-f+dx))
+		slot++
+	}
+	for i := range ring {
+		clear(ring[i][slot*cw : slot*cw+cn])
+	}
+	for y := ys; y < b.hi; y++ {
+		o := slot * cw
+		dsp.NLMUpdateCols3(col[0], col[1], col[2], ring[0][o:o+cn], ring[1][o:o+cn], ring[2][o:o+cn],
+			g.row(y+f, xa-f), g.row(y+f+dy, xa-f+dx))
+		if slot++; slot == box {
+			slot = 0
+		}
+		if (y-ys)%syncEvery == syncEvery-1 {
+			for i := range col {
+				dsp.NLMSumCols(col[i], ring[i], cw, box)
+			}
+		}
+		dw, dv := b.accRows(y, xa, r)
+		rw, rv := b.accRows(y+dy, xa+dx, r)
+		dsp.NLMAccumRow3(wt, col[0], col[1], col[2], box, v.row(y, xa)[:n], v.row(y+dy, xa+dx), dw, dv, rw, rv)
+	}
+}
+
+// run1N is run1 for runN's channels.
+func (b *band) run1N(gs, vs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
 	w := gs[0].w
 	box := 2*f + 1
 	cw := w + 2*r + 2*f + 1
@@ -190,15 +295,17 @@ func (b *band) run1(gs, vs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
 		for c, v := range vs {
 			dw, dv := b.accRowsC(c, y, xa, r)
 			rw, rv := b.accRowsC(c, y+dy, xa+dx, r)
+			if c > 0 {
+				// Channel 0 has added the weights.
+				dw, rw = b.dummy[xa+r:b.aw], b.dummy[xa+dx+r:b.aw]
+			}
 			dsp.NLMAccumRow(wt, col, box, v.row(y, xa)[:n], v.row(y+dy, xa+dx), dw, dv, rw, rv)
 		}
 	}
 }
 
-// run3 accumulates offsets (dx, dy), (dx+1, dy) and (dx+2, dy), dx+2 ≤ r, r ≥ 2. Pixels p run
-// over the union of the three offsets' ranges (p+o stays within r of the plane); a pair with
-// neither pixel in the plane lands in the accumulators' margins, which finish does not read.
-func (b *band) run3(gs, vs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
+// run3N is run3 for runN's channels (3): one weight per offset and pixel, computed once.
+func (b *band) run3N(gs, vs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
 	w := gs[0].w
 	box := 2*f + 1
 	cw := w + 2*r + 2*f + 1
@@ -244,11 +351,14 @@ func (b *band) run3(gs, vs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
 				}
 			}
 		}
+		var vp, vq, dv, rv [3][]float32
+		var dw, rw []float32
 		for c, v := range vs {
-			dw, dv := b.accRowsC(c, y, xa, r)
-			rw, rv := b.accRowsC(c, y+dy, xa+dx, r)
-			dsp.NLMAccumRow3(wt, col[0], col[1], col[2], box, v.row(y, xa)[:n], v.row(y+dy, xa+dx), dw, dv, rw, rv)
+			dw, dv[c] = b.accRowsC(c, y, xa, r)
+			rw, rv[c] = b.accRowsC(c, y+dy, xa+dx, r)
+			vp[c], vq[c] = v.row(y, xa)[:n], v.row(y+dy, xa+dx)
 		}
+		dsp.NLMAccumRow3Joint(wt, col[0], col[1], col[2], box, &vp, &vq, &dv, &rv, dw, rw)
 	}
 }
 

@@ -297,3 +297,36 @@ func NLMAddSumCols(col, ring []float32, stride, box int) {
 		}
 	}
 }
+
+// NLMAccumRow3Joint is NLMAccumRow3 for three channels weighed jointly: the column sums ck
+// hold the patch distances of offset k summed over the channels, so each weight is computed
+// once and accumulated into the shared weight rows dw and rw and into every channel's values:
+// pixel x gets w_k·vq[c][x+k] into dv[c], pixel x+k of the reverse rows gets w_k·vp[c][x] into
+// rv[c][x+k]. Lengths and aliasing are as for NLMAccumRow3, channel by channel.
+func NLMAccumRow3Joint(w NLMWeight, c0, c1, c2 []float32, box int, vp, vq, dv, rv *[3][]float32, dw, rw []float32) {
+	nlmAccumRow3Joint(w, c0, c1, c2, box, vp, vq, dv, rv, dw, rw)
+}
+
+var nlmAccumRow3Joint, fastNLMAccumRow3Joint = nlmAccumRow3JointGeneric, (func(w NLMWeight, c0, c1, c2 []float32, box int, vp, vq, dv, rv *[3][]float32, dw, rw []float32))(nil)
+
+func nlmAccumRow3JointGeneric(w NLMWeight, c0, c1, c2 []float32, box int, vp, vq, dv, rv *[3][]float32, dw, rw []float32) {
+	n := len(vp[0])
+	c0, c1, c2 = c0[:n+box-1], c1[:n+box-1], c2[:n+box-1]
+	dw, rw = dw[:n], rw[:n+2]
+	for x := range n {
+		w0 := w.Of(boxSum(c0, x, box))
+		w1 := w.Of(boxSum(c1, x, box))
+		w2 := w.Of(boxSum(c2, x, box))
+		dw[x] += w0 + w1 + w2
+		rw[x] += w0
+		rw[x+1] += w1
+		rw[x+2] += w2
+		for c := range 3 {
+			q, r, p := vq[c][:n+2], rv[c][:n+2], vp[c][x]
+			dv[c][x] += w0*q[x] + w1*q[x+1] + w2*q[x+2]
+			r[x] += w0 * p
+			r[x+1] += w1 * p
+			r[x+2] += w2 * p
+		}
+	}
+}

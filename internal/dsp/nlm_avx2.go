@@ -18,12 +18,14 @@ func init() {
 	fastNLMAddCols, fastNLMUpdateCols = nlmAddColsAVX2, nlmUpdateColsAVX2
 	fastNLMAddCols3, fastNLMUpdateCols3 = nlmAddCols3AVX2, nlmUpdateCols3AVX2
 	fastNLMAccumRow, fastNLMAccumRow3 = nlmAccumRowAVX2, nlmAccumRow3AVX2
+	fastNLMAccumRow3Joint = nlmAccumRow3JointAVX2
 	fastNLMFinishRow = nlmFinishRowAVX2
 	fastNLMCrossRow, fastNLMCrossRowRel, fastNLMCrossRow3 = nlmCrossRowAVX2, nlmCrossRowRelAVX2, nlmCrossRow3AVX2
 	if UseFast() {
 		nlmAddCols, nlmUpdateCols = fastNLMAddCols, fastNLMUpdateCols
 		nlmAddCols3, nlmUpdateCols3 = fastNLMAddCols3, fastNLMUpdateCols3
 		nlmAccumRow, nlmAccumRow3 = fastNLMAccumRow, fastNLMAccumRow3
+		nlmAccumRow3Joint = fastNLMAccumRow3Joint
 		nlmFinishRow = fastNLMFinishRow
 		nlmCrossRow, nlmCrossRowRel, nlmCrossRow3 = fastNLMCrossRow, fastNLMCrossRowRel, fastNLMCrossRow3
 	}
@@ -437,5 +439,87 @@ func nlmFinishRowAVX2(out, aw, av, u []float32, c float32) {
 	}
 	if x < n {
 		nlmFinishRowGeneric(out[x:], aw[x:], av[x:], u[x:], c)
+	}
+}
+
+// nlmAccumRow3JointAVX2 is nlmAccumRow3AVX2 with the weights computed once per chunk into the
+// stack arrays a_k, from which each channel's values are accumulated in its own passes (its
+// q_k carry their last two entries into the next chunk, as a_k do).
+func nlmAccumRow3JointAVX2(w NLMWeight, c0, c1, c2 []float32, box int, vp, vq, dv, rv *[3][]float32, dw, rw []float32) {
+	n := len(vp[0])
+	c0, c1, c2 = c0[:n+box-1], c1[:n+box-1], c2[:n+box-1]
+	dw, rw = dw[:n], rw[:n+2]
+	var p3, q3, dv3, rv3 [3][]float32
+	for c := range 3 {
+		p3[c], q3[c], dv3[c], rv3[c] = vp[c][:n], vq[c][:n+2], dv[c][:n], rv[c][:n+2]
+	}
+	cw := newWeight8(w)
+	var s0, s1, s2 [nlmChunk]float32
+	var a0, a1, a2 [nlmChunk + 2]float32
+	var q [3][3][nlmChunk + 2]float32 // channel, offset
+	pa0, pa1, pa2 := unsafe.Pointer(&a0), unsafe.Pointer(&a1), unsafe.Pointer(&a2)
+	ps0, ps1, ps2 := unsafe.Pointer(&s0), unsafe.Pointer(&s1), unsafe.Pointer(&s2)
+	x, m := 0, 0
+	for x+8 <= n {
+		m = min(nlmChunk, (n-x)&^7)
+		boxSums8(&s0, c0[x:], box, m)
+		boxSums8(&s1, c1[x:], box, m)
+		boxSums8(&s2, c2[x:], box, m)
+		pdw := ptr(dw[x:])
+		for i := 0; i < m; i += 8 {
+			w0, w1, w2 := cw.of(ld(ps0, i)), cw.of(ld(ps1, i)), cw.of(ld(ps2, i))
+			st(ld(pdw, i).Add(w0.Add(w1).Add(w2)), pdw, i)
+			st(w0, pa0, i+2)
+			st(w1, pa1, i+2)
+			st(w2, pa2, i+2)
+		}
+		prw := ptr(rw[x:])
+		for j := 0; j < m; j += 8 {
+			st(ld(prw, j).Add(ld(pa0, j+2).Add(ld(pa1, j+1)).Add(ld(pa2, j))), prw, j)
+		}
+		for c := range 3 {
+			pp, pq, pdv, prv := ptr(p3[c][x:]), ptr(q3[c][x:]), ptr(dv3[c][x:]), ptr(rv3[c][x:])
+			pq0, pq1, pq2 := unsafe.Pointer(&q[c][0]), unsafe.Pointer(&q[c][1]), unsafe.Pointer(&q[c][2])
+			for i := 0; i < m; i += 8 {
+				w0, w1, w2 := ld(pa0, i+2), ld(pa1, i+2), ld(pa2, i+2)
+				v := w2.MulAdd(ld(pq, i+2), w1.MulAdd(ld(pq, i+1), w0.Mul(ld(pq, i))))
+				st(ld(pdv, i).Add(v), pdv, i)
+				p := ld(pp, i)
+				st(w0.Mul(p), pq0, i+2)
+				st(w1.Mul(p), pq1, i+2)
+				st(w2.Mul(p), pq2, i+2)
+			}
+			for j := 0; j < m; j += 8 {
+				st(ld(prv, j).Add(ld(pq0, j+2).Add(ld(pq1, j+1)).Add(ld(pq2, j))), prv, j)
+			}
+			q[c][1][1], q[c][2][0], q[c][2][1] = q[c][1][m+1], q[c][2][m], q[c][2][m+1]
+		}
+		a1[1], a2[0], a2[1] = a1[m+1], a2[m], a2[m+1]
+		x += m
+	}
+	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
+	// What the last chunk's last two pixels give positions x and x+1.
+	rw[x] += a1[1] + a2[0]
+	rw[x+1] += a2[1]
+	for c := range 3 {
+		rv3[c][x] += q[c][1][1] + q[c][2][0]
+		rv3[c][x+1] += q[c][2][1]
+	}
+	if x < n {
+		t0, t1, t2 := cw.tail8(c0, box, x, n), cw.tail8(c1, box, x, n), cw.tail8(c2, box, x, n)
+		for i := x; i < n; i++ {
+			w0, w1, w2 := t0[i-x], t1[i-x], t2[i-x]
+			dw[i] += w0 + w1 + w2
+			rw[i] += w0
+			rw[i+1] += w1
+			rw[i+2] += w2
+			for c := range 3 {
+				qq, r, p := q3[c], rv3[c], p3[c][i]
+				dv3[c][i] += w0*qq[i] + w1*qq[i+1] + w2*qq[i+2]
+				r[i] += w0 * p
+				r[i+1] += w1 * p
+				r[i+2] += w2 * p
+			}
+		}
 	}
 }

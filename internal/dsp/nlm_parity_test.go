@@ -243,3 +243,49 @@ func TestNLMFinishRowParity(t *testing.T) {
 		}
 	}
 }
+
+func TestNLMAccumRow3JointParity(t *testing.T) {
+	needFast(t, fastNLMAccumRow3Joint != nil)
+	r := rand.New(rand.NewPCG(15, 16))
+	widths := append([]int{nlmChunk - 3, nlmChunk + 9, 2*nlmChunk + 17}, parityWidths...)
+	for _, wt := range nlmWeights {
+		for _, box := range []int{1, 3, 5} {
+			for _, w := range widths {
+				off := w % 3
+				var cols [3]*guardedF32
+				for i := range cols {
+					cols[i] = newGuardedF32(w+box-1, off+i)
+					cols[i].fill(colRow(r, w+box-1, box))
+				}
+				var vp, vq, want, got [3][]float32
+				var wantR, gotR [3][]float32
+				var g, gr [3]*guardedF32
+				for c := range 3 {
+					vp[c], vq[c] = randF32(r, w, 0, 1), randF32(r, w+2, 0, 1)
+					want[c], wantR[c] = randF32(r, w, 0, 3), randF32(r, w+2, 0, 3)
+					g[c], gr[c] = newGuardedF32(w, off+c), newGuardedF32(w+2, off)
+					g[c].fill(want[c])
+					gr[c].fill(wantR[c])
+					got[c], gotR[c] = g[c].Data, gr[c].Data
+				}
+				dw, rw := randF32(r, w, 0, 3), randF32(r, w+2, 0, 3)
+				gw, grw := newGuardedF32(w, off+1), newGuardedF32(w+2, off+2)
+				gw.fill(dw)
+				grw.fill(rw)
+				nlmAccumRow3JointGeneric(wt, cols[0].Data, cols[1].Data, cols[2].Data, box, &vp, &vq, &want, &wantR, dw, rw)
+				fastNLMAccumRow3Joint(wt, cols[0].Data, cols[1].Data, cols[2].Data, box, &vp, &vq, &got, &gotR, gw.Data, grw.Data)
+				gw.check(t, "NLMAccumRow3Joint dw")
+				grw.check(t, "NLMAccumRow3Joint rw")
+				what := fmt.Sprintf("NLMAccumRow3Joint %+v box=%d w=%d", wt, box, w)
+				compareF32(t, what+" dw", gw.Data, dw)
+				compareF32(t, what+" rw", grw.Data, rw)
+				for c := range 3 {
+					g[c].check(t, "NLMAccumRow3Joint dv")
+					gr[c].check(t, "NLMAccumRow3Joint rv")
+					compareF32(t, what+" dv", g[c].Data, want[c])
+					compareF32(t, what+" rv", gr[c].Data, wantR[c])
+				}
+			}
+		}
+	}
+}

@@ -209,3 +209,39 @@ func TestNLMAddSumCols(t *testing.T) {
 		}
 	}
 }
+
+// TestNLMAccumRow3Joint checks the joint kernel against NLMAccumRow3's reference run once per
+// channel on the same column sums (the weights accumulated once).
+func TestNLMAccumRow3Joint(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, w := range []int{1, 7, 40, nlmChunk + 11} {
+		const box = 3
+		var cols [3][]float32
+		for i := range cols {
+			cols[i] = colRow(r, w+box-1, box)
+		}
+		var vp, vq, dv, rv, wdv, wrv [3][]float32
+		for c := range 3 {
+			vp[c], vq[c] = randF32(r, w, 0, 1), randF32(r, w+2, 0, 1)
+			dv[c], rv[c] = randF32(r, w, 0, 3), randF32(r, w+2, 0, 3)
+			wdv[c], wrv[c] = append([]float32(nil), dv[c]...), append([]float32(nil), rv[c]...)
+		}
+		dw, rw := randF32(r, w, 0, 3), randF32(r, w+2, 0, 3)
+		wdw, wrw := append([]float32(nil), dw...), append([]float32(nil), rw...)
+		for c := range 3 {
+			tw, trw := wdw, wrw
+			if c > 0 {
+				tw, trw = make([]float32, w), make([]float32, w+2)
+			}
+			nlmAccumRow3Generic(nlmWeights[1], cols[0], cols[1], cols[2], box, vp[c], vq[c], tw, wdv[c], trw, wrv[c])
+		}
+		NLMAccumRow3Joint(nlmWeights[1], cols[0], cols[1], cols[2], box, &vp, &vq, &dv, &rv, dw, rw)
+		what := fmt.Sprintf("NLMAccumRow3Joint w=%d", w)
+		compareF32(t, what+" dw", dw, wdw)
+		compareF32(t, what+" rw", rw, wrw)
+		for c := range 3 {
+			compareF32(t, what+" dv", dv[c], wdv[c])
+			compareF32(t, what+" rv", rv[c], wrv[c])
+		}
+	}
+}
