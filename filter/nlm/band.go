@@ -115,8 +115,18 @@ func (b *band) accRowsC(c, y, x0, r int) (w, v []float32) {
 // row are taken three at a time where they can be: the three share their loads and their
 // direct accumulators, which halves the memory traffic of a pass.
 func (b *band) run(g, v *padded, wt dsp.NLMWeight, r, f int) {
+	b.sweep(g.w+2*r, r,
+		func(dx, dy int) { b.run3(g, v, wt, r, f, dx, dy) },
+		func(dx, dy int) { b.run1(g, v, wt, r, f, dx, dy) })
+}
+
+// sweep clears the accumulators and calls, tile by tile, pass3 for each run of three
+// offsets of a row (dx, dx+1, dx+2) and pass1 for each single one, over the half of the
+// (2r+1)² search window that the symmetric weights leave; width is the samples a row of
+// the tile reads, for its size.
+func (b *band) sweep(width, r int, pass3, pass1 func(dx, dy int)) {
 	clear(b.acc)
-	nt := b.tiles(g.w + 2*r)
+	nt := b.tiles(width)
 	for t := range nt {
 		b.lo, b.hi = b.y0+(b.y1-b.y0)*t/nt, b.y0+(b.y1-b.y0)*(t+1)/nt
 		for dy := 0; dy <= r; dy++ {
@@ -125,10 +135,10 @@ func (b *band) run(g, v *padded, wt dsp.NLMWeight, r, f int) {
 				dx = 1
 			}
 			for ; dx+2 <= r && r >= 2; dx += 3 {
-				b.run3(g, v, wt, r, f, dx, dy)
+				pass3(dx, dy)
 			}
 			for ; dx <= r; dx++ {
-				b.run1(g, v, wt, r, f, dx, dy)
+				pass1(dx, dy)
 			}
 		}
 	}
@@ -139,24 +149,9 @@ func (b *band) run(g, v *padded, wt dsp.NLMWeight, r, f int) {
 // of the channels' squared differences in the guides gs (one column sum, kept from one ring
 // per channel), and its weight averages the values of every channel vs[c].
 func (b *band) runN(gs, vs []*padded, wt dsp.NLMWeight, r, f int) {
-	clear(b.acc)
-	nt := b.tiles((gs[0].w + 2*r) * len(gs)) // each channel has its rows and accumulators
-	for t := range nt {
-		b.lo, b.hi = b.y0+(b.y1-b.y0)*t/nt, b.y0+(b.y1-b.y0)*(t+1)/nt
-		for dy := 0; dy <= r; dy++ {
-			dx := -r
-			if dy == 0 {
-				dx = 1
-			}
-			for ; dx+2 <= r && r >= 2; dx += 3 {
-				b.run3N(gs, vs, wt, r, f, dx, dy)
-			}
-			for ; dx <= r; dx++ {
-				b.run1N(gs, vs, wt, r, f, dx, dy)
-			}
-		}
-	}
-	b.lo, b.hi = b.y0, b.y1
+	b.sweep((gs[0].w+2*r)*len(gs), r, // each channel has its rows and accumulators
+		func(dx, dy int) { b.run3N(gs, vs, wt, r, f, dx, dy) },
+		func(dx, dy int) { b.run1N(gs, vs, wt, r, f, dx, dy) })
 }
 
 // tileBytes is about what the rows of one tile take (two accumulator planes and the padded
