@@ -18,11 +18,10 @@ type Hooks struct {
 	// OnSigma receives the noise level (0–255 scale) a stage used for a frame's first plane,
 	// estimated or given.
 	OnSigma func(stage string, index int64, sigma float64)
-	// OnSigmas receives, from the stages that estimate per plane (impulse, stnlm), the
-	// noise level of each colour plane of a frame (Y, U, V; R, G, B; gray; sigmas[0] is
-	// the first plane's) with the frame's layout; when it is set those stages call it instead
-	// of OnSigma. The slice is only valid during the
-	// call.
+	// OnSigmas receives, from the stages that report per plane (impulse, nlm, stnlm,
+	// rician), the noise level each colour plane of a frame was filtered with (Y, U, V;
+	// R, G, B; gray; sigmas[0] is the first plane's) with the frame's layout; when it is set
+	// those stages call it instead of OnSigma. The slice is only valid during the call.
 	OnSigmas func(stage string, index int64, layout frame.Layout, sigmas []float64)
 	// OnModel receives, once per sequence, the noise-model parameters a stage estimated or
 	// took (Poisson-Gaussian gain, read noise and offset; the Rician σ from the background).

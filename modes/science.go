@@ -194,7 +194,7 @@ func buildRician(cfg *configs.Config, h Hooks, inner builder) ([]pipeline.Stage,
 		return nil, fmt.Errorf("noise model rician works with modes nlm and stnlm (and copy), not %s", cfg.Mode)
 	}
 	opt := rician.Options{Sigma: cfg.Sigma, HScale: cfg.NLM.H, SliceRadius: radius,
-		Threads: runtime.GOMAXPROCS(0), OnSigma: onSigma(h, stageRician)}
+		Threads: runtime.GOMAXPROCS(0), OnSigma: onPlaneSigma(h, stageRician), OnSigmas: onSigmas(h, stageRician)}
 	if cfg.NLM.Patch > 0 {
 		opt.PatchRadius = cfg.NLM.Patch / 2
 	}

@@ -14,25 +14,45 @@ import (
 // median-based estimate on 128×96 chroma planes of pure noise has a relative standard error
 // near 1.6/√12288 ≈ 1.5 %, on luma less; the rest is room for rounding to 8-bit codes.
 func TestOnSigmasPerPlane(t *testing.T) {
+	yuv := frame.Format{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: 8}
+	checkOnSigmas(t, "impulse", yuv)
+}
+
+// The nlm stage reports the σ each plane was filtered with, plane by plane (4:2:0) and
+// with joint weights (RGB), as impulse does; same noise and tolerance.
+func TestOnSigmasNLM(t *testing.T) {
+	t.Run("yuv420", func(t *testing.T) {
+		checkOnSigmas(t, "nlm", frame.Format{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: 8})
+	})
+	t.Run("rgb", func(t *testing.T) {
+		checkOnSigmas(t, "nlm", frame.Format{Layout: frame.RGB, BitDepth: 8})
+	})
+}
+
+// checkOnSigmas runs mode's one stage on a 256×192 frame of format with AWGN σ=20 on the
+// first plane and σ=5 on the others, and checks the σ it reports through OnSigmas.
+func checkOnSigmas(t *testing.T, mode string, format frame.Format) {
+	t.Helper()
 	cfg, err := configs.Load(configs.Sources{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Mode = "impulse"
+	cfg.Mode = mode
 	cfg.Pipeline.Workers = 1
 	var got []float64
 	var layout frame.Layout
+	var stage string
 	plain := 0
 	st, err := BuildWith(cfg, Hooks{
 		OnSigma: func(string, int64, float64) { plain++ },
-		OnSigmas: func(stage string, _ int64, l frame.Layout, s []float64) {
-			got, layout = append([]float64(nil), s...), l
+		OnSigmas: func(s string, _ int64, l frame.Layout, sig []float64) {
+			got, layout, stage = append([]float64(nil), sig...), l, s
 		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := frame.New(frame.Format{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: 8}, 256, 192)
+	f := frame.New(format, 256, 192)
 	truth := []float64{20, 5, 5}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range 3 {
@@ -52,8 +72,8 @@ func TestOnSigmasPerPlane(t *testing.T) {
 	if _, err := flt.Process(f); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 3 || layout != frame.YUV || plain != 0 {
-		t.Fatalf("OnSigmas %v (%v), OnSigma called %d times", got, layout, plain)
+	if len(got) != 3 || layout != format.Layout || plain != 0 || stage != mode {
+		t.Fatalf("OnSigmas %v (%v, stage %q), OnSigma called %d times", got, layout, stage, plain)
 	}
 	for i, s := range got {
 		if math.Abs(s-truth[i]) > 0.1*truth[i] {

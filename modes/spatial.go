@@ -35,7 +35,8 @@ func init() {
 }
 
 func nlmOptions(cfg *configs.Config, h Hooks) nlm.Options {
-	o := nlm.Options{Sigma: cfg.Sigma, Threads: frameThreads(cfg), HScale: cfg.NLM.H, OnSigma: onSigma(h, "nlm")}
+	o := nlm.Options{Sigma: cfg.Sigma, Threads: frameThreads(cfg), HScale: cfg.NLM.H,
+		OnSigma: onPlaneSigma(h, "nlm"), OnSigmas: onSigmas(h, "nlm")}
 	if cfg.NLM.Patch > 0 {
 		o.PatchRadius = cfg.NLM.Patch / 2
 	}

@@ -35,6 +35,11 @@ type Options struct {
 	// OnSigma, when set, is called for every frame with its index and the σ used for its
 	// first plane (luma, gray or red), estimated or given.
 	OnSigma func(index int64, sigma float64)
+	// OnSigmas, when set, is called for every frame with its index, layout and the σ each
+	// colour plane was filtered with (Y, U, V; R, G, B; gray), estimated or given, after
+	// OnSigma; the slice is only valid during the call. With joint weights (RGB, YUV 4:4:4)
+	// these are the per-plane σ the joint distance is scaled by.
+	OnSigmas func(index int64, layout frame.Layout, sigmas []float64)
 }
 
 // Params returns the plane parameters these options give for noise of σ.
@@ -67,6 +72,8 @@ type Filter struct {
 	opt Options
 	d   PlaneDenoiser
 	est noise.Estimator
+	// sigmas is the σ of each colour plane of the frame in hand, for OnSigmas.
+	sigmas []float64
 }
 
 // New returns a Filter with the given options.
@@ -85,7 +92,9 @@ func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
 	if !f.opt.PerPlane && joint(in.Format) {
 		return f.processJoint(in)
 	}
-	for i := range colourPlanes(in.Format) {
+	n := colourPlanes(in.Format)
+	f.sigmas = f.sigmas[:0]
+	for i := range n {
 		pl := &in.Planes[i]
 		sigma := f.opt.Sigma
 		if sigma == 0 {
@@ -94,9 +103,13 @@ func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
 		if i == 0 && f.opt.OnSigma != nil {
 			f.opt.OnSigma(in.Index, sigma)
 		}
+		f.sigmas = append(f.sigmas, sigma)
 		if err := f.d.Denoise(pl, pl, f.opt.Params(sigma)); err != nil {
 			return nil, fmt.Errorf("nlm: frame %d plane %d (%dx%d): %w", in.Index, i, pl.W, pl.H, err)
 		}
+	}
+	if f.opt.OnSigmas != nil {
+		f.opt.OnSigmas(in.Index, in.Format.Layout, f.sigmas[:n])
 	}
 	return in, nil
 }
@@ -145,6 +158,10 @@ func (f *Filter) processJoint(in *frame.Frame) (*frame.Frame, error) {
 	}
 	if f.opt.OnSigma != nil {
 		f.opt.OnSigma(in.Index, sig[0])
+	}
+	if f.opt.OnSigmas != nil {
+		f.sigmas = append(f.sigmas[:0], sig[:]...)
+		f.opt.OnSigmas(in.Index, in.Format.Layout, f.sigmas)
 	}
 	ms := (sig[0]*sig[0] + sig[1]*sig[1] + sig[2]*sig[2]) / 3
 	p := f.opt.JointParams(math.Sqrt(ms))

@@ -33,6 +33,10 @@ type Options struct {
 	Threads int
 	// OnSigma, when set, is called for every frame with its index and σ.
 	OnSigma func(index int64, sigma float64)
+	// OnSigmas, when set, is called for every frame with its index, layout and the σ each
+	// colour plane is filtered with, after OnSigma: the one σ of the first plane's
+	// background, for every plane; the slice is only valid during the call.
+	OnSigmas func(index int64, layout frame.Layout, sigmas []float64)
 	// OnBackground, when set, is called once with the background estimate (when σ is
 	// estimated).
 	OnBackground func(index int64, b Background)
@@ -92,6 +96,8 @@ type Filter struct {
 	d  nlm.PlaneDenoiser
 	k3 kernel3
 	sq frame.Plane
+	// sigmas is the σ of each colour plane of the frame in hand, for OnSigmas.
+	sigmas []float64
 }
 
 // item is one held frame with its padded magnitude and squared-magnitude planes (3-D path).
@@ -210,6 +216,13 @@ func (f *Filter) denoise(out *frame.Frame) error {
 	if c.Format.Alpha {
 		np--
 		out.Planes[np].CopyFrom(&c.Planes[np])
+	}
+	if f.opt.OnSigmas != nil {
+		f.sigmas = f.sigmas[:0]
+		for range np {
+			f.sigmas = append(f.sigmas, f.sigma)
+		}
+		f.opt.OnSigmas(c.Index, c.Format.Layout, f.sigmas)
 	}
 	for i := 0; i < np; i++ {
 		src, dst := &c.Planes[i], &out.Planes[i]
