@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"image/png"
 	"io"
+	"math"
+	"math/rand/v2"
 	"mime/multipart"
 	"net"
 	"net/http"
@@ -561,5 +564,59 @@ func TestPlaylistRefused(t *testing.T) {
 		{"list", "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile://" + secret + "\n#EXT-X-ENDLIST\n"},
 	} {
 		expectError(t, submit(t, ts, [][2]string{{"mode", "copy"}}, c.name, []byte(c.body)), http.StatusUnprocessableEntity, "cannot read the upload")
+	}
+}
+
+// TestSigmaChannels uploads an RGB PNG and a 4:2:0 Y4M of flat grey with AWGN σ=20 on the
+// first plane and σ=5 on the others, runs them through mode nlm, and checks that the status
+// names every channel and gives its σ within 10 % (on 256×192 pictures, or 128×96 chroma
+// planes, of pure noise the estimate's relative standard error is a few per cent at most).
+func TestSigmaChannels(t *testing.T) {
+	ts := newTestServer(t, testLimits())
+	const w, h = 256, 192
+	truth := []float64{20, 5, 5}
+	rng := rand.New(rand.NewPCG(3, 4))
+	code := func(sigma float64) uint8 {
+		return uint8(math.Round(min(max(128+rng.NormFloat64()*sigma, 0), 255)))
+	}
+	rgb := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := 0; i < len(rgb.Pix); i += 4 {
+		rgb.Pix[i], rgb.Pix[i+1], rgb.Pix[i+2], rgb.Pix[i+3] = code(truth[0]), code(truth[1]), code(truth[2]), 255
+	}
+	var y4m bytes.Buffer
+	fmt.Fprintf(&y4m, "YUV4MPEG2 W%d H%d F25:1 Ip A1:1 C420jpeg XCOLORRANGE=FULL\nFRAME\n", w, h)
+	for i, n := range []int{w * h, w * h / 4, w * h / 4} {
+		for range n {
+			y4m.WriteByte(code(truth[i]))
+		}
+	}
+	cases := []struct {
+		name  string
+		data  []byte
+		names []string
+	}{
+		{"rgb.png", pngBytes(t, rgb), []string{"r", "g", "b"}},
+		{"yuv420.y4m", y4m.Bytes(), []string{"y", "u", "v"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			id := mustSubmit(t, ts, [][2]string{{"mode", "nlm"}}, c.name, c.data)
+			st := waitJob(t, ts, id, 60*time.Second)
+			if st.str("state") != "done" {
+				t.Fatalf("job ended %s: %s", st.str("state"), st.Raw)
+			}
+			chans, _ := st.Body["sigma_channels"].([]any)
+			if len(chans) != len(c.names) {
+				t.Fatalf("sigma_channels %v, want %v", st.Body["sigma_channels"], c.names)
+			}
+			for i, ch := range chans {
+				m, _ := ch.(map[string]any)
+				name, _ := m["channel"].(string)
+				s, _ := m["sigma"].(float64)
+				if name != c.names[i] || math.Abs(s-truth[i]) > 0.1*truth[i] {
+					t.Errorf("channel %d: %q σ %.2f, want %q σ %.0f", i, name, s, c.names[i], truth[i])
+				}
+			}
+		})
 	}
 }

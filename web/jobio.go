@@ -23,7 +23,8 @@ type measures struct {
 
 	noisy      *frame.Frame // copy of frame at as the pipeline sees it
 	sigma      metric
-	psnrNoisy  mean // noisy input against the clean upload
+	sigmas     []channelSigma // per colour plane of the previewed frame
+	psnrNoisy  mean           // noisy input against the clean upload
 	ssimNoisy  mean
 	result     *frame.Frame // copy of the result of frame at
 	psnr, ssim mean         // result against the clean upload
@@ -61,6 +62,7 @@ func (s *jobSource) Next(ctx context.Context) (*frame.Frame, error) {
 	if m.noisy == nil && (m.at < 0 || f.Index == m.at) {
 		m.noisy = clone(f)
 		m.sigma = estimateSigma(f)
+		m.sigmas = estimateChannelSigmas(f)
 	}
 	return f, nil
 }

@@ -71,10 +71,14 @@ type jobStatus struct {
 	// SigmaEstimated is the noise level of the (noisy) input on the 0–255 scale, as
 	// filter/noise estimates it on the first frame; null when it could not be estimated.
 	SigmaEstimated metric `json:"sigma_estimated"`
-	PSNRNoisy      metric `json:"psnr_noisy"` // noisy input vs the clean upload, dB
-	SSIMNoisy      metric `json:"ssim_noisy"`
-	PSNR           metric `json:"psnr"` // result vs the clean upload, dB
-	SSIM           metric `json:"ssim"`
+	// SigmaChannels is the same estimate for every colour plane of that frame, each with
+	// its channel's name (y, u, v; r, g, b; gray); null until the job is done or when
+	// there is no frame.
+	SigmaChannels []channelSigma `json:"sigma_channels"`
+	PSNRNoisy     metric         `json:"psnr_noisy"` // noisy input vs the clean upload, dB
+	SSIMNoisy     metric         `json:"ssim_noisy"`
+	PSNR          metric         `json:"psnr"` // result vs the clean upload, dB
+	SSIM          metric         `json:"ssim"`
 
 	ProcessingMS int64 `json:"processing_ms"` // pipeline run time
 	ElapsedMS    int64 `json:"elapsed_ms"`    // since the upload was accepted

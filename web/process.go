@@ -169,6 +169,7 @@ func (s *Server) process(ctx context.Context, j *job, up *upload) (func(*jobStat
 	return func(st *jobStatus) {
 		st.ProcessingMS = took.Milliseconds()
 		st.SigmaEstimated = m.sigma
+		st.SigmaChannels = m.sigmas
 		st.PSNRNoisy, st.SSIMNoisy = m.psnrNoisy.value(), m.ssimNoisy.value()
 		st.PSNR, st.SSIM = m.psnr.value(), m.ssim.value()
 		st.resultPath, st.resultType = result, ctype
