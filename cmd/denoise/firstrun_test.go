@@ -358,3 +358,43 @@ func TestLiveDefaultMode(t *testing.T) {
 		t.Fatalf("written %d + dropped %d, want 50 frames sent", written, dropped)
 	}
 }
+
+// TestNLMLogsChannelSigmas: with --mode nlm on colour inputs the noise level line names
+// every colour plane's σ, sigma_u and sigma_v for a 4:2:0 clip and sigma_r, sigma_g and
+// sigma_b for an RGB picture.
+func TestNLMLogsChannelSigmas(t *testing.T) {
+	need(t, "ffmpeg")
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	noisy := "testsrc2=size=96x64:rate=25:duration=0.2,format=yuv420p,noise=c0s=20:c0f=t:c1s=8:c2s=8:all_seed=3"
+	ffmpeg(t, "-f", "lavfi", "-i", noisy, "-c:v", "ffv1", p("noisy.mkv"))
+	ffmpeg(t, "-i", p("noisy.mkv"), "-frames:v", "1", "-pix_fmt", "rgb24", p("noisy.png"))
+	for _, c := range []struct {
+		name, in, out string
+		keys          []string
+	}{
+		{"yuv420", p("noisy.mkv"), p("out.mkv"), []string{"sigma=", "sigma_u=", "sigma_v="}},
+		{"rgb", p("noisy.png"), p("out.png"), []string{"sigma=", "sigma_r=", "sigma_g=", "sigma_b="}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := runDenoise(t, nil, "-i", c.in, "-o", c.out, "--mode", "nlm")
+			if r.code != 0 {
+				t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+			}
+			var line string
+			for _, l := range strings.Split(r.stderr, "\n") {
+				if strings.Contains(l, `msg="noise level"`) && strings.Contains(l, "stage=nlm ") {
+					line = l
+				}
+			}
+			if line == "" {
+				t.Fatalf("no noise level line of stage nlm:\n%s", r.stderr)
+			}
+			for _, k := range c.keys {
+				if !strings.Contains(line, " "+k) {
+					t.Errorf("the noise level line lacks %s: %s", k, line)
+				}
+			}
+		})
+	}
+}
