@@ -81,3 +81,34 @@ func checkOnSigmas(t *testing.T, mode string, format frame.Format) {
 		}
 	}
 }
+
+// The Rician NLM reports through OnSigmas the one σ it filters every plane with.
+func TestOnSigmasRician(t *testing.T) {
+	cfg := defaults(t)
+	cfg.NoiseModel = configs.NoiseRician
+	cfg.Mode = "nlm"
+	cfg.Sigma = 10
+	var got []float64
+	var stage string
+	plain := 0
+	st, err := BuildWith(cfg, Hooks{
+		OnSigma: func(string, int64, float64) { plain++ },
+		OnSigmas: func(s string, _ int64, _ frame.Layout, sig []float64) {
+			got, stage = append([]float64(nil), sig...), s
+		},
+	})
+	if err != nil || len(st) != 1 || st[0].Temporal == nil {
+		t.Fatalf("rician nlm: %v, %v", st, err)
+	}
+	f := frame.NewPool(2).Get(frame.Geometry{Format: frame.Format{Layout: frame.RGB, BitDepth: 8}, W: 32, H: 24})
+	emit := func(o *frame.Frame) error { return nil }
+	if err := st[0].Temporal.Push(f, emit); err != nil {
+		t.Fatal(err)
+	}
+	if err := st[0].Temporal.Flush(emit); err != nil {
+		t.Fatal(err)
+	}
+	if stage != stageRician || plain != 0 || len(got) != 3 || got[0] != 10 || got[1] != 10 || got[2] != 10 {
+		t.Errorf("OnSigmas %v from %q, OnSigma called %d times; want [10 10 10] from %q", got, stage, plain, stageRician)
+	}
+}
