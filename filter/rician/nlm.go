@@ -184,8 +184,10 @@ func (f *Filter) Flush(emit func(*frame.Frame) error) error {
 // emitNext denoises win[cur], emits it and drops the frames no longer needed.
 func (f *Filter) emitNext(emit func(*frame.Frame) error) error {
 	c := f.win[f.cur]
-	out := c.f.Pool().Like(c.f)
-	if c.f.Pool() == nil {
+	var out *frame.Frame
+	if p := c.f.Pool(); p != nil {
+		out = p.Like(c.f)
+	} else { // a frame made by frame.New, outside a pipeline
 		out = frame.New(c.f.Format, c.f.W, c.f.H)
 		out.CopyMeta(c.f)
 	}

@@ -164,3 +164,30 @@ func TestKernel3MatchesNLM(t *testing.T) {
 		t.Errorf("3-D kernel on one slice differs from nlm by up to %g", worst)
 	}
 }
+
+// TestFramesWithoutPool: frames made by frame.New (a direct caller, no pipeline) come out
+// denoised and in order, like pooled ones.
+func TestFramesWithoutPool(t *testing.T) {
+	src := &frames{}
+	for z := range 3 {
+		in := noisy(phantom(64, 64, float64(z), false), 12.75, int64(z))
+		in.Index = int64(z)
+		src.fs = append(src.fs, in)
+	}
+	st, err := New(Options{SliceRadius: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &keep{}
+	if err := stream(st, src, sink); err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.fs) != 3 {
+		t.Fatalf("%d frames out of 3", len(sink.fs))
+	}
+	for i, f := range sink.fs {
+		if f.Index != int64(i) || f.W != 64 || f.H != 64 {
+			t.Errorf("frame %d: index %d, %dx%d", i, f.Index, f.W, f.H)
+		}
+	}
+}
