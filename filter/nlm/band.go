@@ -87,16 +87,7 @@ func grow[T float32 | float64](s []T, n int) []T {
 
 // accRows returns the weight and value rows of output row y starting at column x0 (≥ −R),
 // or the dummy rows when y is outside the tile being accumulated.
-func (b *band) accRows(y, x0, r int) (w, v []float32) {
-	if y < b.lo || y >= b.hi {
-		o := x0 + r
-		return b.dummy[o:b.aw], b.dummy[b.aw+o : 2*b.aw]
-	}
-	plane := (b.y1 - b.y0) * b.aw
-	o := (y-b.y0)*b.aw + x0 + r
-	e := (y - b.y0 + 1) * b.aw
-	return b.acc[o:e], b.acc[plane+o : plane+e]
-}
+func (b *band) accRows(y, x0, r int) (w, v []float32) { return b.accRowsC(0, y, x0, r) }
 
 // accRowsC is accRows for channel c: the shared weight row and channel c's value row.
 func (b *band) accRowsC(c, y, x0, r int) (w, v []float32) {

@@ -113,16 +113,7 @@ func (d *PlaneDenoiser) DenoiseGuided(dst, guide, src *frame.Plane, p Params) er
 	}
 	j.wt = dsp.NewNLMWeight((2*j.f+1)*(2*j.f+1), p.Sigma/255, p.H/255)
 
-	threads := max(1, d.Threads)
-	nb := min(threads, max(1, h/minBandRows))
-	if cap(d.bands) < nb {
-		d.bands = make([]band, nb)
-	}
-	d.bands = d.bands[:nb]
-	for i := range d.bands {
-		d.bands[i].resize(h*i/nb, h*(i+1)/nb, w, j.r, j.f)
-	}
-	d.pool.SetThreads(threads)
+	nb := d.sizeBands(w, h, j.r, j.f, 1)
 	d.pool.Run((*bandRunner)(d), nb)
 	for i := range d.bands {
 		d.bands[i].finish(dst, j.v, j.r, p.LeaveOut)
@@ -180,16 +171,7 @@ func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64,
 	j.gs, j.vs = j.gsa[:], j.vsa[:]
 	j.wt = dsp.NewNLMWeight(3*(2*j.f+1)*(2*j.f+1), p.Sigma/255, p.H/255)
 
-	threads := max(1, d.Threads)
-	nb := min(threads, max(1, h/minBandRows))
-	if cap(d.bands) < nb {
-		d.bands = make([]band, nb)
-	}
-	d.bands = d.bands[:nb]
-	for i := range d.bands {
-		d.bands[i].resizeN(h*i/nb, h*(i+1)/nb, w, j.r, j.f, 3)
-	}
-	d.pool.SetThreads(threads)
+	nb := d.sizeBands(w, h, j.r, j.f, 3)
 	d.pool.Run((*bandRunner)(d), nb)
 	for i := range d.bands {
 		for c := range 3 {
@@ -198,4 +180,20 @@ func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64,
 	}
 	j.gs, j.vs = nil, nil
 	return nil
+}
+
+// sizeBands splits the h rows into one band per thread (each at least minBandRows tall),
+// sizes them for nc channels, and returns how many there are.
+func (d *PlaneDenoiser) sizeBands(w, h, r, f, nc int) int {
+	threads := max(1, d.Threads)
+	nb := min(threads, max(1, h/minBandRows))
+	if cap(d.bands) < nb {
+		d.bands = make([]band, nb)
+	}
+	d.bands = d.bands[:nb]
+	for i := range d.bands {
+		d.bands[i].resizeN(h*i/nb, h*(i+1)/nb, w, r, f, nc)
+	}
+	d.pool.SetThreads(threads)
+	return nb
 }
