@@ -21,75 +21,66 @@ func ModeLabel(cfg *configs.Config) string {
 	return cfg.Mode
 }
 
-// sigmaReporter logs the noise level a stage used: the first frame's at info level (it
-// is the estimate a user wants to see), later ones every 100 frames at debug level.
-func sigmaReporter(log *slog.Logger, given float64) func(stage string, index int64, sigma float64) {
-	var mu sync.Mutex
-	seen := map[string]bool{}
-	return func(stage string, index int64, sigma float64) {
-		mu.Lock()
-		first := !seen[stage]
-		seen[stage] = true
-		mu.Unlock()
-		how := "estimated"
-		if given > 0 {
-			how = "given"
-		}
-		switch {
-		case first:
-			log.Info("noise level", "stage", stage, "frame", index, "sigma", fmt.Sprintf("%.2f", sigma), "on", "0-255 scale", "how", how)
-		case index%100 == 0:
-			log.Debug("noise level", "stage", stage, "frame", index, "sigma", fmt.Sprintf("%.2f", sigma))
-		}
-	}
+// noiseLog logs the noise level the stages used: a stage's first frame at info level (it
+// is the estimate a user wants to see), later ones every 100 frames at debug level. A stage
+// reporting every colour plane's σ has the first plane's as sigma, the others as sigma_u
+// and sigma_v (YUV) or, for RGB, sigma_r (the same as sigma), sigma_g and sigma_b.
+type noiseLog struct {
+	log  *slog.Logger
+	how  string // estimated or given
+	mu   sync.Mutex
+	seen map[string]bool
 }
 
-// sigmasReporter is sigmaReporter for the stages that report every colour plane's σ: the
-// first plane's as sigma, the others as sigma_u and sigma_v (YUV) or, for RGB, sigma_r
-// (the same as sigma), sigma_g and sigma_b.
-func sigmasReporter(log *slog.Logger, given float64) func(stage string, index int64, layout frame.Layout, sigmas []float64) {
-	var mu sync.Mutex
-	seen := map[string]bool{}
-	return func(stage string, index int64, layout frame.Layout, sigmas []float64) {
-		if len(sigmas) == 0 {
-			return
-		}
-		mu.Lock()
-		first := !seen[stage]
-		seen[stage] = true
-		mu.Unlock()
-		if !first && index%100 != 0 {
-			return
-		}
-		attrs := []any{"stage", stage, "frame", index, "sigma", fmt.Sprintf("%.2f", sigmas[0])}
-		names := []string{"", "sigma_u", "sigma_v"}
-		if layout == frame.RGB {
-			names = []string{"sigma_r", "sigma_g", "sigma_b"}
-		}
-		for i, s := range sigmas {
-			if i < len(names) && names[i] != "" {
-				attrs = append(attrs, names[i], fmt.Sprintf("%.2f", s))
-			}
-		}
-		if !first {
-			log.Debug("noise level", attrs...)
-			return
-		}
-		how := "estimated"
-		if given > 0 {
-			how = "given"
-		}
-		log.Info("noise level", append(attrs, "on", "0-255 scale", "how", how)...)
+func newNoiseLog(log *slog.Logger, given float64) *noiseLog {
+	how := "estimated"
+	if given > 0 {
+		how = "given"
 	}
+	return &noiseLog{log: log, how: how, seen: map[string]bool{}}
+}
+
+// report logs stage's σ of frame index when it is due.
+func (n *noiseLog) report(stage string, index int64, layout frame.Layout, sigmas ...float64) {
+	if len(sigmas) == 0 {
+		return
+	}
+	n.mu.Lock()
+	first := !n.seen[stage]
+	n.seen[stage] = true
+	n.mu.Unlock()
+	if !first && index%100 != 0 {
+		return
+	}
+	attrs := []any{"stage", stage, "frame", index, "sigma", fmt.Sprintf("%.2f", sigmas[0])}
+	names := []string{"", "sigma_u", "sigma_v"}
+	if layout == frame.RGB {
+		names = []string{"sigma_r", "sigma_g", "sigma_b"}
+	}
+	for i, s := range sigmas[:min(len(sigmas), len(names))] {
+		if names[i] != "" {
+			attrs = append(attrs, names[i], fmt.Sprintf("%.2f", s))
+		}
+	}
+	if !first {
+		n.log.Debug("noise level", attrs...)
+		return
+	}
+	n.log.Info("noise level", append(attrs, "on", "0-255 scale", "how", n.how)...)
 }
 
 // logHooks reports the noise level and the noise-model parameters the stages use.
 func logHooks(log *slog.Logger, cfg *configs.Config) modes.Hooks {
+	noise := newNoiseLog(log, cfg.Sigma)
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	return modes.Hooks{
-		OnSigma:  sigmaReporter(log, cfg.Sigma),
-		OnSigmas: sigmasReporter(log, cfg.Sigma),
+		OnSigma: func(stage string, index int64, sigma float64) {
+			noise.report(stage, index, frame.Gray, sigma)
+		},
+		OnSigmas: func(stage string, index int64, layout frame.Layout, sigmas []float64) {
+			noise.report(stage, index, layout, sigmas...)
+		},
 		OnModel: func(stage string, index int64, desc string) {
 			mu.Lock()
 			first := !seen[stage]
