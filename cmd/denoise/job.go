@@ -185,6 +185,3 @@ func strictFlag(fs *pflag.FlagSet) bool {
 // isSciInput reports whether a job's input is read by package sci (TIFF stacks, DICOM,
 // NIfTI) rather than FFmpeg.
 var isSciInput = runjob.IsScientific
-
-// stagesLookahead is the frames of lookahead the temporal stages add.
-var stagesLookahead = runjob.Lookahead

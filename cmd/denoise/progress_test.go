@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/denoise-go/denoise/configs"
+	runjob "github.com/denoise-go/denoise/job"
 	"github.com/denoise-go/denoise/modes"
 )
 
@@ -33,7 +34,7 @@ func TestStagesLookahead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := stagesLookahead(stages); got != tc.want {
+		if got := runjob.Lookahead(stages); got != tc.want {
 			t.Errorf("preset %q %v: lookahead %d, want %d", tc.preset, tc.flags, got, tc.want)
 		}
 	}
