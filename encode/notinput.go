@@ -38,7 +38,7 @@ func NotInput(output, input string) error {
 	return nil
 }
 
-// inputFiles lists the files input reads: itself, a folder's files, or the files an
+// inputFiles lists the files input reads: itself, a folder and its files, or the files an
 // image-sequence pattern or a glob matches. Standard input, URLs and missing files give none.
 func inputFiles(input string) []string {
 	if input == "" || input == "-" || strings.Contains(input, "://") {
@@ -52,7 +52,7 @@ func inputFiles(input string) []string {
 		if err != nil {
 			return nil
 		}
-		var out []string
+		out := []string{input} // a DICOM series may be written to a folder: not to this one
 		for _, e := range ents {
 			if !e.IsDir() {
 				out = append(out, filepath.Join(input, e.Name()))

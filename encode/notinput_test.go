@@ -51,6 +51,7 @@ func TestNotInput(t *testing.T) {
 		{"pattern over a file", filepath.Join(dir, "seq/img_%04d.png"), filepath.Join(dir, "seq/img_0003.png")},
 		{"glob", filepath.Join(dir, "seq/img_0001.png"), filepath.Join(dir, "seq/*.png")},
 		{"folder", filepath.Join(dir, "seq/other_%04d.png"), filepath.Join(dir, "seq")},
+		{"the folder itself", filepath.Join(dir, "seq"), filepath.Join(dir, "seq")},
 	}
 	for _, c := range refused {
 		err := NotInput(c.out, c.in)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -151,9 +150,6 @@ func runScientific(ctx context.Context, o *Options, res *Result) error {
 	if cfg.Output == "-" || strings.Contains(cfg.Output, "://") || encode.IsPattern(cfg.Output) {
 		return fmt.Errorf("output %s: a stack is written to a file (or a DICOM folder) of its own format, or to .tif/.tiff", cfg.Output)
 	}
-	if same(cfg.Input, cfg.Output) {
-		return fmt.Errorf("output %s is the input: write elsewhere", cfg.Output)
-	}
 	st, err := OpenStack(cfg.Input, cfg)
 	if err != nil {
 		return fmt.Errorf("input: %w", err)
@@ -218,18 +214,6 @@ func describe(cfg *configs.Config) string {
 		s += ", noise model " + cfg.NoiseModel
 	}
 	return s
-}
-
-// same reports whether a and b name the same existing file or folder.
-func same(a, b string) bool {
-	sa, err1 := os.Stat(a)
-	sb, err2 := os.Stat(b)
-	if err1 == nil && err2 == nil {
-		return os.SameFile(sa, sb)
-	}
-	aa, _ := filepath.Abs(a)
-	bb, _ := filepath.Abs(b)
-	return aa == bb
 }
 
 // removePartial removes an output file left incomplete (a DICOM series folder is left: its
