@@ -53,12 +53,10 @@ func (t Trim) estimate(n int64, rate float64) int64 {
 
 // trimState is Trim in the input's time bases.
 type trimState struct {
-	on               bool
-	beginUS, endUS   int64 // AV_TIME_BASE
-	begin, end       int64 // video stream time base
-	shift            int64 // subtracted from video timestamps (begin, with Start set)
-	hasStart, hasEnd bool
-	done             bool // the piece has ended
+	beginUS, endUS int64 // AV_TIME_BASE
+	begin, end     int64 // video stream time base
+	shift          int64 // subtracted from video timestamps (begin, with Start set)
+	done           bool  // the piece has ended
 }
 
 var microseconds = astiav.NewRational(1, 1000000)
@@ -77,12 +75,12 @@ func (s *Source) startTrim() error {
 		origin = 0
 	}
 	tb := s.video.TimeBase()
-	st := trimState{on: true, hasStart: t.Start > 0, hasEnd: t.Duration > 0}
+	var st trimState
 	st.beginUS = origin + t.Start.Microseconds()
 	st.endUS = st.beginUS + t.Duration.Microseconds()
 	st.begin = astiav.RescaleQ(st.beginUS, microseconds, tb)
 	st.end = astiav.RescaleQ(st.endUS, microseconds, tb)
-	if st.hasStart {
+	if t.Start > 0 {
 		st.shift = st.begin
 		// Seek to the key frame before the start; frames up to the start are decoded and
 		// dropped. An input that cannot seek (a pipe) is read from its beginning instead.
@@ -97,26 +95,26 @@ func (s *Source) startTrim() error {
 // trimFrame decides on the frame just received: keep it, or drop it (stop: the piece has
 // ended).
 func (s *Source) trimFrame() (keep, stop bool) {
-	st := &s.trim
-	if !st.on {
+	st, t := &s.trim, s.opts.Trim
+	if t.IsZero() {
 		return true, false
 	}
-	if f := s.opts.Trim.Frames; f > 0 && s.index >= f {
+	if f := t.Frames; f > 0 && s.index >= f {
 		st.done = true
 		return false, true
 	}
 	pts, _ := av.Timing(s.avf.UnsafePointer())
 	if pts == av.NoPTS {
-		pts = s.synthPTS() + s.trim.shift
+		pts = s.synthPTS() + st.shift
 	}
-	if st.hasStart && pts < st.begin {
+	if t.Start > 0 && pts < st.begin {
 		return false, false
 	}
-	if st.hasEnd && pts >= st.end {
+	if t.Duration > 0 && pts >= st.end {
 		st.done = true
 		return false, true
 	}
-	if f := s.opts.Trim.Frames; f > 0 && s.index+1 >= f {
+	if f := t.Frames; f > 0 && s.index+1 >= f {
 		st.done = true // this is the last frame: the next read ends without reading on
 	}
 	return true, false
@@ -125,8 +123,8 @@ func (s *Source) trimFrame() (keep, stop bool) {
 // trimPacket decides on a passed-through packet: outside the piece it is dropped,
 // inside it is moved to the piece's time line.
 func (s *Source) trimPacket(p *astiav.Packet, in *astiav.Stream) bool {
-	st := &s.trim
-	if !st.on || (!st.hasStart && !st.hasEnd) {
+	st, t := &s.trim, s.opts.Trim
+	if t.Start == 0 && t.Duration == 0 {
 		return true
 	}
 	ts := p.Pts()
@@ -138,10 +136,10 @@ func (s *Source) trimPacket(p *astiav.Packet, in *astiav.Stream) bool {
 	}
 	tb := in.TimeBase()
 	us := astiav.RescaleQ(ts, tb, microseconds)
-	if (st.hasStart && us < st.beginUS) || (st.hasEnd && us >= st.endUS) {
+	if (t.Start > 0 && us < st.beginUS) || (t.Duration > 0 && us >= st.endUS) {
 		return false
 	}
-	if st.hasStart {
+	if t.Start > 0 {
 		off := astiav.RescaleQ(st.beginUS, microseconds, tb)
 		if p.Pts() != astiav.NoPtsValue {
 			p.SetPts(p.Pts() - off)
