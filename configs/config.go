@@ -61,6 +61,9 @@ type Temporal struct {
 	Align  bool `mapstructure:"align"`  // motion-compensate neighbours before combining them
 	Causal bool `mapstructure:"causal"` // past frames only: no lookahead, for live use
 	Radius int  `mapstructure:"radius"` // stnlm: neighbours on each side (past only when causal); 0: spatial only
+	// MotionScale is the resolution motion is estimated at: auto (half from 1024×576 pixels
+	// up, full below), full or half.
+	MotionScale string `mapstructure:"motion_scale"`
 }
 
 // CNN settings of the refinement stage.
@@ -118,6 +121,7 @@ var NoiseModels = []string{NoiseGaussian, NoisePoissonGaussian, NoiseRician}
 // --help lists them.
 var (
 	ImpulseKinds  = []string{"auto", "sp", "rv"}
+	MotionScales  = []string{"auto", "full", "half"}
 	CNNProviders  = []string{"cpu", "cuda"}
 	ProgressModes = []string{"auto", "on", "off"}
 	LogLevels     = []string{"debug", "info", "warn", "error"}
@@ -133,7 +137,7 @@ func Defaults() map[string]any {
 		"mode": ModeAuto, "sigma": 0.0, "noise_model": NoiseGaussian,
 		"nlm.patch": 0, "nlm.search": 0, "nlm.h": 0.0,
 		"impulse.kind":    "auto",
-		"temporal.frames": 5, "temporal.align": true, "temporal.causal": false, "temporal.radius": 2,
+		"temporal.frames": 5, "temporal.align": true, "temporal.causal": false, "temporal.radius": 2, "temporal.motion_scale": "auto",
 		"cnn.model": "", "cnn.library": "", "cnn.threads": 0, "cnn.provider": "cpu", "cnn.tile": 0, "cnn.ensemble": 1, "cnn.refill": 1,
 		"pipeline.workers": 0, "pipeline.queue": 4, "pipeline.live": false, "pipeline.threads": 0,
 		"memory_limit": "auto",

@@ -44,6 +44,7 @@ func (c *Config) Validate() error {
 		oneOf("mode", c.Mode, Modes),
 		oneOf("noise_model", c.NoiseModel, NoiseModels),
 		oneOf("impulse.kind", c.Impulse.Kind, ImpulseKinds),
+		oneOf("temporal.motion_scale", c.Temporal.MotionScale, MotionScales),
 		oneOf("cnn.provider", c.CNN.Provider, CNNProviders),
 		rangeInt("cnn.threads", c.CNN.Threads, 0, 256),
 		rangeInt("cnn.tile", c.CNN.Tile, 0, 8192),

@@ -25,6 +25,7 @@ func buildAverage(cfg *configs.Config, _ Hooks) ([]pipeline.Stage, error) {
 	}
 	avg, err := temporal.NewAlignedAverage(temporal.WindowConfig{
 		Radius: cfg.Temporal.Frames / 2, Causal: cfg.Temporal.Causal || cfg.Pipeline.Live, Sigma: float32(cfg.Sigma / 255),
+		Motion: motionConfig(cfg),
 	})
 	if err != nil {
 		return nil, err

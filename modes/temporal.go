@@ -57,6 +57,7 @@ func stnlmConfig(cfg *configs.Config, h Hooks) temporal.STNLMConfig {
 		Window: temporal.WindowConfig{
 			Radius: cfg.Temporal.Radius,
 			Causal: cfg.Temporal.Causal || cfg.Pipeline.Live,
+			Motion: motionConfig(cfg),
 		},
 		Sigma:           cfg.Sigma,
 		HScale:          cfg.NLM.H,
@@ -73,6 +74,13 @@ func stnlmConfig(cfg *configs.Config, h Hooks) temporal.STNLMConfig {
 		c.SearchRadius = cfg.NLM.Search / 2
 	}
 	return c
+}
+
+// motionConfig is temporal.motion_scale's setting of the motion search; the rest keeps its
+// defaults. configs.Validate has checked the value.
+func motionConfig(cfg *configs.Config) temporal.MotionConfig {
+	s, _ := temporal.ParseMotionScale(cfg.Temporal.MotionScale)
+	return temporal.MotionConfig{Scale: s}
 }
 
 func stnlmStage(cfg *configs.Config, h Hooks) (pipeline.Stage, error) {

@@ -130,8 +130,21 @@ func (d *SceneCutDetector) Push(luma *frame.Plane) bool {
 		return true
 	}
 	d.est.EstimatePyramids(&d.field, &d.pyr[d.cur], &d.pyr[d.cur^1])
-	costs := d.field.Cost
+	return d.judge(d.field.Cost)
+}
 
+// PushField judges a frame by a motion field from it to the previous frame estimated
+// elsewhere at half resolution (its costs per pixel of half-size planes, as the detector's
+// own), instead of estimating one: a window whose own fields are at half resolution
+// estimates that pair anyway. The caller handles the first frame of a stream or size,
+// which has no previous frame; Reset clears what the detector learnt of the scene.
+func (d *SceneCutDetector) PushField(f *MotionField) bool {
+	return d.judge(f.Cost)
+}
+
+// judge says whether a frame whose blocks cost costs (per pixel, half size) against the
+// previous frame starts a new scene, and updates the scene's history.
+func (d *SceneCutDetector) judge(costs []float32) bool {
 	// The level a matched block costs: what noise alone costs when that is known, or more
 	// if this scene's blocks usually cost more (motion the blocks follow imperfectly, fine
 	// texture between pixels); else the median cost of the scene's recent pairs. The first

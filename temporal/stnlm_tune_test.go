@@ -77,7 +77,8 @@ func tuneList(name, def string) []float64 {
 // frame's and the neighbours' candidates), SR (centre search radius), NS (neighbour search
 // side), PR and SPR (neighbour and centre patch radii), SW (centre weight); 0 keeps the
 // table's value. MLEV and MSUB (one value each) set the motion search's pyramid levels and
-// sub-pixel steps. It runs only with DENOISE_TUNE=1:
+// sub-pixel steps, MSCALE the resolution of its fields (auto, full, half). It runs only
+// with DENOISE_TUNE=1:
 //
 //	DENOISE_TUNE=1 R=1,2 HTS=0.8,1,1.25 go test -run TuneSTNLM -v ./temporal
 func TestTuneSTNLM(t *testing.T) {
@@ -122,6 +123,9 @@ func TestTuneSTNLM(t *testing.T) {
 											NeighbourPatchRadius: int(pr), PatchRadius: int(spr), SpatialWeight: sw, Threads: 2}
 										cfg.Window.Motion.Levels = int(tuneList("MLEV", "0")[0])
 										cfg.Window.Motion.SubPel = int(tuneList("MSUB", "0")[0])
+										if cfg.Window.Motion.Scale, err = ParseMotionScale(os.Getenv("MSCALE")); err != nil {
+											t.Fatal(err)
+										}
 										st, err := NewSTNLM(cfg)
 										if err != nil {
 											t.Fatal(err)

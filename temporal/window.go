@@ -288,11 +288,27 @@ func (w *Window) Push(f *frame.Frame, ready func(*Centre) error) error {
 		}
 	}
 	w.started, w.geom = true, f.Geometry()
-	if w.cut != nil && w.cut.Push(luma) {
+	// Where the window's fields are at half resolution, the detector's own estimate would
+	// repeat one the window makes anyway (this frame to the last, a neighbour pair of every
+	// window with a radius): the detector judges that field instead, which then stays for
+	// the centres that need it.
+	shared := w.cut != nil && w.cfg.Radius > 0 && w.est.HalfScale(f.W, f.H)
+	if w.cut != nil && !shared && w.cut.Push(luma) {
 		restart = true
+	}
+	s := w.newSlot()
+	s.f, s.seq = f, w.seq
+	w.est.BuildPyramid(&s.pyr, luma)
+	s.setLuma()
+	if shared && !restart {
+		if n := len(w.slots); n > 0 && w.slots[n-1].seq == s.seq-1 && w.cut.PushField(w.field(s, w.slots[n-1])) {
+			restart = true
+		}
 	}
 	if restart && len(w.slots) > 0 {
 		if err := w.drain(ready); err != nil {
+			s.f = nil
+			w.freeSlots = append(w.freeSlots, s)
 			f.Release()
 			return err
 		}
@@ -300,11 +316,7 @@ func (w *Window) Push(f *frame.Frame, ready func(*Centre) error) error {
 	if restart {
 		w.est.ForgetNoise() // a new scene's noise is read off its own frames
 	}
-	s := w.newSlot()
-	s.f, s.seq = f, w.seq
 	w.seq++
-	w.est.BuildPyramid(&s.pyr, luma)
-	s.setLuma()
 	w.slots = append(w.slots, s)
 	if restart {
 		w.next = s.seq

@@ -36,10 +36,12 @@ func TestWindowNeighbours(t *testing.T) {
 	for _, tc := range []struct {
 		r      int
 		causal bool
-	}{{1, false}, {2, false}, {3, false}, {1, true}, {2, true}, {0, false}} {
-		name := fmt.Sprintf("r=%d causal=%v", tc.r, tc.causal)
+		scale  MotionScale
+	}{{1, false, MotionScaleFull}, {2, false, MotionScaleFull}, {3, false, MotionScaleFull}, {1, true, MotionScaleFull},
+		{2, true, MotionScaleFull}, {0, false, MotionScaleFull}, {1, true, MotionScaleHalf}, {2, false, MotionScaleHalf}} {
+		name := fmt.Sprintf("r=%d causal=%v scale=%v", tc.r, tc.causal, tc.scale)
 		pool := frame.NewPool(64)
-		w, err := NewWindow(WindowConfig{Radius: tc.r, Causal: tc.causal})
+		w, err := NewWindow(WindowConfig{Radius: tc.r, Causal: tc.causal, Motion: MotionConfig{Scale: tc.scale}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,6 +120,11 @@ func TestWindowNeighbours(t *testing.T) {
 			}
 		}
 		assertAllReleased(t, name, pool)
+		// At half scale the scene cuts above were judged on the window's own fields: the
+		// detector never estimated one.
+		if ownEstimates := w.cut.est.levels != nil; ownEstimates != (tc.scale != MotionScaleHalf) {
+			t.Errorf("%s: the scene-cut detector estimated its own fields: %v", name, ownEstimates)
+		}
 		if n := w.warpPool.Allocated(); n > int64(2*tc.r) {
 			t.Errorf("%s: %d warped frames allocated, want ≤ %d", name, n, 2*tc.r)
 		}

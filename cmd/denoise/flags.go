@@ -69,6 +69,7 @@ func runFlags() *pflag.FlagSet {
 	fs.Bool("align", true, "motion-compensate neighbouring frames before combining them")
 	fs.Bool("causal", false, "use past frames only (no lookahead; on in live mode)")
 	fs.Int("radius", 2, "stnlm: neighbouring frames on each side (past only with --causal; 0: spatial only)")
+	fs.String("motion-scale", "auto", "resolution motion is estimated at: auto (half from 1024×576 pixels up, full below), full, half")
 	fs.String("model", "", "CNN model: an ONNX file or a built-in name (default: the built-in full model; light in live mode and modes cnn, impulse+cnn)")
 	fs.String("cnn-provider", "cpu", "ONNX Runtime execution provider: cpu, cuda")
 	fs.Int("cnn-threads", 0, "ONNX Runtime threads per worker (0: 1)")
@@ -108,6 +109,7 @@ func runFlags() *pflag.FlagSet {
 var flagKeys = map[string]string{
 	"nlm-patch": "nlm.patch", "nlm-search": "nlm.search", "nlm-h": "nlm.h",
 	"impulse-kind": "impulse.kind", "frames": "temporal.frames", "align": "temporal.align", "causal": "temporal.causal", "radius": "temporal.radius",
+	"motion-scale": "temporal.motion_scale",
 	"input-option": "input_options", "encoder-option": "encoder_options", "muxer-option": "muxer_options",
 	"model": "cnn.model", "cnn-provider": "cnn.provider", "cnn-threads": "cnn.threads", "cnn-ensemble": "cnn.ensemble", "cnn-refill": "cnn.refill",
 	"live": "pipeline.live", "workers": "pipeline.workers", "queue": "pipeline.queue", "threads": "pipeline.threads",
