@@ -89,7 +89,7 @@ func warpRowAVX2(dst []float32, y int, vx, vy []float32, runs []WarpRun, wts []f
 		// its reload dirties the upper halves again.
 		zero := archsimd.Float32x8{}
 		vmaxX, vmaxY := archsimd.BroadcastFloat32x8(maxX), archsimd.BroadcastFloat32x8(maxY)
-		iota := archsimd.LoadInt32x8(&warpIota)
+		izero, two, eight := archsimd.Int32x8{}, archsimd.BroadcastInt32x8(2), archsimd.BroadcastInt32x8(8)
 		g := 0
 		for ; 8*g+8 <= m; g++ {
 			i := x0 + 8*g
@@ -99,16 +99,30 @@ func warpRowAVX2(dst []float32, y int, vx, vy []float32, runs []WarpRun, wts []f
 			if inside.ToBits() == 0xff {
 				fx, fyv := px.Trunc(), py.Trunc()
 				ix, iy := fx.ConvertToInt32(), fyv.ConvertToInt32()
-				x1 := ix.GetLo().GetElem(0) // the first pixel's column
-				y1 := iy.GetLo().GetElem(0)
-				same := ix.Equal(iota.Add(archsimd.BroadcastInt32x8(x1))).And(iy.Equal(archsimd.BroadcastInt32x8(y1)))
-				if same.ToBits() == 0xff {
-					o := int(y1)*stride + int(x1)
+				// The group's taps lie within 8 columns of the first pixel's and in two
+				// source rows (a pan, a zoom, a vector field crossing a whole pixel
+				// inside the group): loads of 8, permuted, and for a second row a blend
+				// gather them.
+				x1 := ix.GetLo().GetElem(0)                             // the first pixel's column
+				y1 := min(iy.GetLo().GetElem(0), iy.GetHi().GetElem(3)) // the upper of the ends' rows
+				rel := ix.Sub(archsimd.BroadcastInt32x8(x1))
+				dy := iy.Sub(archsimd.BroadcastInt32x8(y1))
+				near := rel.GreaterEqual(izero).And(rel.Less(eight)).And(dy.GreaterEqual(izero)).And(dy.Less(two))
+				o := int(y1)*stride + int(x1)
+				if near.ToBits() == 0xff && o+2*stride+9 <= len(src) {
+					idx := rel.AsUint32x8()
 					ax, ay := px.Sub(fx), py.Sub(fyv)
-					r0 := archsimd.LoadFloat32x8Slice(src[o:])
-					r0n := archsimd.LoadFloat32x8Slice(src[o+1:])
-					r1 := archsimd.LoadFloat32x8Slice(src[o+stride:])
-					r1n := archsimd.LoadFloat32x8Slice(src[o+stride+1:])
+					r0 := archsimd.LoadFloat32x8Slice(src[o:]).Permute(idx)
+					r0n := archsimd.LoadFloat32x8Slice(src[o+1:]).Permute(idx)
+					r1 := archsimd.LoadFloat32x8Slice(src[o+stride:]).Permute(idx)
+					r1n := archsimd.LoadFloat32x8Slice(src[o+stride+1:]).Permute(idx)
+					if upper := dy.Equal(izero); upper.ToBits() != 0xff {
+						// lanes one row down: rows y1+1 and y1+2
+						r2 := archsimd.LoadFloat32x8Slice(src[o+2*stride:]).Permute(idx)
+						r2n := archsimd.LoadFloat32x8Slice(src[o+2*stride+1:]).Permute(idx)
+						r0, r0n = r0.Merge(r1, upper), r0n.Merge(r1n, upper)
+						r1, r1n = r1.Merge(r2, upper), r1n.Merge(r2n, upper)
+					}
 					top := r0.Add(r0n.Sub(r0).Mul(ax))
 					bot := r1.Add(r1n.Sub(r1).Mul(ax))
 					top.Add(bot.Sub(top).Mul(ay)).StoreSlice(dst[i:])

@@ -56,7 +56,7 @@ func TestWarpRowParity(t *testing.T) {
 				taps, nb := warpTaps(w, 4+4*(off&1)) // chroma's runs of 4, luma's of 8
 				runs, wts := WarpRuns(nil, taps), tapWeights(taps)
 				sx, sy := make([]float32, w), make([]float32, w)
-				for _, motion := range []string{"still", "pan", "smooth", "wild", "edge"} {
+				for _, motion := range []string{"still", "pan", "smooth", "zoom", "tilt", "shrink", "wild", "edge"} {
 					vx, vy := make([]float32, nb), make([]float32, nb)
 					for i := range vx {
 						switch motion {
@@ -64,6 +64,12 @@ func TestWarpRowParity(t *testing.T) {
 							vx[i], vy[i] = 1.25, -0.5
 						case "smooth":
 							vx[i], vy[i] = 0.3+0.02*float32(i), 0.7-0.01*float32(i)
+						case "zoom": // 1/16 more per block of 8 or 4: taps 1 to 2 columns apart
+							vx[i], vy[i] = 0.3+0.5*float32(i), 0.45+0.3*float32(i)
+						case "tilt": // rows that cross a whole pixel inside a group, up or down
+							vx[i], vy[i] = 0.2, 0.1+0.35*float32(i%5)-0.5*float32(i%3)
+						case "shrink": // and the other way: two pixels apart
+							vx[i], vy[i] = 0.3-2*float32(i), 0.7
 						case "wild":
 							vx[i], vy[i] = 8*rng.Float32()-4, 8*rng.Float32()-4
 						case "edge":
@@ -138,9 +144,16 @@ func BenchmarkWarpRow(b *testing.B) {
 	taps, nb := warpTaps(w, 8)
 	runs, wts := WarpRuns(nil, taps), tapWeights(taps)
 	sx, sy := make([]float32, w), make([]float32, w)
-	vx, vy := make([]float32, nb), make([]float32, nb)
-	for i := range vx {
-		vx[i], vy[i] = 3.3+0.01*float32(i%7), -2.1+0.01*float32(i%5)
+	pan, zoom := [2][]float32{make([]float32, nb), make([]float32, nb)}, [2][]float32{make([]float32, nb), make([]float32, nb)}
+	for i := range nb {
+		pan[0][i], pan[1][i] = 3.3+0.01*float32(i%7), -2.1+0.01*float32(i%5)
+		// a zoom of 0.5 % a frame about the row's middle, as a camera's
+		zoom[0][i], zoom[1][i] = 0.005*(float32(8*i+4)-w/2), 0.3
+	}
+	noisy := [2][]float32{make([]float32, nb), make([]float32, nb)}
+	for i := range nb {
+		// an estimated field: neighbouring blocks' vectors up to half a pixel apart
+		noisy[0][i], noisy[1][i] = 3.3+0.5*rng.Float32(), -2.1+0.5*rng.Float32()
 	}
 	dst := make([]float32, w)
 	for _, k := range []struct {
@@ -150,11 +163,16 @@ func BenchmarkWarpRow(b *testing.B) {
 		if k.f == nil {
 			continue
 		}
-		b.Run(k.name, func(b *testing.B) {
-			for b.Loop() {
-				k.f(dst, 16, vx, vy, runs, wts, sx, sy, src, stride, w, h)
-			}
-		})
+		for _, m := range []struct {
+			name string
+			v    [2][]float32
+		}{{"pan", pan}, {"zoom", zoom}, {"noisy", noisy}} {
+			b.Run(k.name+"/"+m.name, func(b *testing.B) {
+				for b.Loop() {
+					k.f(dst, 16, m.v[0], m.v[1], runs, wts, sx, sy, src, stride, w, h)
+				}
+			})
+		}
 	}
 }
 
