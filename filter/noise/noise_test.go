@@ -3,6 +3,7 @@ package noise
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/denoise-go/denoise/filter/internal/evalset"
@@ -91,4 +92,42 @@ func TestSet12Estimates(t *testing.T) {
 			t.Logf("σ=%2g %-13v mean %.2f  worst rel err %.1f%%", sigma, m, sum/float64(len(ims)), 100*worst)
 		}
 	}
+}
+
+// A large plane is read on a subset of its rows: the estimate stays within 1 % of the one
+// from every row, with and without impulses masked.
+func TestWaveletMADLargePlane(t *testing.T) {
+	for _, sigma := range []float64{3, 20} {
+		p := synthetic(1920, 1080, sigma, 11)
+		rng := rand.New(rand.NewPCG(5, 6))
+		skip := make([]bool, p.W*p.H)
+		for i := range skip {
+			skip[i] = rng.Float64() < 0.05
+		}
+		for _, sk := range [][]bool{nil, skip} {
+			got := Estimate(p, WaveletMAD, sk)
+			all := allRowsWaveletMAD(p, sk)
+			t.Logf("σ=%g masked=%v: %.4f from a subset of rows, %.4f from all", sigma, sk != nil, got, all)
+			if math.Abs(got-all) > 0.01*all || math.Abs(got-sigma) > 0.03*sigma {
+				t.Errorf("σ=%g masked=%v: %.4f from a subset of rows, %.4f from all", sigma, sk != nil, got, all)
+			}
+		}
+	}
+}
+
+// allRowsWaveletMAD is WaveletMAD over every pair of rows, the reference for the subset.
+func allRowsWaveletMAD(p *frame.Plane, skip []bool) float64 {
+	var v []float64
+	for y := 0; y+1 < p.H; y += 2 {
+		a, b := p.Row(y), p.Row(y+1)
+		for x := 0; x+1 < p.W; x += 2 {
+			i := y*p.W + x
+			if skip != nil && (skip[i] || skip[i+1] || skip[i+p.W] || skip[i+p.W+1]) {
+				continue
+			}
+			v = append(v, math.Abs(float64(a[x]-a[x+1]-b[x]+b[x+1]))/2)
+		}
+	}
+	slices.Sort(v)
+	return v[(len(v)-1)/2] / 0.6745 * Scale255
 }
