@@ -145,10 +145,10 @@ func (e *Estimator) laplacianMAD(p *frame.Plane, skip []bool) float64 {
 	return float64(dsp.Select(buf[:n], (n-1)/2, &e.sel)) / (0.6745 * 6) * Scale255
 }
 
-// waveletSamples is how many diagonal coefficients WaveletMAD reads at least: all of a plane
-// that has fewer than twice as many (up to about 724×724 pixels), else every second, third…
-// pair of rows (a 1280×720 luma: every third, 76,800 coefficients; 1920×1080: every
-// seventh).
+// waveletSamples is about how many diagonal coefficients WaveletMAD reads at least: all of a
+// plane that has no more (up to 512×512 pixels), else every second, third… pair of rows (a
+// 1280×720 luma: every fourth, 57,600 coefficients; 1920×1080: every eighth, its 4:2:0
+// chroma every second).
 const waveletSamples = 1 << 16
 
 func (e *Estimator) waveletMAD(p *frame.Plane, skip []bool) float64 {
@@ -156,10 +156,10 @@ func (e *Estimator) waveletMAD(p *frame.Plane, skip []bool) float64 {
 	if w2 == 0 || h2 == 0 {
 		return 0
 	}
-	// A median of waveletSamples coefficients is within about 0.5 % of the plane's (its
+	// A median of waveletSamples/2 coefficients is within about 0.5 % of the plane's (its
 	// standard error is ≈1.25/√n of σ): a larger plane is read on every step-th pair of
 	// rows, spread over the whole picture.
-	step := max(1, w2*h2/waveletSamples)
+	step := (w2*h2 + waveletSamples - 1) / waveletSamples
 	buf := e.scratch(w2 * ((h2 + step - 1) / step))
 	n := 0
 	for y := 0; y < h2; y += step {
