@@ -38,8 +38,6 @@ func init() {
 	}
 }
 
-var warpIota = [8]int32{0, 1, 2, 3, 4, 5, 6, 7}
-
 var warpIotaF = [8]float32{0, 1, 2, 3, 4, 5, 6, 7}
 
 // warpRowAVX2 computes the source positions of the row run by run with vector arithmetic
