@@ -64,13 +64,18 @@ func (c *Cleaner) Detect(p *frame.Plane) float64 {
 	c.det.reset(p, o.MaxRadius)
 	c.FoundSaltPepper, c.FoundRandomValued = 0, 0
 	sigma := o.Sigma
+	// unmasked: σ was estimated on every sample, as the next estimate would be
+	unmasked := false
 	if o.Kind != RandomValued {
 		lo, hi := extremes(o.Tolerance)
 		if sigma == 0 {
 			// a first estimate that leaves every extreme sample out
-			c.det.markExtremes(p, lo, hi)
-			sigma = c.est.Estimate(p, c.det.mask)
-			clear(c.det.mask)
+			if c.det.markExtremes(p, lo, hi) == 0 {
+				sigma, unmasked = c.est.Estimate(p, nil), true // no mask: the estimator's vector path
+			} else {
+				sigma = c.est.Estimate(p, c.det.mask)
+				clear(c.det.mask)
+			}
 		}
 		// Clipped Gaussian noise is no impulse: at least 2σ from the clean neighbours.
 		c.FoundSaltPepper = c.det.saltPepper(p, lo, hi, float32(2*sigma/255), o.MaxRadius)
@@ -78,7 +83,12 @@ func (c *Cleaner) Detect(p *frame.Plane) float64 {
 		c.FoundSaltPepper = c.declusterSaltPepper(p, lo, hi, float32(sigma/255))
 	}
 	if o.Sigma == 0 {
-		sigma = c.est.Estimate(p, c.det.mask)
+		switch {
+		case c.FoundSaltPepper > 0 || o.Kind == RandomValued:
+			sigma = c.est.Estimate(p, c.det.mask)
+		case !unmasked: // nothing flagged: the mask is empty
+			sigma = c.est.Estimate(p, nil)
+		}
 	}
 	c.rvPath = o.Kind == RandomValued ||
 		o.Kind == Auto && float64(c.FoundSaltPepper) < spShare*float64(p.W*p.H)
