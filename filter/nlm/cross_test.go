@@ -107,6 +107,7 @@ func TestCrossMatchesReference(t *testing.T) {
 		{33, 17, Params{PatchRadius: 2, SearchRadius: 2, H: 12, Sigma: 20}, CrossParams{SearchRadius: 1, H: 9, Sigma: 15}, 2, 1, true, 1},
 		{31, 101, Params{PatchRadius: 2, SearchRadius: 5, H: 15, Sigma: 20}, CrossParams{SearchRadius: 2}, 4, 0, true, 3},
 		{45, 120, Params{PatchRadius: 1, SearchRadius: 1, H: 10, Sigma: 10}, CrossParams{SearchRadius: 3}, 1, 1, true, 2},
+		{64, 90, Params{PatchRadius: 2, SearchRadius: 1, H: 14, Sigma: 20}, CrossParams{SearchRadius: 1, PatchRadius: 3, H: 9}, 2, 1, true, 2},
 		// patches of another size for the cross candidates, both ways
 		{41, 110, Params{PatchRadius: 1, SearchRadius: 4, H: 12, Sigma: 20}, CrossParams{SearchRadius: 1, PatchRadius: 3, H: 8}, 2, 1, true, 2},
 		{38, 99, Params{PatchRadius: 3, SearchRadius: 2, H: 12, Sigma: 20}, CrossParams{SearchRadius: 2, PatchRadius: 1, H: 8}, 2, 0, true, 3},

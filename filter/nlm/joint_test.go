@@ -78,6 +78,7 @@ func TestJointMatchesReference(t *testing.T) {
 		{33, 17, [3]float64{25, 20, 30}, Params{PatchRadius: 1, SearchRadius: 5, H: 15}, 1},
 		{31, 70, [3]float64{20, 5, 0}, Params{PatchRadius: 2, SearchRadius: 3, H: 8}, 2},
 		{40, 110, [3]float64{12, 12, 14}, Params{PatchRadius: 1, SearchRadius: 6, H: 9}, 2},
+		{35, 60, [3]float64{20, 15, 15}, Params{PatchRadius: 2, SearchRadius: 1, H: 10}, 2},
 	}
 	for _, c := range cases {
 		var src, dst [3]*frame.Plane

@@ -88,6 +88,11 @@ func TestKernelMatchesReference(t *testing.T) {
 		{40, 100, 40, Params{PatchRadius: 0, SearchRadius: 2, H: 10}, 2},
 		{37, 150, 37, Params{PatchRadius: 2, SearchRadius: 7, H: 12, Sigma: 30}, 3},
 		{29, 101, 30, Params{PatchRadius: 1, SearchRadius: 3, H: 9, Sigma: 12, LeaveOut: true}, 2},
+		// search radius 1: its row of three offsets in one pass, two samples of margin
+		{1, 1, 1, Params{PatchRadius: 1, SearchRadius: 1, H: 10, Sigma: 10}, 1},
+		{3, 4, 5, Params{PatchRadius: 2, SearchRadius: 1, H: 10, Sigma: 10}, 1},
+		{50, 70, 52, Params{PatchRadius: 3, SearchRadius: 1, H: 14, Sigma: 20}, 2},
+		{17, 40, 17, Params{PatchRadius: 1, SearchRadius: 1, H: 9, Sigma: 12, LeaveOut: true}, 2},
 	}
 	var overall float64
 	defer func() { t.Logf("largest |fast − reference| over all cases: %.2e", overall) }()
