@@ -78,7 +78,27 @@ func TestMotionScaleAuto(t *testing.T) {
 	if _, err := ParseMotionScale("quarter"); err == nil {
 		t.Error("ParseMotionScale(quarter): no error")
 	}
-	if _, err := NewMotionEstimator(MotionConfig{Scale: MotionScaleHalf, Levels: 1}); err == nil {
-		t.Error("half scale with one level: no error")
+	// At half scale the pyramid has one level more than Levels: the full resolution.
+	for _, tc := range []struct {
+		scale      MotionScale
+		levels     int
+		w, h, want int
+	}{
+		{MotionScaleHalf, 1, 320, 240, 2},
+		{MotionScaleHalf, 3, 1280, 720, 4},
+		{MotionScaleAuto, 3, 1920, 1080, 4},
+		{MotionScaleFull, 3, 1920, 1080, 3},
+		{MotionScaleAuto, 3, 176, 144, 3},
+		{MotionScaleHalf, 3, 256, 192, 3}, // the extra level, 32×24, would hold 4×3 blocks
+		{MotionScaleHalf, 3, 64, 48, 2},   // 16×12 at the third level: too small
+	} {
+		e, err := NewMotionEstimator(MotionConfig{Scale: tc.scale, Levels: tc.levels})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.configure(tc.w, tc.h)
+		if len(e.levels) != tc.want {
+			t.Errorf("%v, %d levels at %dx%d: a pyramid of %d, want %d", tc.scale, tc.levels, tc.w, tc.h, len(e.levels), tc.want)
+		}
 	}
 }
