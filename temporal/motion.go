@@ -341,22 +341,37 @@ func (e *MotionEstimator) BuildPyramid(dst *Pyramid, src *frame.Plane) {
 		st, pl := &e.levels[l], &dst.levels[l]
 		pl.w, pl.h, pl.pad = st.w, st.h, e.pad[l]
 		pl.stride = pl.w + 2*pl.pad
+		if l < e.fin {
+			// Never searched: level 1 is made from src itself, and the memory (a
+			// frame's luma, padded) goes.
+			pl.pix = nil
+			continue
+		}
 		if n := pl.stride * (pl.h + 2*pl.pad); cap(pl.pix) < n {
 			pl.pix = make([]float32, n)
 		} else {
 			pl.pix = pl.pix[:n]
 		}
-		if l == 0 {
+		switch {
+		case l == 0:
 			for y := 0; y < pl.h; y++ {
 				o := pl.off(0, y)
 				copy(pl.pix[o:o+pl.w], src.Row(y))
 			}
-		} else {
+		case l == e.fin:
+			for y := 0; y < pl.h; y++ {
+				dsp.Downsample2Row(pl.pix[pl.off(0, y):][:pl.w], src.Row(2*y), src.Row(min(2*y+1, src.H-1)))
+			}
+		default:
 			downsample(pl, &dst.levels[l-1])
 		}
 		padEdges(pl)
 	}
 }
+
+// HasFullLevel reports whether p holds its full-resolution level: not when its estimator
+// works at half scale.
+func (p *Pyramid) HasFullLevel() bool { return len(p.levels) > 0 && p.levels[0].pix != nil }
 
 // downsample fills d's interior with 2×2 box means of s; an odd last row or column of s is
 // averaged with its replicated copy.

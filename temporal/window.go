@@ -37,7 +37,9 @@ type WindowConfig struct {
 	SceneCut   SceneCutConfig
 	// Luma returns the plane motion is estimated on and reliability is measured on, e.g. an
 	// impulse-cleaned luma, of the frame's full size; nil uses plane 0. It is read once,
-	// when the frame is pushed.
+	// when the frame is pushed; where motion is estimated at half scale the window keeps
+	// no copy of it, and it must stay unchanged while the frame is held (the window's
+	// consumers write their results into frames of their own).
 	Luma func(*frame.Frame) *frame.Plane
 }
 
@@ -237,10 +239,15 @@ func (c *Centre) Release(k int) {
 	nb.aligned = nil
 }
 
-// setLuma points the slot's luma at its analysis plane, the unpadded interior of its
-// pyramid's finest level: the copy taken at push, so that a consumer may write into the
-// frame's own planes afterwards.
-func (s *slot) setLuma() {
+// setLuma points the slot's luma at its analysis plane: the unpadded interior of its
+// pyramid's full-resolution level, a copy taken at push, so that a consumer may write into
+// the frame's own planes afterwards; at half scale, where the pyramid has no such level,
+// luma itself, which must then stay as it is while the frame is held.
+func (s *slot) setLuma(luma *frame.Plane) {
+	if !s.pyr.HasFullLevel() {
+		s.luma = *luma
+		return
+	}
 	l := &s.pyr.levels[0]
 	o := l.off(0, 0)
 	s.luma = frame.Plane{W: l.w, H: l.h, Stride: l.stride, Pix: l.pix[o : o+(l.h-1)*l.stride+l.w]}
@@ -299,7 +306,7 @@ func (w *Window) Push(f *frame.Frame, ready func(*Centre) error) error {
 	s := w.newSlot()
 	s.f, s.seq = f, w.seq
 	w.est.BuildPyramid(&s.pyr, luma)
-	s.setLuma()
+	s.setLuma(luma)
 	if shared && !restart {
 		if n := len(w.slots); n > 0 && w.slots[n-1].seq == s.seq-1 && w.cut.PushField(w.field(s, w.slots[n-1])) {
 			restart = true
