@@ -54,7 +54,10 @@ func NewCleaner(opt Options) (*Cleaner, error) {
 func (c *Cleaner) Mask() []bool { return c.det.mask }
 
 // Median returns m(y) of the last plane; the next plane overwrites it.
-func (c *Cleaner) Median() *frame.Plane { return &c.det.med }
+func (c *Cleaner) Median() *frame.Plane {
+	c.det.ensureMed()
+	return &c.det.med
+}
 
 // Detect finds the impulses of p with the median-type detectors (no refinement) and builds
 // m(y) (see Mask and Median). It returns the Gaussian σ: the given one, or the estimate with
@@ -137,6 +140,7 @@ func (c *Cleaner) Clean(p *frame.Plane) (float64, error) {
 		c.orig.Resize(p.W, p.H)
 		c.orig.CopyFrom(p)
 	}
+	c.det.ensureMed()
 	c.rep.setup(&c.det.med, p, c.det.mask, c.opt.replaceParams(s))
 	c.rep.replace(&c.pool, p, &c.det.med, c.det.mask)
 	if !refine {

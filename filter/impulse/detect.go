@@ -15,12 +15,14 @@ type detector struct {
 	rv     []int32     // indices flagged by randomValued
 	spDist []spFlag    // the salt and pepper saltPepper flagged, with their distances
 	medT   float32     // randomValued's last threshold on |y − 3×3 median|
-	med    frame.Plane // m(y)
+	med    frame.Plane // m(y), once medOK
 	med3   frame.Plane // plain 3×3 median
+	src    *frame.Plane
+	medOK  bool // med holds m(y): the copy of src is made on first use
 	window []float32
 }
 
-// reset sizes the buffers for p, clears Δ and sets m(y) = y.
+// reset sizes the buffers for p, clears Δ and sets m(y) = y (copied on first use).
 func (d *detector) reset(p *frame.Plane, maxRadius int) {
 	w, h := p.W, p.H
 	n := w * h
@@ -38,7 +40,17 @@ func (d *detector) reset(p *frame.Plane, maxRadius int) {
 	clear(d.sp)
 	d.rv = d.rv[:0]
 	d.spDist = d.spDist[:0]
-	d.med.CopyFrom(p)
+	d.src, d.medOK = p, false
+}
+
+// ensureMed makes m(y) = y for the plane reset was given, before the first sample of Δ is
+// written into it: a plane in which nothing is flagged (most frames of a camera) is never
+// copied.
+func (d *detector) ensureMed() {
+	if !d.medOK {
+		d.med.CopyFrom(d.src)
+		d.medOK = true
+	}
 }
 
 // spFlag is a sample saltPepper flagged and its distance to its non-extreme neighbours.
@@ -90,6 +102,7 @@ func (d *detector) saltPepper(p *frame.Plane, lo, hi, minDist float32, maxRadius
 					continue
 				}
 				if dist > minDist {
+					d.ensureMed()
 					d.mask[y*w+x] = true
 					d.sp[y*w+x] = true
 					d.med.Pix[y*w+x] = m
@@ -110,6 +123,7 @@ func (d *detector) saltPepper(p *frame.Plane, lo, hi, minDist float32, maxRadius
 // then the median of its unflagged 3×3 neighbours (the 3×3 median if all are flagged). It
 // returns the number flagged.
 func (d *detector) randomValued(medT, roadT float32, m int) int {
+	d.ensureMed()
 	p := &d.med
 	w, h := p.W, p.H
 	median.Median3(&d.med3, p)
@@ -149,6 +163,7 @@ func (d *detector) clearRandomValued(p *frame.Plane) {
 
 // unflag takes sample k (index y·W+x) of p out of Δ and restores its m(y).
 func (d *detector) unflag(p *frame.Plane, k int) {
+	d.ensureMed()
 	d.mask[k], d.sp[k] = false, false
 	d.med.Pix[k] = p.Pix[k/p.W*p.Stride+k%p.W]
 }
