@@ -25,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOEXPERIMENT=simd # the AVX2 kernels (internal/dsp); without it only the portable ones are built
-FRAMES=${FRAMES:-60} # a stream's steady state: start-up (allocation, first page faults) weighs on a short run
+FRAMES=${FRAMES:-120} # a stream's steady state: start-up (loading libraries, the first touch of every buffer) costs about half a second of a short run
 NLM_FRAMES=${NLM_FRAMES:-10}
 SIZES=${SIZES:-"640x480 1280x720 1920x1080"}
 PRESETS=${PRESETS:-"live quality"}
