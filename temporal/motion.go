@@ -141,7 +141,7 @@ func (c MotionConfig) withDefaults() (MotionConfig, error) {
 		return c, fmt.Errorf("motion: sub-pixel precision 1/%d: want 1, 2 or 4", c.SubPel)
 	case c.Sigma < 0 || c.Sigma > 1:
 		return c, fmt.Errorf("motion: sigma %g: want 0 (estimate) to 1", c.Sigma)
-	case c.Scale > MotionScaleHalf:
+	case c.Scale < 0 || c.Scale > MotionScaleHalf:
 		return c, fmt.Errorf("motion: scale %d: want auto, full or half", c.Scale)
 	case c.Threads < 0:
 		return c, fmt.Errorf("motion: %d threads: want ≥ 0 (0: GOMAXPROCS)", c.Threads)
@@ -170,27 +170,25 @@ const (
 // are what 16×16 are of a large one.
 const halfScaleFrom = 1024 * 576
 
-// ParseMotionScale reads "auto", "full" or "half".
+// motionScaleNames are the scales' names, in the order of their values.
+var motionScaleNames = [...]string{MotionScaleAuto: "auto", MotionScaleFull: "full", MotionScaleHalf: "half"}
+
+// ParseMotionScale reads "auto", "full" or "half" ("" is auto).
 func ParseMotionScale(s string) (MotionScale, error) {
-	switch s {
-	case "", "auto":
+	if s == "" {
 		return MotionScaleAuto, nil
-	case "full":
-		return MotionScaleFull, nil
-	case "half":
-		return MotionScaleHalf, nil
+	}
+	for v, name := range motionScaleNames {
+		if s == name {
+			return MotionScale(v), nil
+		}
 	}
 	return 0, fmt.Errorf("motion scale %q: want auto, full or half", s)
 }
 
 func (s MotionScale) String() string {
-	switch s {
-	case MotionScaleAuto:
-		return "auto"
-	case MotionScaleFull:
-		return "full"
-	case MotionScaleHalf:
-		return "half"
+	if s >= 0 && int(s) < len(motionScaleNames) {
+		return motionScaleNames[s]
 	}
 	return fmt.Sprintf("MotionScale(%d)", int8(s))
 }
