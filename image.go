@@ -58,31 +58,21 @@ func FromImage(img image.Image) (*frame.Frame, error) {
 		}
 		return f, nil
 	case *image.Gray16:
-		f := frame.New(formatGray16, w, h)
-		readPacked(f, m.Pix, m.Stride, m.PixOffset(r.Min.X, r.Min.Y), 2)
-		return f, nil
+		return readPacked(formatGray16, w, h, m.Pix, m.Stride, m.PixOffset(r.Min.X, r.Min.Y), 2), nil
 	case *image.RGBA:
 		if !m.Opaque() {
 			return FromImage(convert(image.NewNRGBA(r), m))
 		}
-		f := frame.New(formatRGB, w, h)
-		readPacked(f, m.Pix, m.Stride, m.PixOffset(r.Min.X, r.Min.Y), 4)
-		return f, nil
+		return readPacked(formatRGB, w, h, m.Pix, m.Stride, m.PixOffset(r.Min.X, r.Min.Y), 4), nil
 	case *image.NRGBA:
-		f := frame.New(formatRGBA, w, h)
-		readPacked(f, m.Pix, m.Stride, m.PixOffset(r.Min.X, r.Min.Y), 4)
-		return f, nil
+		return readPacked(formatRGBA, w, h, m.Pix, m.Stride, m.PixOffset(r.Min.X, r.Min.Y), 4), nil
 	case *image.RGBA64:
 		if !m.Opaque() {
 			return FromImage(convert(image.NewNRGBA64(r), m))
 		}
-		f := frame.New(formatRGB48, w, h)
-		readPacked(f, m.Pix, m.Stride, m.PixOffset(r.Min.X, r.Min.Y), 8)
-		return f, nil
+		return readPacked(formatRGB48, w, h, m.Pix, m.Stride, m.PixOffset(r.Min.X, r.Min.Y), 8), nil
 	case *image.NRGBA64:
-		f := frame.New(formatRGBA64, w, h)
-		readPacked(f, m.Pix, m.Stride, m.PixOffset(r.Min.X, r.Min.Y), 8)
-		return f, nil
+		return readPacked(formatRGBA64, w, h, m.Pix, m.Stride, m.PixOffset(r.Min.X, r.Min.Y), 8), nil
 	case *image.YCbCr:
 		cs, ok := chromaShifts[m.SubsampleRatio]
 		if !ok {
@@ -196,9 +186,11 @@ func toImage(f *frame.Frame, r image.Rectangle) (image.Image, error) {
 	return nil, fmt.Errorf("denoise: no image type holds a frame of %s", fm)
 }
 
-// readPacked fills f's planes from interleaved samples: a pixel of bpp bytes holds the
-// planes' samples in order, of 1 byte each or, for 16-bit frames, 2 bytes big-endian.
-func readPacked(f *frame.Frame, pix []byte, stride, off, bpp int) {
+// readPacked returns a w×h frame of format fm filled from interleaved samples starting at
+// pix[off]: a pixel of bpp bytes holds the planes' samples in order, of 1 byte each or, for
+// 16-bit frames, 2 bytes big-endian.
+func readPacked(fm frame.Format, w, h int, pix []byte, stride, off, bpp int) *frame.Frame {
+	f := frame.New(fm, w, h)
 	size := bpp / 4 // bytes a sample of the 4-sample pixels
 	if f.Format.Layout == frame.Gray {
 		size = bpp
@@ -209,6 +201,7 @@ func readPacked(f *frame.Frame, pix []byte, stride, off, bpp int) {
 			dsp.ComponentToF32(pl.Row(y), pix[off+y*stride+i*size:], bpp, f.Format.BitDepth, 0, true)
 		}
 	}
+	return f
 }
 
 // writePacked writes f's planes into interleaved samples laid out as readPacked reads them;
