@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,45 +17,18 @@ func TestMetricsLinger(t *testing.T) {
 	ffmpeg(t, "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=0.4", "-c:v", "ffv1", in)
 
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	cmd := exec.Command(denoiseBin(t), "-i", in, "-o", filepath.Join(dir, "a.mkv"), "--mode", "copy",
+	j := startJob(t, nil, "-i", in, "-o", filepath.Join(dir, "a.mkv"), "--mode", "copy",
 		"--metrics-addr", addr, "--metrics-linger", "30s")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
-	var log strings.Builder
-	for sc.Scan() {
-		log.WriteString(sc.Text() + "\n")
-		if strings.Contains(sc.Text(), "keeping /metrics up for a last scrape") {
-			break
-		}
-	}
-	if !strings.Contains(log.String(), "msg=done") {
-		_ = cmd.Process.Kill()
-		t.Fatalf("the job did not end before waiting for the scrape:\n%s", log.String())
+	j.waitFor(t, "keeping /metrics up for a last scrape", time.Minute)
+	if !strings.Contains(j.log(), "msg=done") {
+		t.Fatalf("the job did not end before waiting for the scrape:\n%s", j.log())
 	}
 	body := scrape(t, "http://"+addr+"/metrics", `denoise_stage_frames_out_total{stage="encode"}`)
 	if !strings.Contains(body, `denoise_stage_frames_out_total{stage="encode"} 10`) {
 		t.Errorf("the last scrape does not hold the final count of 10 frames written:\n%s", body)
 	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatal("still running 10 s after the last scrape")
+	if code := j.exit(t, time.Now(), 10*time.Second); code != 0 {
+		t.Fatalf("exit %d after the last scrape:\n%s", code, j.log())
 	}
 
 	r := runDenoise(t, nil, "-i", in, "-o", filepath.Join(dir, "b.mkv"), "--mode", "copy",

@@ -31,8 +31,15 @@ type job struct {
 
 func startJob(t *testing.T, stdin io.Reader, args ...string) *job {
 	t.Helper()
-	j := &job{cmd: exec.Command(denoiseBin(t), args...), seen: make(chan string, 1000), done: make(chan struct{})}
-	j.cmd.Stdin = stdin
+	cmd := exec.Command(denoiseBin(t), args...)
+	cmd.Stdin = stdin
+	return startCmd(t, cmd)
+}
+
+// startCmd starts cmd (a denoise command, its environment and input set) as a job.
+func startCmd(t *testing.T, cmd *exec.Cmd) *job {
+	t.Helper()
+	j := &job{cmd: cmd, seen: make(chan string, 1000), done: make(chan struct{})}
 	stderr, err := j.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
