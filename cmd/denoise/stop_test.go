@@ -113,6 +113,23 @@ func (j *job) exit(t *testing.T, from time.Time, within time.Duration) int {
 	return 0
 }
 
+// stopAndCheck sends sig, wants exit code within 2 s, and checks that out holds at least the
+// frames the job's last line reports (after word) and that it reports some.
+func (j *job) stopAndCheck(t *testing.T, sig os.Signal, code int, word, out string) {
+	t.Helper()
+	sent := time.Now()
+	if err := j.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	if got := j.exit(t, sent, 2*time.Second); got != code {
+		t.Fatalf("exit %d after %v, want %d:\n%s", got, sig, code, j.log())
+	}
+	reported := reportedFrames(t, j.log(), word)
+	if got := framesIn(t, out); reported == 0 || got < reported {
+		t.Fatalf("output holds %d frames, the job reported %d", got, reported)
+	}
+}
+
 // framesIn counts the video frames FFmpeg decodes from file (it must be readable).
 func framesIn(t *testing.T, file string) int {
 	t.Helper()
@@ -196,17 +213,7 @@ func TestStopWithinASecond(t *testing.T) {
 			go func() { _, _ = pw.Write(frames) }()
 			j.waitFor(t, "msg=denoising", 30*time.Second)
 			time.Sleep(1500 * time.Millisecond) // the frames are written; the read waits
-			sent := time.Now()
-			if err := j.cmd.Process.Signal(s.sig); err != nil {
-				t.Fatal(err)
-			}
-			if code := j.exit(t, sent, 2*time.Second); code != s.code {
-				t.Fatalf("exit %d after %s, want %d:\n%s", code, s.name, s.code, j.log())
-			}
-			reported := reportedFrames(t, j.log(), s.word)
-			if got := framesIn(t, out); reported == 0 || got < reported {
-				t.Fatalf("output holds %d frames, the job reported %d", got, reported)
-			}
+			j.stopAndCheck(t, s.sig, s.code, s.word, out)
 		})
 		t.Run("udp-stopped/"+s.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out.mkv")
@@ -217,17 +224,7 @@ func TestStopWithinASecond(t *testing.T) {
 			sendUDP(t, port, 3)
 			j.waitFor(t, "msg=denoising", 10*time.Second)
 			time.Sleep(time.Second) // the sender is gone; the default read timeout (10 s) is far
-			sent := time.Now()
-			if err := j.cmd.Process.Signal(s.sig); err != nil {
-				t.Fatal(err)
-			}
-			if code := j.exit(t, sent, 2*time.Second); code != s.code {
-				t.Fatalf("exit %d after %s, want %d:\n%s", code, s.name, s.code, j.log())
-			}
-			reported := reportedFrames(t, j.log(), s.word)
-			if got := framesIn(t, out); reported == 0 || got < reported {
-				t.Fatalf("output holds %d frames, the job reported %d", got, reported)
-			}
+			j.stopAndCheck(t, s.sig, s.code, s.word, out)
 		})
 	}
 }
