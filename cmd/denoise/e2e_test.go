@@ -475,21 +475,8 @@ func TestLiveNetwork(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// denoise listens once it has started; until then the sender's connection is refused.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		send := exec.Command("ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=2",
-			"-c:v", "mpeg2video", "-f", "mpegts", url)
-		out, err := send.CombinedOutput()
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			t.Fatalf("sending to %s: %v\n%s", url, err, out)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	sendWhenListening(t, cmd, "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25:duration=2",
+		"-c:v", "mpeg2video", "-f", "mpegts", url)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("denoise: %v\n%s", err, se.String())
 	}
@@ -517,4 +504,24 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// sendWhenListening runs ffmpeg with args (ending with the URL of cmd's input, a denoise
+// started to listen there) until the connection is taken: denoise listens once it has
+// started, and until then the sender's connection is refused. It gives up after 20 s,
+// killing cmd.
+func sendWhenListening(t *testing.T, cmd *exec.Cmd, args ...string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("sending to %s: %v\n%s", args[len(args)-1], err, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestInputNeverOverwritten: -y replaces an existing output, never the input, whatever
@@ -324,20 +323,8 @@ func TestLiveDefaultMode(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		send := exec.Command("ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2",
-			"-vf", "noise=c0s=20:c0f=t", "-c:v", "mpeg2video", "-q:v", "2", "-f", "mpegts", url)
-		b, err := send.CombinedOutput()
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			t.Fatalf("sending to %s: %v\n%s", url, err, b)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	sendWhenListening(t, cmd, "-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=2",
+		"-vf", "noise=c0s=20:c0f=t", "-c:v", "mpeg2video", "-q:v", "2", "-f", "mpegts", url)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("denoise: %v\n%s", err, se.String())
 	}
