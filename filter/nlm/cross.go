@@ -271,10 +271,6 @@ func (p *padded) fillScaled(s *frame.Plane, sw, sh int) {
 	kx, ky := 1<<sw, 1<<sh
 	for y := 0; y < p.h; y++ {
 		y0, y1 := y*ky, min((y+1)*ky, s.H)
-		if kx == 2 && ky == 2 { // 4:2:0, the usual case: the motion kernels' 2×2 means
-			dsp.Downsample2Row(p.row(y, 0)[:p.w], s.Row(y0), s.Row(y1-1))
-			continue
-		}
 		dsp.NLMBlockMeanRow(p.row(y, 0)[:p.w], s.Pix[y0*s.Stride:], s.Stride, y1-y0, kx, s.W)
 	}
 	p.mirrorBorder()

@@ -255,8 +255,14 @@ func NLMDivRow(out, num, den []float32) {
 
 // NLMBlockMeanRow writes into dst the means of the blocks of rows×kx samples of src (rows
 // stride apart, srcW samples wide): dst[x] is the mean of the samples of columns
-// x·kx … x·kx+kx−1 of the rows that lie within srcW (the last block may be narrower).
+// x·kx … x·kx+kx−1 of the rows that lie within srcW (the last block may be narrower). 2×2
+// blocks (4:2:0 chroma from a luma-sized map) go through Downsample2Row, whose vector kernel
+// adds the two rows' pairs before summing them.
 func NLMBlockMeanRow(dst, src []float32, stride, rows, kx, srcW int) {
+	if kx == 2 && rows == 2 {
+		Downsample2Row(dst, src[:srcW], src[stride:stride+srcW])
+		return
+	}
 	for x := range dst {
 		x0, x1 := x*kx, min((x+1)*kx, srcW)
 		var sum float32
