@@ -315,15 +315,11 @@ func (e *MotionEstimator) configure(w, h int) {
 	e.pass.size(e.levels[0].bh)
 }
 
-// finest is the pyramid level fields of the configured geometry are estimated at: 0 for
-// full resolution, 1 for half.
-func (e *MotionEstimator) finest() int { return e.fin }
-
 // HalfScale reports whether fields of w×h planes are estimated at half resolution, with
 // costs per pixel of the half-size planes.
 func (e *MotionEstimator) HalfScale(w, h int) bool {
 	e.configure(w, h)
-	return e.finest() == 1
+	return e.fin == 1
 }
 
 func ceilShift(v, s int) int { return (v + (1 << s) - 1) >> s }
@@ -420,7 +416,7 @@ func (e *MotionEstimator) EstimatePyramids(dst *MotionField, cur, ref *Pyramid) 
 		}
 	}
 	b := e.cfg.BlockSize
-	fin := e.finest()
+	fin := e.fin
 	dst.Reset(cur.W, cur.H, b<<fin)
 
 	sigma2 := e.cfg.Sigma * e.cfg.Sigma
