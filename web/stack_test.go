@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"image"
-	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/denoise-go/denoise/internal/testenv"
 	"github.com/denoise-go/denoise/sci"
 	"github.com/denoise-go/denoise/sci/sample"
 	"github.com/denoise-go/denoise/sci/tiffstack"
@@ -69,18 +69,8 @@ func tiffStack16(t *testing.T, w, h, pages int) []byte {
 // niftiGz16 is a gzip-compressed NIfTI-1 volume of w×h×slices unsigned 16-bit voxels.
 func niftiGz16(t *testing.T, w, h, slices int) []byte {
 	t.Helper()
-	head := make([]byte, 352)
+	head := testenv.NIfTIHeader(w, h, slices, 512, 16) // NIFTI_TYPE_UINT16
 	le := binary.LittleEndian
-	le.PutUint32(head, 348)
-	for i, d := range []int{3, w, h, slices, 1, 1, 1, 1} {
-		le.PutUint16(head[40+2*i:], uint16(d))
-		le.PutUint32(head[76+4*i:], math.Float32bits(1))
-	}
-	le.PutUint16(head[70:], 512) // NIFTI_TYPE_UINT16
-	le.PutUint16(head[72:], 16)
-	le.PutUint32(head[108:], math.Float32bits(352)) // vox_offset
-	le.PutUint32(head[112:], math.Float32bits(1))   // scl_slope
-	copy(head[344:], "n+1\x00")
 	var b bytes.Buffer
 	zw := gzip.NewWriter(&b)
 	zw.Write(head)

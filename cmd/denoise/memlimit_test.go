@@ -11,7 +11,6 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/denoise-go/denoise/internal/testenv"
 	"github.com/denoise-go/denoise/sci"
 	"github.com/denoise-go/denoise/sci/sample"
 	"github.com/denoise-go/denoise/sci/tiffstack"
@@ -100,23 +100,6 @@ func writeDeflateTIFF(t *testing.T, path string, w, h, pages int) {
 	if err := os.WriteFile(path, f.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// niftiHeader is a little-endian NIfTI-1 header with its 4-byte extension flag.
-func niftiHeader(nx, ny, nz, datatype, bitpix int) []byte {
-	b := make([]byte, 352)
-	le := binary.LittleEndian
-	le.PutUint32(b, 348)
-	for i, d := range []int{3, nx, ny, nz, 1, 1, 1, 1} {
-		le.PutUint16(b[40+2*i:], uint16(d))
-		le.PutUint32(b[76+4*i:], math.Float32bits(1))
-	}
-	le.PutUint16(b[70:], uint16(datatype))
-	le.PutUint16(b[72:], uint16(bitpix))
-	le.PutUint32(b[108:], math.Float32bits(352))
-	le.PutUint32(b[112:], math.Float32bits(1))
-	copy(b[344:], "n+1\x00")
-	return b
 }
 
 // writeNIfTIGz writes a .nii.gz of the header and data bytes of voxels from voxels.
@@ -203,13 +186,13 @@ func TestMemoryLimitHostile(t *testing.T) {
 	t.Run("nifti_claims_4GiB", func(t *testing.T) {
 		// int32 voxels of 1024³: 4 GiB claimed, 1 MiB present.
 		in := filepath.Join(dir, "claim.nii.gz")
-		writeNIfTIGz(t, in, niftiHeader(1024, 1024, 1024, 8, 32), zeroReader{}, 1<<20)
+		writeNIfTIGz(t, in, testenv.NIfTIHeader(1024, 1024, 1024, 8, 32), zeroReader{}, 1<<20)
 		refusedWith(t, in, "claim.nii.gz: nifti: malformed file: the voxel data ends in slice 0 of 1024 (the header claims 1024×1024×1024×1 int32, 4294967296 bytes)")
 	})
 	t.Run("nifti_too_large_slices", func(t *testing.T) {
 		// float64 slices of 16384²: 2 GiB each, refused before one is read.
 		in := filepath.Join(dir, "slices.nii.gz")
-		writeNIfTIGz(t, in, niftiHeader(16384, 16384, 4, 64, 64), zeroReader{}, 1<<20)
+		writeNIfTIGz(t, in, testenv.NIfTIHeader(16384, 16384, 4, 64, 64), zeroReader{}, 1<<20)
 		refused(t, in, "the input's slices are 16384x16384 float64 (2 GiB each, 8 GiB for the stack")
 	})
 	t.Run("png_16000", func(t *testing.T) {
@@ -234,7 +217,7 @@ func TestMemoryLimitHostile(t *testing.T) {
 	t.Run("nifti_1024_cubed", func(t *testing.T) {
 		// 1 GiB of voxels in a small file: read, copied and written a slice at a time.
 		in, out := filepath.Join(dir, "cube.nii.gz"), filepath.Join(dir, "cube-out.nii.gz")
-		writeNIfTIGz(t, in, niftiHeader(1024, 1024, 1024, 2, 8), zeroReader{}, 1<<30)
+		writeNIfTIGz(t, in, testenv.NIfTIHeader(1024, 1024, 1024, 2, 8), zeroReader{}, 1<<30)
 		code, stderr, rss := runMeasured(t, "-i", in, "-o", out, "-y", "--memory-limit", limit, "--mode", "copy")
 		st, _ := os.Stat(in)
 		t.Logf("input %d bytes: exit %d, peak RSS %d MiB", st.Size(), code, rss>>20)
@@ -298,7 +281,7 @@ func TestStackWindowedRun(t *testing.T) {
 	args := []string{"--mode", "average", "--memory-limit", "256MiB", "-y"}
 	niiRun := func(nz int, out string) int64 {
 		in := filepath.Join(dir, "in.nii.gz")
-		writeNIfTIGz(t, in, niftiHeader(w, h, nz, 512, 16), &sliceReader{w: w, h: h}, int64(2*w*h*nz))
+		writeNIfTIGz(t, in, testenv.NIfTIHeader(w, h, nz, 512, 16), &sliceReader{w: w, h: h}, int64(2*w*h*nz))
 		debug.FreeOSMemory()
 		code, stderr, rss := runMeasured(t, append(args, "-i", in, "-o", out)...)
 		if code != 0 {

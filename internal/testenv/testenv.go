@@ -1,4 +1,5 @@
-// Package testenv finds what tests need from outside the repository: the shared datasets.
+// Package testenv finds what tests need from outside the repository (the shared datasets)
+// and builds the files several packages' tests write (NIfTI headers).
 package testenv
 
 import (
