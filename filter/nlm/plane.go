@@ -162,9 +162,8 @@ func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64,
 		j.gsa[c] = &j.jv[c]
 		if k != 1 {
 			j.jg[c].resize(w, h, pad)
-			for i, v := range j.jv[c].pix {
-				j.jg[c].pix[i] = v * k
-			}
+			copy(j.jg[c].pix, j.jv[c].pix)
+			dsp.WarpScaleRow(j.jg[c].pix, k)
 			j.gsa[c] = &j.jg[c]
 		}
 	}
