@@ -76,11 +76,7 @@ func newStream(cfg *configs.Config) (*Stream, error) {
 		return nil, fmt.Errorf("denoise: %w", err)
 	}
 	st := &Stream{stages: stages, queue: cfg.Pipeline.Queue, in: make(chan *frame.Frame), done: make(chan struct{})}
-	for _, sg := range stages {
-		if sg.Temporal != nil {
-			st.lookahead += sg.Temporal.Lookahead()
-		}
-	}
+	st.lookahead = pipeline.Lookahead(stages)
 	st.ctx, st.cancel = context.WithCancel(context.Background())
 	st.pool = frame.NewPool(2*st.queue + 2*st.lookahead + len(stages) + 2)
 	return st, nil

@@ -206,7 +206,7 @@ func runFFmpeg(ctx context.Context, o *Options, res *Result, tiffNote string) er
 	}
 
 	prog := newProgress(cfg.Progress, live, src.EstimatedFrames(), src.FrameRate().Float64())
-	prog.lookahead = Lookahead(stages)
+	prog.lookahead = pipeline.Lookahead(stages)
 	onFrame := prog.update
 	if o.OnFrame != nil {
 		onFrame = func(s pipeline.Stats) { prog.update(s); o.OnFrame(s) }

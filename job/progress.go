@@ -27,19 +27,6 @@ type progress struct {
 	lookahead int
 }
 
-// Lookahead is the frames of lookahead the temporal stages add, as the
-// temporal_lookahead_frames metric reports it (pipeline_latency_frames counts the frames in
-// flight, queues included).
-func Lookahead(stages []pipeline.Stage) int {
-	n := 0
-	for _, s := range stages {
-		if s.Temporal != nil {
-			n += s.Temporal.Lookahead()
-		}
-	}
-	return n
-}
-
 func newProgress(mode string, live bool, total int64, rate float64) *progress {
 	on := mode == "on" || (mode == "auto" && term.IsTerminal(int(os.Stderr.Fd())))
 	every := 200 * time.Millisecond

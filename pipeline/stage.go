@@ -69,3 +69,17 @@ type Stage struct {
 	Workers  int           // ≤ 0: GOMAXPROCS
 	Temporal Temporal      // in-order, one goroutine
 }
+
+// Lookahead is the frames of lookahead the temporal stages of a pipeline add: how many frames
+// after a frame the pipeline needs before that frame can come out (as the
+// temporal_lookahead_frames metric reports it; pipeline_latency_frames counts the frames in
+// flight, queues included).
+func Lookahead(stages []Stage) int {
+	n := 0
+	for _, s := range stages {
+		if s.Temporal != nil {
+			n += s.Temporal.Lookahead()
+		}
+	}
+	return n
+}

@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/denoise-go/denoise/configs"
-	runjob "github.com/denoise-go/denoise/job"
 	"github.com/denoise-go/denoise/modes"
+	"github.com/denoise-go/denoise/pipeline"
 )
 
 // TestStagesLookahead checks the latency the live status line reports: the temporal
@@ -34,7 +34,7 @@ func TestStagesLookahead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := runjob.Lookahead(stages); got != tc.want {
+		if got := pipeline.Lookahead(stages); got != tc.want {
 			t.Errorf("preset %q %v: lookahead %d, want %d", tc.preset, tc.flags, got, tc.want)
 		}
 	}
