@@ -124,19 +124,20 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res := &Result{Input: cfg.Input, Output: cfg.Output, Mode: cfg.Mode, ResolvedMode: configs.ResolveMode(cfg)}
 	tiffNote := ""
 	if o.Source == nil {
-		var err error
-		if tiffNote, err = checkTIFF(cfg, o.Logger); err != nil {
+		sci, note, err := route(cfg, o.Logger)
+		if err != nil {
 			return res, err
 		}
-		if IsScientific(cfg) {
+		if sci {
 			return res, runScientific(ctx, &o, res)
 		}
+		tiffNote = note
 	}
 	return res, runFFmpeg(ctx, &o, res, tiffNote)
 }
 
 // runFFmpeg is the route of an FFmpeg input: decode.Source → stages → encode.Sink.
-// tiffNote is checkTIFF's note, added to the decoder's error.
+// tiffNote is route's note on a TIFF, added to the decoder's error.
 func runFFmpeg(ctx context.Context, o *Options, res *Result, tiffNote string) error {
 	cfg, log := o.Config, o.Logger
 	encOpts := encode.Options{

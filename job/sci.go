@@ -32,20 +32,35 @@ import (
 // one full-resolution page or ImageJ metadata. A forced input format (cfg.InputFormat),
 // standard input, URLs and patterns stay with FFmpeg, as do single-page TIFFs.
 func IsScientific(cfg *configs.Config) bool {
+	scientific, _, _ := route(cfg, nil)
+	return scientific
+}
+
+// route is IsScientific, reading the input's head and parsing a TIFF once for all that a
+// job needs of them. A TIFF goes through package sci's parser even when FFmpeg is to read
+// it: a malformed one (an IFD chain that loops, data outside the file) is refused with the
+// parser's words, rather than handed to FFmpeg, which reads what it can of it and says
+// nothing; one the parser does not read (a compression it lacks, a page over its limit) goes
+// to FFmpeg with a warning on log (when not nil), and the returned note, the parser's
+// reason, is added to FFmpeg's error if FFmpeg cannot read it either.
+func route(cfg *configs.Config, log *slog.Logger) (scientific bool, note string, err error) {
 	in := cfg.Input
 	if cfg.InputFormat != "" || in == "-" || strings.Contains(in, "://") || encode.IsPattern(in) {
-		return false
+		return false, "", nil
 	}
 	st, err := os.Stat(in)
 	if err != nil {
-		return false
+		return false, "", nil // decode.Open says why
 	}
 	if st.IsDir() {
-		return dicom.HoldsDICOM(in) // other folders are image sequences: decode reads them
+		return dicom.HoldsDICOM(in), "", nil // other folders are image sequences: decode reads them
+	}
+	if !st.Mode().IsRegular() {
+		return false, "", nil // a pipe or a device: only FFmpeg reads those, and its head is not to be taken
 	}
 	f, err := os.Open(in)
 	if err != nil {
-		return false
+		return false, "", nil
 	}
 	defer f.Close()
 	head := make([]byte, 512)
@@ -53,23 +68,29 @@ func IsScientific(cfg *configs.Config) bool {
 	head = head[:n]
 	switch {
 	case dicom.IsDICOM(head), nifti.IsNIfTI(head):
-		return true
+		return true, "", nil
 	case nifti.IsGzip(head):
-		return strings.HasSuffix(strings.ToLower(in), ".nii.gz")
+		return strings.HasSuffix(strings.ToLower(in), ".nii.gz"), "", nil
 	case tiffstack.IsTIFF(head):
-		t, err := tiffstack.Open(f, st.Size())
-		if err != nil {
-			return false
-		}
-		full := 0
-		for _, p := range t.Pages {
-			if p.SubfileType&1 == 0 {
-				full++
+		t, perr := tiffstack.Open(f, st.Size())
+		switch {
+		case perr == nil:
+			full := 0
+			for _, p := range t.Pages {
+				if p.SubfileType&1 == 0 {
+					full++
+				}
 			}
+			return full > 1 || t.ImageJ != nil, "", nil
+		case errors.Is(perr, tiffstack.ErrUnsupported):
+			if log != nil {
+				log.Warn("the TIFF reader cannot read this file; FFmpeg reads its first page", "input", in, "reason", perr.Error())
+			}
+			return false, perr.Error(), nil
 		}
-		return full > 1 || t.ImageJ != nil
+		return false, "", fmt.Errorf("input %s: %w", in, perr)
 	}
-	return false
+	return false, "", nil
 }
 
 // OpenStack opens a scientific input (see IsScientific) the way a job reads it: within
