@@ -61,8 +61,8 @@ func (s *jobSource) Next(ctx context.Context) (*frame.Frame, error) {
 	}
 	if m.noisy == nil && (m.at < 0 || f.Index == m.at) {
 		m.noisy = clone(f)
-		m.sigma = estimateSigma(f)
 		m.sigmas = estimateChannelSigmas(f)
+		m.sigma = frameSigma(f, m.sigmas)
 	}
 	return f, nil
 }

@@ -5,21 +5,20 @@ import (
 	"github.com/denoise-go/denoise/frame"
 )
 
-// estimateSigma is the noise level of f on the 0–255 scale as filter/noise estimates it:
-// of luma for gray and YUV frames, the mean over R, G and B for RGB; unknown for a frame
-// too small to measure.
-func estimateSigma(f *frame.Frame) metric {
+// frameSigma is the noise level of f on the 0–255 scale from its planes' (ch, what
+// estimateChannelSigmas gave): luma's for gray and YUV frames, the mean over R, G and B for
+// RGB; unknown for a frame too small to measure.
+func frameSigma(f *frame.Frame, ch []channelSigma) metric {
 	planes := 1
 	if f.Format.Layout == frame.RGB {
 		planes = 3
 	}
-	if f.W < 3 || f.H < 3 {
+	if f.W < 3 || f.H < 3 || len(ch) < planes {
 		return unknown
 	}
-	e := noise.Estimator{Method: noise.LaplacianMAD}
 	var m mean
-	for i := range planes {
-		m.add(e.Estimate(&f.Planes[i], nil))
+	for _, c := range ch[:planes] {
+		m.add(float64(c.Sigma))
 	}
 	return m.value()
 }
@@ -38,7 +37,7 @@ var channelNames = map[frame.Layout][]string{
 }
 
 // estimateChannelSigmas is the noise level of every colour plane of f (an alpha plane left
-// out) on the 0–255 scale, estimated as estimateSigma does; nil for a layout without names.
+// out) on the 0–255 scale with filter/noise's Laplacian MAD; nil for a layout without names.
 func estimateChannelSigmas(f *frame.Frame) []channelSigma {
 	names := channelNames[f.Format.Layout]
 	if len(names) == 0 {
