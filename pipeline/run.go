@@ -184,7 +184,6 @@ func (r *runner) run(ctx context.Context) (Stats, error) {
 	}
 	queues := make([]chan *frame.Frame, len(r.stages)+1)
 	refs := make([]queueRef, len(queues))
-	lookahead := 0
 	for i := range queues {
 		queues[i] = make(chan *frame.Frame, depth)
 		refs[i] = queueRef{name: SinkName, ch: queues[i]}
@@ -194,13 +193,10 @@ func (r *runner) run(ctx context.Context) (Stats, error) {
 	}
 	for _, s := range r.stages {
 		s.m = r.cfg.Metrics.stage(s.name)
-		if s.temporal != nil {
-			lookahead += s.temporal.Lookahead()
-		}
 	}
 	if m := r.cfg.Metrics; m != nil {
 		m.setQueues(refs)
-		m.lookahead.Set(float64(lookahead))
+		m.lookahead.Set(float64(Lookahead(r.cfg.Stages)))
 		// Each frame's framesIn increment happens before its framesOut one, so loading out
 		// first never shows more out than in.
 		m.setInFlight(func() int64 {
