@@ -39,12 +39,11 @@ func IsNetwork(input string) bool {
 // readGuard makes reads stoppable: it holds the input's interrupt callback, which a
 // cancelled context or a stall trips, and restores standard input's flags when closed.
 type readGuard struct {
-	mu      sync.Mutex // Cancel from a context's goroutine against Free on Close
-	w       *av.ReadWatch
-	timeout time.Duration
-	ctx     context.Context
-	stop    func() bool
-	stall   error
+	mu    sync.Mutex // Cancel from a context's goroutine against Free on Close
+	w     *av.ReadWatch
+	ctx   context.Context
+	stop  func() bool
+	stall error
 }
 
 // guardReads installs the interrupt callback on s.fc before the input is opened. Standard
@@ -53,8 +52,7 @@ type readGuard struct {
 // does.
 func (s *Source) guardReads(url string) error {
 	g := &s.guard
-	g.timeout = s.opts.ReadTimeout
-	if g.w = av.NewReadWatch(av.CPtr(s.fc), g.timeout); g.w == nil {
+	if g.w = av.NewReadWatch(av.CPtr(s.fc), s.opts.ReadTimeout); g.w == nil {
 		return errors.New("open: cannot allocate the interrupt callback")
 	}
 	s.closer = append(s.closer, func() { // runs after CloseInput, which is added later
@@ -113,7 +111,7 @@ func (s *Source) readFrame() error {
 	err := s.fc.ReadFrame(s.pkt)
 	g.w.End()
 	if err != nil && g.w.Stalled() && !g.w.Cancelled() {
-		g.stall = &StallError{Timeout: g.timeout, Opening: s.index == 0}
+		g.stall = &StallError{Timeout: s.opts.ReadTimeout, Opening: s.index == 0}
 		if s.index == 0 {
 			return g.stall
 		}
@@ -125,7 +123,7 @@ func (s *Source) readFrame() error {
 // describeOpen is describe for the errors of opening, which a stall explains better.
 func (s *Source) describeOpen(err error) error {
 	if s.guard.w != nil && s.guard.w.Stalled() {
-		return &StallError{Timeout: s.guard.timeout, Opening: true}
+		return &StallError{Timeout: s.opts.ReadTimeout, Opening: true}
 	}
 	return describe(err)
 }
