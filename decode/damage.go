@@ -35,17 +35,22 @@ func (d Damage) Damaged() bool { return d.Regions > 0 }
 
 func (d Damage) String() string {
 	s := plural(int64(d.Regions), "damaged region")
-	var lost []string
-	if d.Packets > 0 {
-		lost = append(lost, plural(d.Packets, "packet"))
-	}
-	if d.Frames > 0 {
-		lost = append(lost, plural(d.Frames, "frame"))
-	}
-	if len(lost) > 0 {
+	if lost := lostParts(d.Packets, d.Frames); len(lost) > 0 {
 		s += " (" + strings.Join(lost, " and ") + " lost or damaged)"
 	}
 	return s
+}
+
+// lostParts names what a damaged stretch lost: "N packets", "M frames", either or both.
+func lostParts(packets, frames int64) []string {
+	var lost []string
+	if packets > 0 {
+		lost = append(lost, plural(packets, "packet"))
+	}
+	if frames > 0 {
+		lost = append(lost, plural(frames, "frame"))
+	}
+	return lost
 }
 
 func plural(n int64, what string) string {
@@ -150,13 +155,7 @@ func (s *Source) endRegion() {
 	d.Regions++
 	d.Packets += r.packets
 	d.Frames += r.frames
-	var lost []string
-	if r.packets > 0 {
-		lost = append(lost, plural(r.packets, "packet"))
-	}
-	if r.frames > 0 {
-		lost = append(lost, plural(r.frames, "frame"))
-	}
+	lost := lostParts(r.packets, r.frames)
 	if len(lost) == 0 {
 		lost = []string{"the rest of the input"}
 	}
