@@ -389,8 +389,6 @@ func (s *Source) convert() (*frame.Frame, error) {
 		}
 		src = s.conv
 	}
-	f := s.pool.Get(s.geom)
-	s.reader.Read(src.UnsafePointer(), f)
 	pts, dur := av.Timing(s.avf.UnsafePointer())
 	if pts == av.NoPTS {
 		pts = s.synthPTS()
@@ -401,9 +399,10 @@ func (s *Source) convert() (*frame.Frame, error) {
 		dur = s.frameDuration()
 	}
 	if err := s.checkFrame(pts, dur); err != nil {
-		f.Release()
 		return nil, err
 	}
+	f := s.pool.Get(s.geom)
+	s.reader.Read(src.UnsafePointer(), f)
 	f.PTS, f.Duration, f.Index = pts, dur, s.index
 	tb := s.video.TimeBase()
 	f.TimeBase = frame.Rational{Num: tb.Num(), Den: tb.Den()}
