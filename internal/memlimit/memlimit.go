@@ -62,13 +62,17 @@ func Parse(s string) (int64, error) {
 	return int64(b), nil
 }
 
-// Format writes a size in binary units, to three significant digits: 512 MiB, 1.5 GiB.
+// Format writes a size in binary units, to three significant digits: 512 MiB, 1.5 GiB, and
+// 1000 to 1023 of a unit in full (1010 MiB).
 func Format(n int64) string {
 	v := float64(n)
 	for _, u := range []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"} {
 		if v < 1024 || u == "PiB" {
 			if u == "B" {
 				return fmt.Sprintf("%d B", n)
+			}
+			if v >= 999.5 { // 'g' would write 1e+03
+				return strconv.FormatFloat(v, 'f', 0, 64) + " " + u
 			}
 			return strconv.FormatFloat(v, 'g', 3, 64) + " " + u
 		}

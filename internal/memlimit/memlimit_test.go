@@ -18,7 +18,8 @@ func TestParseFormat(t *testing.T) {
 	if d, err := Parse("auto"); err != nil || d <= 0 || d != Default() {
 		t.Errorf("Parse(auto) = %d, %v", d, err)
 	}
-	for n, want := range map[int64]string{512 << 20: "512 MiB", 3 << 29: "1.5 GiB", 2 << 30: "2 GiB", 100: "100 B"} {
+	for n, want := range map[int64]string{512 << 20: "512 MiB", 3 << 29: "1.5 GiB", 2 << 30: "2 GiB", 100: "100 B",
+		1000 << 20: "1000 MiB", 1010 << 20: "1010 MiB", 999 << 20: "999 MiB"} {
 		if got := Format(n); got != want {
 			t.Errorf("Format(%d) = %q, want %q", n, got, want)
 		}
