@@ -8,20 +8,34 @@ import (
 	"github.com/denoise-go/denoise/internal/dsp"
 )
 
-// referenceJointNLM is referenceNLM with one weight per candidate from all three planes: the
-// patch distance is Σ_c SSD_c·σ²/σ_c² over 3·(2f+1)² samples (σ² the mean of the σ_c²), and
-// every plane is averaged with it.
-func referenceJointNLM(src [3]*frame.Plane, sig [3]float64, p Params) [3][]float64 {
+// referenceJointNLM is referenceNLM with one weight per candidate from all three planes: each
+// plane is whitened (times σ/σ_c, σ² the mean of the σ_c²), RGB is taken to its opponent
+// channels, and the patch distance is the sum over 3·(2f+1)² samples of the squared luma
+// differences times 2.25 and the chroma ones times 0.375; every plane is averaged with it.
+func referenceJointNLM(src [3]*frame.Plane, sig [3]float64, p Params, space JointSpace) [3][]float64 {
 	w, h := src[0].W, src[0].H
 	ms := (sig[0]*sig[0] + sig[1]*sig[1] + sig[2]*sig[2]) / 3
 	sigma := math.Sqrt(ms)
 	var k [3]float64
 	for c := range k {
-		s := max(sig[c], sigma/10)
-		k[c] = sigma * sigma / (s * s)
+		k[c] = sigma / max(sig[c], sigma/10)
 	}
 	at := func(c, x, y int) float64 {
 		return float64(src[c].Pix[dsp.Mirror(y, h)*src[c].Stride+dsp.Mirror(x, w)])
+	}
+	// guide is channel i of the decorrelated, weighted guide at (x, y).
+	guide := func(i, x, y int) float64 {
+		r, g, b := k[0]*at(0, x, y), k[1]*at(1, x, y), k[2]*at(2, x, y)
+		if space == JointYUV {
+			return [3]float64{1.5 * r, math.Sqrt(0.375) * g, math.Sqrt(0.375) * b}[i]
+		}
+		switch i {
+		case 0:
+			return 1.5 * (r + g + b) / math.Sqrt(3)
+		case 1:
+			return math.Sqrt(0.375) * (r - b) / math.Sqrt(2)
+		}
+		return math.Sqrt(0.375) * (r - 2*g + b) / math.Sqrt(6)
 	}
 	r, f := p.SearchRadius, p.PatchRadius
 	s, hh := sigma/255, p.H/255
@@ -43,8 +57,8 @@ func referenceJointNLM(src [3]*frame.Plane, sig [3]float64, p Params) [3][]float
 					for c := range 3 {
 						for j := -f; j <= f; j++ {
 							for i := -f; i <= f; i++ {
-								d := at(c, x+i, y+j) - at(c, x+dx+i, y+dy+j)
-								ssd += k[c] * d * d
+								d := guide(c, x+i, y+j) - guide(c, x+dx+i, y+dy+j)
+								ssd += d * d
 							}
 						}
 					}
@@ -73,12 +87,14 @@ func TestJointMatchesReference(t *testing.T) {
 		sig     [3]float64
 		p       Params
 		threads int
+		space   JointSpace
 	}{
-		{7, 5, [3]float64{10, 10, 10}, Params{PatchRadius: 1, SearchRadius: 3, H: 10}, 1},
-		{33, 17, [3]float64{25, 20, 30}, Params{PatchRadius: 1, SearchRadius: 5, H: 15}, 1},
-		{31, 70, [3]float64{20, 5, 0}, Params{PatchRadius: 2, SearchRadius: 3, H: 8}, 2},
-		{40, 110, [3]float64{12, 12, 14}, Params{PatchRadius: 1, SearchRadius: 6, H: 9}, 2},
-		{35, 60, [3]float64{20, 15, 15}, Params{PatchRadius: 2, SearchRadius: 1, H: 10}, 2},
+		{7, 5, [3]float64{10, 10, 10}, Params{PatchRadius: 1, SearchRadius: 3, H: 10}, 1, JointRGB},
+		{33, 17, [3]float64{25, 20, 30}, Params{PatchRadius: 1, SearchRadius: 5, H: 15}, 1, JointRGB},
+		{31, 70, [3]float64{20, 5, 0}, Params{PatchRadius: 2, SearchRadius: 3, H: 8}, 2, JointRGB},
+		{40, 110, [3]float64{12, 12, 14}, Params{PatchRadius: 1, SearchRadius: 6, H: 9}, 2, JointYUV},
+		{35, 60, [3]float64{20, 15, 15}, Params{PatchRadius: 2, SearchRadius: 1, H: 10}, 2, JointYUV},
+		{23, 64, [3]float64{8, 30, 12}, Params{PatchRadius: 1, SearchRadius: 2, H: 12}, 2, JointRGB},
 	}
 	for _, c := range cases {
 		var src, dst [3]*frame.Plane
@@ -86,9 +102,9 @@ func TestJointMatchesReference(t *testing.T) {
 			src[i] = randomPlane(c.w, c.h, c.w+i, uint64(c.w*c.h+i))
 			dst[i] = &frame.Plane{W: c.w, H: c.h, Stride: c.w, Pix: make([]float32, c.w*c.h)}
 		}
-		want := referenceJointNLM(src, c.sig, c.p)
+		want := referenceJointNLM(src, c.sig, c.p, c.space)
 		d := PlaneDenoiser{Threads: c.threads}
-		if err := d.DenoiseJoint(dst, src, c.sig, c.p); err != nil {
+		if err := d.DenoiseJoint(dst, src, c.sig, c.p, c.space); err != nil {
 			t.Fatal(err)
 		}
 		var worst float64
@@ -100,7 +116,7 @@ func TestJointMatchesReference(t *testing.T) {
 			}
 		}
 		if worst > 1e-4 {
-			t.Errorf("%dx%d σ %v %v: max |joint − reference| = %.2e", c.w, c.h, c.sig, c.p, worst)
+			t.Errorf("%dx%d σ %v %v space %d: max |joint − reference| = %.2e", c.w, c.h, c.sig, c.p, c.space, worst)
 		}
 	}
 }
@@ -121,26 +137,33 @@ func TestJointFormats(t *testing.T) {
 			t.Errorf("%v: joint %v, want %v", c.f, got, c.joint)
 		}
 	}
-	// With the same plane three times and one σ, joint weights are the plane's own at
-	// 3·(2f+1)² samples: the same mean as per plane, up to rounding.
+	// With the same plane three times and one σ, the YUV guide is the plane with weights
+	// 2.25 + 2·0.375 = 3, so joint weights are the plane's own at 3·(2f+1)² samples; the RGB
+	// guide is its luma alone, √3·1.5 times the plane, so they are the plane's own with σ and h
+	// divided by 1.5. Either way the mean is the same as per plane, up to rounding.
 	src := randomPlane(40, 60, 40, 7)
-	want := &frame.Plane{W: 40, H: 60, Stride: 40, Pix: make([]float32, 40*60)}
-	p := Params{PatchRadius: 1, SearchRadius: 4, H: 10, Sigma: 10}
-	var d PlaneDenoiser
-	if err := d.Denoise(want, src, p); err != nil {
-		t.Fatal(err)
-	}
-	var dst [3]*frame.Plane
-	for i := range dst {
-		dst[i] = &frame.Plane{W: 40, H: 60, Stride: 40, Pix: make([]float32, 40*60)}
-	}
-	if err := d.DenoiseJoint(dst, [3]*frame.Plane{src, src, src}, [3]float64{10, 10, 10}, p); err != nil {
-		t.Fatal(err)
-	}
-	for i := range dst {
-		for j, v := range dst[i].Pix {
-			if math.Abs(float64(v-want.Pix[j])) > 1e-5 {
-				t.Fatalf("plane %d sample %d: joint %v, per plane %v", i, j, v, want.Pix[j])
+	for _, c := range []struct {
+		space JointSpace
+		div   float64
+	}{{JointYUV, 1}, {JointRGB, 1.5}} {
+		want := &frame.Plane{W: 40, H: 60, Stride: 40, Pix: make([]float32, 40*60)}
+		var d PlaneDenoiser
+		if err := d.Denoise(want, src, Params{PatchRadius: 1, SearchRadius: 4, H: 10 / c.div, Sigma: 10 / c.div}); err != nil {
+			t.Fatal(err)
+		}
+		var dst [3]*frame.Plane
+		for i := range dst {
+			dst[i] = &frame.Plane{W: 40, H: 60, Stride: 40, Pix: make([]float32, 40*60)}
+		}
+		p := Params{PatchRadius: 1, SearchRadius: 4, H: 10, Sigma: 10}
+		if err := d.DenoiseJoint(dst, [3]*frame.Plane{src, src, src}, [3]float64{10, 10, 10}, p, c.space); err != nil {
+			t.Fatal(err)
+		}
+		for i := range dst {
+			for j, v := range dst[i].Pix {
+				if math.Abs(float64(v-want.Pix[j])) > 1e-5 {
+					t.Fatalf("space %d plane %d sample %d: joint %v, per plane %v", c.space, i, j, v, want.Pix[j])
+				}
 			}
 		}
 	}

@@ -2,7 +2,9 @@ package nlm
 
 import (
 	"image"
+	"image/color"
 	_ "image/jpeg"
+	_ "image/png"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -16,8 +18,11 @@ import (
 )
 
 // TestJointEval measures RGB PSNR (all channels) of per-plane and joint NLM on the first
-// images of DENOISE_JOINT_EVAL (a folder of colour pictures) under AWGN σ=25 added to the 8-bit
-// codes (rounded, clipped).
+// DENOISE_JOINT_LIMIT (20) JPEG or PNG pictures of DENOISE_JOINT_EVAL (a folder of colour
+// pictures), in name order after the first DENOISE_JOINT_SKIP, under AWGN σ=25 (or
+// DENOISE_JOINT_SIGMA) added to the 8-bit codes (rounded, clipped). With DENOISE_JOINT_YUV set
+// the pictures are taken to full-range YCbCr 4:4:4 (BT.601, as JPEG) before the noise is
+// added, and the PSNR is over Y, Cb and Cr.
 func TestJointEval(t *testing.T) {
 	dir := os.Getenv("DENOISE_JOINT_EVAL")
 	if dir == "" {
@@ -34,8 +39,13 @@ func TestJointEval(t *testing.T) {
 	}
 	pr, _ := strconv.Atoi(os.Getenv("DENOISE_JOINT_F"))
 	sr, _ := strconv.Atoi(os.Getenv("DENOISE_JOINT_R"))
+	skip, _ := strconv.Atoi(os.Getenv("DENOISE_JOINT_SKIP"))
+	yuv := os.Getenv("DENOISE_JOINT_YUV") != ""
 	names, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
+	pngs, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+	names = append(names, pngs...)
 	sort.Strings(names)
+	names = names[min(skip, len(names)):]
 	names = names[:min(limit, len(names))]
 	var sp, sj, sn float64
 	for k, name := range names {
@@ -49,13 +59,22 @@ func TestJointEval(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := im.Bounds()
-		clean := frame.New(frame.Format{Layout: frame.RGB, BitDepth: 8}, b.Dx(), b.Dy())
+		layout := frame.RGB
+		if yuv {
+			layout = frame.YUV
+		}
+		clean := frame.New(frame.Format{Layout: layout, BitDepth: 8}, b.Dx(), b.Dy())
 		noisy := frame.New(clean.Format, b.Dx(), b.Dy())
 		rng := rand.New(rand.NewPCG(1, uint64(k)))
 		for y := range b.Dy() {
 			for x := range b.Dx() {
 				r, g, bb, _ := im.At(b.Min.X+x, b.Min.Y+y).RGBA()
-				for c, v := range [3]uint32{r >> 8, g >> 8, bb >> 8} {
+				px := [3]uint32{r >> 8, g >> 8, bb >> 8}
+				if yuv {
+					yy, cb, cr := color.RGBToYCbCr(uint8(px[0]), uint8(px[1]), uint8(px[2]))
+					px = [3]uint32{uint32(yy), uint32(cb), uint32(cr)}
+				}
+				for c, v := range px {
 					clean.Planes[c].Row(y)[x] = float32(v) / 255
 					n := math.Round(float64(v) + sigma*rng.NormFloat64())
 					noisy.Planes[c].Row(y)[x] = float32(min(max(n, 0), 255)) / 255

@@ -121,12 +121,60 @@ func (d *PlaneDenoiser) DenoiseGuided(dst, guide, src *frame.Plane, p Params) er
 	return nil
 }
 
-// DenoiseJoint denoises three planes of the same size (R, G, B or Y, U, V at 4:4:4) with one
-// set of weights: the patch distance of a candidate is Σ_c SSD_c·σ²/σ_c² over the three
-// channels (σ_c the noise of plane c, σ² their mean square, p.Sigma ignored), so that a channel
-// counts by how much it tells apart, and its weight exp(−max(d²−2σ², 0)/h²), d² that sum over
-// the 3·(2f+1)² samples, averages every channel. dst may be src.
-func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64, p Params) error {
+// JointSpace says what the three planes of a DenoiseJoint call hold, and so how their
+// guide is decorrelated.
+type JointSpace uint8
+
+const (
+	// JointRGB: R, G, B. The guide is the opponent transform of the whitened channels.
+	JointRGB JointSpace = iota
+	// JointYUV: Y, U, V at full resolution (4:4:4), already luma and two chroma.
+	JointYUV
+)
+
+// Weights of the luma and of each chroma channel in the joint patch distance, for noise that
+// is white across the (whitened) channels: a² + 2b² = 3, so the distance's noise part stays
+// 2σ² per sample triple and the weight table is the same. Edges and texture live mostly in
+// luma, where the chroma channels' differences are largely noise, so leaning on luma tells
+// patches apart better: on the first 20 CBSD432 pictures at AWGN σ=25 (RGB PSNR over all
+// channels), a² = 2.25 (chroma 0.375) gave 29.30 dB against 28.89 with equal weights (the
+// plain RGB distance: the transform is orthonormal) and 29.25 with luma weight 2.56 or 1.96,
+// each with its best h (JointParams).
+const (
+	jointLuma   = 1.5
+	jointChroma = 0.6123724356957945 // √((3 − 1.5²)/2)
+)
+
+// jointMix returns the matrix that takes the three channels of space, each whitened by k[c],
+// to the weighted decorrelated guide: for RGB the orthonormal opponent transform (R+G+B)/√3,
+// (R−B)/√2, (R−2G+B)/√6, for YUV the planes as they are.
+func jointMix(space JointSpace, k [3]float64) *[9]float32 {
+	t := [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1}
+	if space == JointRGB {
+		a, b, c := 1/math.Sqrt(3), 1/math.Sqrt(2), 1/math.Sqrt(6)
+		t = [9]float64{a, a, a, b, 0, -b, c, -2 * c, c}
+	}
+	var m [9]float32
+	for i := range 3 {
+		wi := jointChroma
+		if i == 0 {
+			wi = jointLuma
+		}
+		for c := range 3 {
+			m[3*i+c] = float32(wi * t[3*i+c] * k[c])
+		}
+	}
+	return &m
+}
+
+// DenoiseJoint denoises three planes of the same size (R, G, B or Y, U, V at 4:4:4, as space
+// says) with one set of weights: each channel is whitened (scaled by σ/σ_c, σ_c the noise of
+// plane c and σ² their mean square; p.Sigma is ignored), taken to a luma and two chroma
+// channels (jointMix), and the patch distance of a candidate is the sum over the 3·(2f+1)²
+// samples of their squared differences, luma weighted 2.25 and each chroma 0.375. Its weight
+// exp(−max(d²−2σ², 0)/h²) averages every channel of the values, which are the planes as given.
+// dst may be src.
+func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64, p Params, space JointSpace) error {
 	if err := p.validate(); err != nil {
 		return err
 	}
@@ -152,21 +200,17 @@ func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64,
 	j := &d.job
 	j.r, j.f = p.SearchRadius, p.PatchRadius
 	pad := j.r + j.f
+	var k [3]float64
 	for c := range 3 {
 		j.jv[c].resize(w, h, pad)
 		j.jv[c].fill(src[c])
-		j.vsa[c] = &j.jv[c]
-		// The guide is the plane scaled by σ/σ_c (a plane with no noise counts as one with a
-		// tenth of the mean).
-		k := float32(p.Sigma / max(sigma[c], p.Sigma/10))
-		j.gsa[c] = &j.jv[c]
-		if k != 1 {
-			j.jg[c].resize(w, h, pad)
-			copy(j.jg[c].pix, j.jv[c].pix)
-			dsp.WarpScaleRow(j.jg[c].pix, k)
-			j.gsa[c] = &j.jg[c]
-		}
+		j.jg[c].resize(w, h, pad)
+		j.vsa[c], j.gsa[c] = &j.jv[c], &j.jg[c]
+		// A plane with no noise counts as one with a tenth of the mean.
+		k[c] = p.Sigma / max(sigma[c], p.Sigma/10)
 	}
+	// The mix is per sample, so it is taken over the mirrored borders too.
+	dsp.Mix3Row(j.jg[0].pix, j.jg[1].pix, j.jg[2].pix, j.jv[0].pix, j.jv[1].pix, j.jv[2].pix, jointMix(space, k))
 	j.gs, j.vs = j.gsa[:], j.vsa[:]
 	j.wt = dsp.NewNLMWeight(3*(2*j.f+1)*(2*j.f+1), p.Sigma/255, p.H/255)
 
