@@ -395,3 +395,33 @@ func assertSteadyState(t *testing.T, st *STNLM, pool *frame.Pool, push func(), e
 	}
 	assertAllReleased(t, "stnlm", pool)
 }
+
+// TestSTNLMColourStill checks that a colour picture with no neighbours (a single frame) is
+// denoised with one set of weights for its three planes, exactly as mode nlm does it, RGB and
+// YUV 4:4:4 alike, while a 4:2:0 one keeps per-plane weights (the same as nlm again).
+func TestSTNLMColourStill(t *testing.T) {
+	tex := newColourTexture(40)
+	for _, f := range []frame.Format{
+		{Layout: frame.RGB, BitDepth: 8},
+		{Layout: frame.YUV, BitDepth: 8},
+		{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: 8},
+	} {
+		g := frame.Geometry{Format: f, W: 75, H: 66}
+		clean, _ := renderShots(g, []shot{{tex: tex, n: 1}})
+		src := noisy(clean, 20.0/255, 5)
+		want := spatialNLM(t, src)
+		for _, cfg := range []WindowConfig{{Radius: 2}, {Radius: 1, Causal: true}} {
+			out := runTemporal(t, newSTNLM(t, STNLMConfig{Window: cfg}), src)
+			for p := range 3 {
+				for y := range out[0].Planes[p].H {
+					got, w := out[0].Planes[p].Row(y), want[0].Planes[p].Row(y)
+					for x := range got {
+						if got[x] != w[x] {
+							t.Fatalf("%v %+v plane %d (%d,%d): stnlm %v, nlm %v", f, cfg, p, x, y, got[x], w[x])
+						}
+					}
+				}
+			}
+		}
+	}
+}
