@@ -1,19 +1,15 @@
 package nlm
 
 import (
-	"image"
 	"image/color"
-	_ "image/jpeg"
-	_ "image/png"
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"testing"
 
 	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/internal/testenv"
 	"github.com/denoise-go/denoise/quality"
 )
 
@@ -41,35 +37,23 @@ func TestJointEval(t *testing.T) {
 	sr, _ := strconv.Atoi(os.Getenv("DENOISE_JOINT_R"))
 	skip, _ := strconv.Atoi(os.Getenv("DENOISE_JOINT_SKIP"))
 	yuv := os.Getenv("DENOISE_JOINT_YUV") != ""
-	names, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
-	pngs, _ := filepath.Glob(filepath.Join(dir, "*.png"))
-	names = append(names, pngs...)
-	sort.Strings(names)
-	names = names[min(skip, len(names)):]
-	names = names[:min(limit, len(names))]
+	pics := testenv.RGBPictures(t, dir, skip, limit)
 	var sp, sj, sn float64
-	for k, name := range names {
-		fh, err := os.Open(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		im, _, err := image.Decode(fh)
-		fh.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := im.Bounds()
+	for k, pic := range pics {
+		w, h := pic.W, pic.H
 		layout := frame.RGB
 		if yuv {
 			layout = frame.YUV
 		}
-		clean := frame.New(frame.Format{Layout: layout, BitDepth: 8}, b.Dx(), b.Dy())
-		noisy := frame.New(clean.Format, b.Dx(), b.Dy())
+		clean := frame.New(frame.Format{Layout: layout, BitDepth: 8}, w, h)
+		noisy := frame.New(clean.Format, w, h)
 		rng := rand.New(rand.NewPCG(1, uint64(k)))
-		for y := range b.Dy() {
-			for x := range b.Dx() {
-				r, g, bb, _ := im.At(b.Min.X+x, b.Min.Y+y).RGBA()
-				px := [3]uint32{r >> 8, g >> 8, bb >> 8}
+		for y := range h {
+			for x := range w {
+				var px [3]uint32
+				for c := range px {
+					px[c] = uint32(math.Round(float64(pic.Planes[c].Row(y)[x]) * 255))
+				}
 				if yuv {
 					yy, cb, cr := color.RGBToYCbCr(uint8(px[0]), uint8(px[1]), uint8(px[2]))
 					px = [3]uint32{uint32(yy), uint32(cb), uint32(cr)}
@@ -87,7 +71,7 @@ func TestJointEval(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out := frame.New(clean.Format, b.Dx(), b.Dy())
+			out := frame.New(clean.Format, w, h)
 			out.CopyFrom(noisy)
 			if _, err := f.Process(out); err != nil {
 				t.Fatal(err)
@@ -100,6 +84,6 @@ func TestJointEval(t *testing.T) {
 			}
 		}
 	}
-	n := float64(len(names))
-	t.Logf("%d images: noisy %.2f dB, per-plane %.2f dB, joint %.2f dB (%+.2f)", len(names), sn/n, sp/n, sj/n, (sj-sp)/n)
+	n := float64(len(pics))
+	t.Logf("%d images: noisy %.2f dB, per-plane %.2f dB, joint %.2f dB (%+.2f)", len(pics), sn/n, sp/n, sj/n, (sj-sp)/n)
 }
