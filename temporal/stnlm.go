@@ -274,7 +274,9 @@ func (s *STNLM) denoiseOverlapped(c *Centre) error {
 // aligned neighbours, plane by plane; an alpha plane is copied. The bands of every plane
 // start on the frame's own candidates while the neighbours are being aligned, and take each
 // neighbour's as soon as it is (see stepper). Each aligned neighbour is released once the
-// bands have their copy of it (c.Release), so one is held at a time.
+// bands have their copy of it (c.Release), so one is held at a time. An RGB or 4:4:4 frame
+// with no neighbours is denoised with one set of weights for its colour planes instead
+// (denoiseJoint).
 func (s *STNLM) Denoise(dst *frame.Frame, c *Centre) error {
 	err := s.start(dst, c)
 	s.sched.finish() // every band done, whatever happened
@@ -282,7 +284,10 @@ func (s *STNLM) Denoise(dst *frame.Frame, c *Centre) error {
 }
 
 // start sets up the bands of every plane of c into dst and runs them on the helpers, handing
-// them each neighbour as it is aligned; the caller joins them with s.sched.finish.
+// them each neighbour as it is aligned; the caller joins them with s.sched.finish. An RGB or
+// 4:4:4 frame with no neighbours is done before start returns, on the stage's goroutine and
+// the joint denoiser's threads (denoiseJoint), and nothing is left for s.sched; with Overlap
+// such a frame overlaps nothing.
 func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
 	f := c.Frame
 	np := f.Format.NumPlanes()

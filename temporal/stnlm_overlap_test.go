@@ -72,11 +72,11 @@ func TestSTNLMOverlapSameOutput(t *testing.T) {
 
 // TestSTNLMOverlapSteadyStateDoesNotAllocate: the overlapped path reuses what it retains.
 func TestSTNLMOverlapSteadyStateDoesNotAllocate(t *testing.T) {
-	g := yuvGeom(128, 96)
-	clean, _ := renderShots(g, []shot{{tex: newColourTexture(80), vx: 1.3, vy: 0.4, n: 6}})
-	src := noisy(clean, 15.0/255, 2)
-	for _, cfg := range []WindowConfig{{Radius: 2}, {Radius: 1, Causal: true}} {
-		t.Run(fmt.Sprintf("r=%d causal=%v", cfg.Radius, cfg.Causal), func(t *testing.T) {
+	for _, c := range steadyCases() {
+		g, cfg := c.g, c.cfg
+		clean, _ := renderShots(g, []shot{{tex: newColourTexture(80), vx: 1.3, vy: 0.4, n: 6}})
+		src := noisy(clean, 15.0/255, 2)
+		t.Run(c.name, func(t *testing.T) {
 			st := newSTNLM(t, STNLMConfig{Window: cfg})
 			st.Overlap()
 			pool := frame.NewPool(32)
@@ -96,7 +96,7 @@ func TestSTNLMOverlapSteadyStateDoesNotAllocate(t *testing.T) {
 					}
 				}
 			}
-			assertSteadyState(t, st, pool, push, emit)
+			assertSteadyState(t, st, pool, g, push, emit)
 		})
 	}
 }

@@ -294,11 +294,11 @@ func TestSTNLMLookahead(t *testing.T) {
 }
 
 func TestSTNLMSteadyStateDoesNotAllocate(t *testing.T) {
-	g := yuvGeom(128, 96) // assertAllReleased's
-	clean, _ := renderShots(g, []shot{{tex: newColourTexture(80), vx: 1.3, vy: 0.4, n: 6}})
-	src := noisy(clean, 15.0/255, 2)
-	for _, cfg := range []WindowConfig{{Radius: 2}, {Radius: 1, Causal: true}} {
-		t.Run(fmt.Sprintf("r=%d causal=%v", cfg.Radius, cfg.Causal), func(t *testing.T) {
+	for _, c := range steadyCases() {
+		g, cfg := c.g, c.cfg
+		clean, _ := renderShots(g, []shot{{tex: newColourTexture(80), vx: 1.3, vy: 0.4, n: 6}})
+		src := noisy(clean, 15.0/255, 2)
+		t.Run(c.name, func(t *testing.T) {
 			st := newSTNLM(t, STNLMConfig{Window: cfg})
 			pool := frame.NewPool(32)
 			emit := func(f *frame.Frame) error { f.Release(); return nil }
@@ -312,7 +312,7 @@ func TestSTNLMSteadyStateDoesNotAllocate(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			assertSteadyState(t, st, pool, push, emit)
+			assertSteadyState(t, st, pool, g, push, emit)
 		})
 	}
 }
@@ -378,7 +378,27 @@ func renderShotsOnly(g frame.Geometry, s shot) []*frame.Frame {
 
 // assertSteadyState pushes 12 frames to warm st up, then checks that a push allocates nothing
 // and takes no new frame from the pools, flushes st and checks every input frame came back.
-func assertSteadyState(t *testing.T, st *STNLM, pool *frame.Pool, push func(), emit func(*frame.Frame) error) {
+// steadyCase is a geometry and window the steady-state tests run.
+type steadyCase struct {
+	name string
+	g    frame.Geometry
+	cfg  WindowConfig
+}
+
+// steadyCases: 4:2:0 with neighbours, centred and causal, and colour frames with none, which
+// take nlm's joint path (an RGB and a 4:4:4 picture sequence at radius 0).
+func steadyCases() []steadyCase {
+	rgb := frame.Geometry{Format: frame.Format{Layout: frame.RGB, BitDepth: 8}, W: 96, H: 80}
+	yuv444 := frame.Geometry{Format: frame.Format{Layout: frame.YUV, BitDepth: 8}, W: 96, H: 80}
+	return []steadyCase{
+		{"r=2", yuvGeom(128, 96), WindowConfig{Radius: 2}},
+		{"r=1 causal", yuvGeom(128, 96), WindowConfig{Radius: 1, Causal: true}},
+		{"rgb r=0", rgb, WindowConfig{}},
+		{"yuv444 r=0", yuv444, WindowConfig{}},
+	}
+}
+
+func assertSteadyState(t *testing.T, st *STNLM, pool *frame.Pool, g frame.Geometry, push func(), emit func(*frame.Frame) error) {
 	t.Helper()
 	for range 12 {
 		push()
@@ -393,7 +413,7 @@ func assertSteadyState(t *testing.T, st *STNLM, pool *frame.Pool, push func(), e
 	if err := st.Flush(emit); err != nil {
 		t.Fatal(err)
 	}
-	assertAllReleased(t, "stnlm", pool)
+	assertAllReleasedOf(t, "stnlm", pool, g)
 }
 
 // TestSTNLMColourStill checks that a colour picture with no neighbours (a single frame) is

@@ -135,8 +135,13 @@ func TestWindowNeighbours(t *testing.T) {
 // frames again allocates none.
 func assertAllReleased(t *testing.T, name string, pool *frame.Pool) {
 	t.Helper()
+	assertAllReleasedOf(t, name, pool, yuvGeom(128, 96))
+}
+
+// assertAllReleasedOf is assertAllReleased for a pool of frames of geometry g.
+func assertAllReleasedOf(t *testing.T, name string, pool *frame.Pool, g frame.Geometry) {
+	t.Helper()
 	n := pool.Allocated()
-	g := yuvGeom(128, 96)
 	var held []*frame.Frame
 	for range n {
 		held = append(held, pool.Get(g))

@@ -44,6 +44,9 @@ type band struct {
 	col    [3][]float32 // vertical patch sums of squared differences (resynced: syncEvery), three offsets
 	ring   [3][]float32 // the rows of col's sums; with nc = 3, channel c of offset i is ring[i] of chRing[c-1]
 	chRing [2][3][]float32
+	// jrows are the joint accumulation's row views (vp, vq, dv, rv of NLMAccumRow3Joint),
+	// kept here so that passing them by pointer does not allocate every row.
+	jrows [4][3][]float32
 }
 
 func (b *band) resize(y0, y1, w, r, f int) { b.resizeN(y0, y1, w, r, f, 1) }
@@ -337,14 +340,14 @@ func (b *band) run3N(gs, vs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
 				}
 			}
 		}
-		var vp, vq, dv, rv [3][]float32
+		vp, vq, dv, rv := &b.jrows[0], &b.jrows[1], &b.jrows[2], &b.jrows[3]
 		var dw, rw []float32
 		for c, v := range vs {
 			dw, dv[c] = b.accRowsC(c, y, xa, r)
 			rw, rv[c] = b.accRowsC(c, y+dy, xa+dx, r)
 			vp[c], vq[c] = v.row(y, xa)[:n], v.row(y+dy, xa+dx)
 		}
-		dsp.NLMAccumRow3Joint(wt, col[0], col[1], col[2], box, &vp, &vq, &dv, &rv, dw, rw)
+		dsp.NLMAccumRow3Joint(wt, col[0], col[1], col[2], box, vp, vq, dv, rv, dw, rw)
 	}
 }
 

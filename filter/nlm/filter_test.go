@@ -18,16 +18,22 @@ func fillFrame(fr *frame.Frame, seed uint64) {
 }
 
 func TestFilterSteadyStateDoesNotAllocate(t *testing.T) {
-	fr := frame.New(frame.Format{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: 8}, 161, 121)
-	fillFrame(fr, 1)
-	for _, threads := range []int{1, 2} {
-		f, err := New(Options{Threads: threads})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.Process(fr)
-		if a := testing.AllocsPerRun(3, func() { f.Process(fr) }); a != 0 {
-			t.Errorf("threads %d: Process allocates %v times per frame", threads, a)
+	for _, format := range []frame.Format{
+		{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: 8},
+		{Layout: frame.RGB, BitDepth: 8}, // joint weights
+		{Layout: frame.YUV, BitDepth: 8},
+	} {
+		fr := frame.New(format, 161, 121)
+		fillFrame(fr, 1)
+		for _, threads := range []int{1, 2} {
+			f, err := New(Options{Threads: threads})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Process(fr)
+			if a := testing.AllocsPerRun(3, func() { f.Process(fr) }); a != 0 {
+				t.Errorf("%v, threads %d: Process allocates %v times per frame", format, threads, a)
+			}
 		}
 	}
 }

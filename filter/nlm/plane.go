@@ -59,6 +59,7 @@ type job struct {
 	gs, vs   []*padded
 	jg, jv   [3]padded
 	gsa, vsa [3]*padded
+	mix      [9]float32 // the guide's colour matrix (jointMix)
 }
 
 // bandRunner runs band i of the current call for the pool.
@@ -145,16 +146,15 @@ const (
 	jointChroma = 0.6123724356957945 // √((3 − 1.5²)/2)
 )
 
-// jointMix returns the matrix that takes the three channels of space, each whitened by k[c],
-// to the weighted decorrelated guide: for RGB the orthonormal opponent transform (R+G+B)/√3,
-// (R−B)/√2, (R−2G+B)/√6, for YUV the planes as they are.
-func jointMix(space JointSpace, k [3]float64) *[9]float32 {
+// jointMix writes into m the matrix that takes the three channels of space, each whitened by
+// k[c], to the weighted decorrelated guide: for RGB the orthonormal opponent transform
+// (R+G+B)/√3, (R−B)/√2, (R−2G+B)/√6, for YUV the planes as they are.
+func jointMix(m *[9]float32, space JointSpace, k [3]float64) {
 	t := [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1}
 	if space == JointRGB {
 		a, b, c := 1/math.Sqrt(3), 1/math.Sqrt(2), 1/math.Sqrt(6)
 		t = [9]float64{a, a, a, b, 0, -b, c, -2 * c, c}
 	}
-	var m [9]float32
 	for i := range 3 {
 		wi := jointChroma
 		if i == 0 {
@@ -164,7 +164,6 @@ func jointMix(space JointSpace, k [3]float64) *[9]float32 {
 			m[3*i+c] = float32(wi * t[3*i+c] * k[c])
 		}
 	}
-	return &m
 }
 
 // DenoiseJoint denoises three planes of the same size (R, G, B or Y, U, V at 4:4:4, as space
@@ -210,7 +209,8 @@ func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64,
 		k[c] = p.Sigma / max(sigma[c], p.Sigma/10)
 	}
 	// The mix is per sample, so it is taken over the mirrored borders too.
-	dsp.Mix3Row(j.jg[0].pix, j.jg[1].pix, j.jg[2].pix, j.jv[0].pix, j.jv[1].pix, j.jv[2].pix, jointMix(space, k))
+	jointMix(&j.mix, space, k)
+	dsp.Mix3Row(j.jg[0].pix, j.jg[1].pix, j.jg[2].pix, j.jv[0].pix, j.jv[1].pix, j.jv[2].pix, &j.mix)
 	j.gs, j.vs = j.gsa[:], j.vsa[:]
 	j.wt = dsp.NewNLMWeight(3*(2*j.f+1)*(2*j.f+1), p.Sigma/255, p.H/255)
 
