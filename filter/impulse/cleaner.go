@@ -129,7 +129,11 @@ func (c *Cleaner) Detect(p *frame.Plane) float64 {
 // original y with a leave-one-out NLM x̂ of the cleaned plane and replaces the new Δ in y with
 // non-local means weighted by the patches of x̂.
 func (c *Cleaner) Clean(p *frame.Plane) (float64, error) {
-	sigma := c.Detect(p)
+	return c.replaceDetected(p, c.Detect(p))
+}
+
+// replaceDetected is Clean after Detect gave sigma (and perhaps crossChannel added to Δ).
+func (c *Cleaner) replaceDetected(p *frame.Plane, sigma float64) (float64, error) {
 	refine := c.rvPath && c.opt.Refine > 0 &&
 		(c.opt.Kind == RandomValued || float64(c.FoundRandomValued) >= rvRefineShare*float64(p.W*p.H))
 	if c.FoundSaltPepper+c.FoundRandomValued == 0 && !refine {

@@ -10,9 +10,12 @@ import (
 // Filter detects and replaces impulses in whole frames, optionally followed by NLM of the
 // cleaned frame (NewWithNLM). It owns its scratch: one Filter per goroutine.
 type Filter struct {
-	c   *Cleaner
-	nl  *nlm.Filter // nil without NLM
-	opt Options
+	c     *Cleaner
+	rgb   [2]*Cleaner // the G and B planes' of an RGB frame (made on the first): see processRGB
+	ds    diffScratch
+	masks [3][]bool   // processRGB's copies of Δ
+	nl    *nlm.Filter // nil without NLM
+	opt   Options
 	// sigmas is the σ of each colour plane of the frame in hand, for OnSigmas.
 	sigmas []float64
 }
@@ -59,6 +62,15 @@ func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
 	if in.Format.Alpha {
 		n--
 	}
+	if in.Format.Layout == frame.RGB && f.opt.Kind != RandomValued {
+		if err := f.processRGB(in); err != nil {
+			return nil, err
+		}
+		if f.nl != nil {
+			return f.nl.Process(in)
+		}
+		return in, nil
+	}
 	for i := 0; i < n; i++ {
 		p := &in.Planes[i]
 		sigma, err := f.c.Clean(p)
@@ -79,4 +91,57 @@ func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
 		return f.nl.Process(in)
 	}
 	return in, nil
+}
+
+// processRGB cleans the colour planes of an RGB frame: each plane's impulses are detected on
+// their own, then crossChannel flags the salt and pepper a plane's own tests let pass but the
+// other channels give away; the samples of Δ whose pixel has a clean sample in another
+// channel that moves with this one there are replaced through the colour difference
+// (replaceByDifference), and the rest of Δ as in a gray plane.
+func (f *Filter) processRGB(in *frame.Frame) error {
+	if f.rgb[0] == nil {
+		for i := range f.rgb {
+			c, err := NewCleaner(f.opt)
+			if err != nil {
+				return err
+			}
+			f.rgb[i] = c
+		}
+	}
+	cs := [3]*Cleaner{f.c, f.rgb[0], f.rgb[1]}
+	var sig [3]float64
+	for i, c := range cs {
+		sig[i] = c.Detect(&in.Planes[i])
+	}
+	crossChannel(cs, in, sig)
+	// Δ of every plane before any is replaced: where a plane serves as another's reference,
+	// its flagged samples (replaced or not yet) must not count as clean.
+	for i, c := range cs {
+		f.masks[i] = append(f.masks[i][:0], c.det.mask...)
+	}
+	lo, hi := extremes(f.opt.Tolerance)
+	for i, c := range cs {
+		if c.rvPath {
+			continue
+		}
+		for _, b := range [2]int{(i + 1) % 3, (i + 2) % 3} {
+			c.replaceByDifference(&f.ds, &in.Planes[i], &in.Planes[b], f.masks[b], sig[i], lo, hi)
+		}
+	}
+	f.sigmas = f.sigmas[:0]
+	for i, c := range cs {
+		p := &in.Planes[i]
+		sigma, err := c.replaceDetected(p, sig[i])
+		if err != nil {
+			return fmt.Errorf("impulse: frame %d plane %d (%dx%d): %w", in.Index, i, p.W, p.H, err)
+		}
+		if i == 0 && f.opt.OnSigma != nil {
+			f.opt.OnSigma(in.Index, sigma)
+		}
+		f.sigmas = append(f.sigmas, sigma)
+	}
+	if f.opt.OnSigmas != nil {
+		f.opt.OnSigmas(in.Index, in.Format.Layout, f.sigmas)
+	}
+	return nil
 }

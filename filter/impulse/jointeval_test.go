@@ -15,7 +15,8 @@ import (
 // per plane and with its joint weights, on the first DENOISE_JOINT_LIMIT (20) JPEG or PNG
 // pictures of DENOISE_JOINT_EVAL after the first DENOISE_JOINT_SKIP, under the noise
 // DENOISE_JOINT_NOISE (awgn:10+sp:0.2, each channel's samples hit on their own, as denoise
-// eval adds it; seed = the picture's index).
+// eval adds it; seed = the picture's index). With DENOISE_JOINT_IMPULSE_ONLY set it compares
+// the impulse stage alone instead: each plane cleaned as a gray one against the RGB path.
 func TestJointImpulseEval(t *testing.T) {
 	dir := os.Getenv("DENOISE_JOINT_EVAL")
 	if dir == "" {
@@ -34,6 +35,7 @@ func TestJointImpulseEval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	impulseOnly := os.Getenv("DENOISE_JOINT_IMPULSE_ONLY") != ""
 	pics := testenv.RGBPictures(t, dir, skip, limit)
 	var sp, sj, sn float64
 	for k, clean := range pics {
@@ -48,7 +50,19 @@ func TestJointImpulseEval(t *testing.T) {
 			}
 			out := frame.New(clean.Format, clean.W, clean.H)
 			out.CopyFrom(noisy)
-			if _, err := f.Process(out); err != nil {
+			if impulseOnly {
+				// the impulse stage alone: each plane as a gray one, or the RGB path
+				if perPlane {
+					c, _ := NewCleaner(Options{Threads: 2})
+					for i := range 3 {
+						if _, err := c.Clean(&out.Planes[i]); err != nil {
+							t.Fatal(err)
+						}
+					}
+				} else if _, err := (&Filter{c: f.c, opt: f.opt}).Process(out); err != nil {
+					t.Fatal(err)
+				}
+			} else if _, err := f.Process(out); err != nil {
 				t.Fatal(err)
 			}
 			if p := quality.FramePSNR(clean, out); perPlane {
@@ -59,5 +73,9 @@ func TestJointImpulseEval(t *testing.T) {
 		}
 	}
 	n := float64(len(pics))
-	t.Logf("%d images, %s: noisy %.2f dB, impulse+nlm per plane %.2f dB, joint %.2f dB (%+.2f)", len(pics), noise, sn/n, sp/n, sj/n, (sj-sp)/n)
+	what := "impulse+nlm, nlm per plane %.2f dB, joint %.2f dB"
+	if impulseOnly {
+		what = "impulse alone, per plane %.2f dB, RGB path %.2f dB"
+	}
+	t.Logf("%d images, %s: noisy %.2f dB, "+what+" (%+.2f)", len(pics), noise, sn/n, sp/n, sj/n, (sj-sp)/n)
 }

@@ -380,3 +380,67 @@ func TestLikeDeviantNeighbour(t *testing.T) {
 		t.Fatal("a like, flagged neighbour not found")
 	}
 }
+
+// TestColourDiff checks ColourDiffPredict and ColourDiffVar against the window written out:
+// the samples of the 5×5 window (mirrored), the centre left out, unflagged in both masks and
+// strictly inside (lo, hi) in both planes.
+func TestColourDiff(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	w, h, stride := 9, 7, 11
+	a, b := randF32(r, stride*h, 0, 1), randF32(r, stride*h, 0, 1)
+	for i := range a {
+		switch r.IntN(8) {
+		case 0:
+			a[i] = 0
+		case 1:
+			b[i] = 1
+		}
+	}
+	ma, mb := make([]bool, w*h), make([]bool, w*h)
+	for i := range ma {
+		ma[i], mb[i] = r.IntN(5) == 0, r.IntN(5) == 0
+	}
+	const lo, hi = 0.002, 0.998
+	for y := range h {
+		for x := range w {
+			var d []float32
+			var sa, saa, sd, sdd float64
+			for j := y - 2; j <= y+2; j++ {
+				for i := x - 2; i <= x+2; i++ {
+					if i == x && j == y {
+						continue
+					}
+					jj, ii := MirrorEdge(j, h), MirrorEdge(i, w)
+					u, v := a[jj*stride+ii], b[jj*stride+ii]
+					if ma[jj*w+ii] || mb[jj*w+ii] || u <= lo || u >= hi || v <= lo || v >= hi {
+						continue
+					}
+					d = append(d, u-v)
+					sa, saa = sa+float64(u), saa+float64(u)*float64(u)
+					sd, sdd = sd+float64(u-v), sdd+float64(u-v)*float64(u-v)
+				}
+			}
+			pred, ok, _ := ColourDiffPredict(a, b, stride, ma, mb, w, h, x, y, 2, lo, hi, 6, make([]float32, 0, 25))
+			if ok != (len(d) >= 6) {
+				t.Fatalf("(%d,%d): ok %v with %d samples", x, y, ok, len(d))
+			}
+			if ok {
+				slices.Sort(d)
+				if want := b[y*stride+x] + d[(len(d)-1)/2]; pred != want {
+					t.Fatalf("(%d,%d): prediction %g, want %g", x, y, pred, want)
+				}
+			}
+			va, vd, n := ColourDiffVar(a, b, stride, ma, mb, w, h, x, y, 2, lo, hi)
+			if n != len(d) {
+				t.Fatalf("(%d,%d): %d samples, want %d", x, y, n, len(d))
+			}
+			if n > 0 {
+				m := float64(n)
+				wa, wd := saa/m-(sa/m)*(sa/m), sdd/m-(sd/m)*(sd/m)
+				if math.Abs(va-wa) > 1e-9 || math.Abs(vd-wd) > 1e-9 {
+					t.Fatalf("(%d,%d): variances %g, %g, want %g, %g", x, y, va, vd, wa, wd)
+				}
+			}
+		}
+	}
+}
