@@ -11,7 +11,7 @@ import (
 // salt or pepper sample often passes its own plane's tests: in texture or on an edge, some of
 // its window's samples lie near the extreme too. The other channels at the same pixel give it
 // away: channels move together (a − b varies far less over a window than a does), so a sample
-// far from what another channel predicts for it (dsp.ColourDiffPredict) is an impulse, while
+// far from what another channel predicts for it (its value plus the median difference over the window: dsp.ColourDiffWindow) is an impulse, while
 // detail, which shows in every channel, is not.
 const (
 	// crossRadius is the window of the colour differences: 5×5.
@@ -63,12 +63,13 @@ func crossChannel(cs [3]*Cleaner, in *frame.Frame, sig [3]float64) int {
 					if u := pb.Row(y)[x]; mb[k] || u <= lo || u >= hi {
 						continue
 					}
-					pred, ok, win := dsp.ColourDiffPredict(pa.Pix, pb.Pix, pa.Stride, ca.det.mask, mb, w, h, x, y,
-						crossRadius, lo, hi, crossMinN, ca.det.window)
-					ca.det.window = win
-					if !ok {
+					diffs, _, _ := dsp.ColourDiffWindow(pa.Pix, pb.Pix, pa.Stride, ca.det.mask, mb, w, h, x, y,
+						crossRadius, lo, hi, ca.det.window)
+					ca.det.window = diffs
+					if len(diffs) < crossMinN {
 						continue
 					}
+					pred := pb.Row(y)[x] + dsp.Select(diffs, (len(diffs)-1)/2, nil)
 					t := float32(crossK * math.Sqrt(sig[a]*sig[a]+sig[b]*sig[b]) / 255)
 					d := abs(v - pred)
 					if d <= t {
@@ -102,7 +103,7 @@ type diffScratch struct {
 
 // replaceByDifference replaces the samples of c's Δ (plane p) at which plane ref is clean
 // (unflagged in refMask and not extreme) and moves with p (over the 5×5 window's samples
-// clean in both, p − ref varies less than diffGain times p: dsp.ColourDiffVar): ref's value
+// clean in both, p − ref varies less than diffGain times p: dsp.ColourDiffWindow): ref's value
 // plus the non-local mean of p − ref over the candidates clean in both, weighted by the
 // patches of p's m(y). Colour differences are
 // smooth where the channels themselves are not (edges, texture), so this estimate follows
@@ -132,8 +133,9 @@ func (c *Cleaner) replaceByDifference(ds *diffScratch, p, ref *frame.Plane, refM
 			u := rr[x]
 			refBad := refMask[k] || u <= lo || u >= hi
 			if mask[k] && !refBad {
-				va, vd, nn := dsp.ColourDiffVar(p.Pix, ref.Pix, p.Stride, mask, refMask, w, h, x, y, crossRadius, lo, hi)
-				refBad = nn < crossMinN || vd >= diffGain*va
+				diffs, va, vd := dsp.ColourDiffWindow(p.Pix, ref.Pix, p.Stride, mask, refMask, w, h, x, y, crossRadius, lo, hi, c.det.window)
+				c.det.window = diffs
+				refBad = len(diffs) < crossMinN || vd >= diffGain*va
 			}
 			ds.excl[k] = mask[k] || refBad
 			ds.sel[k] = mask[k] && !refBad

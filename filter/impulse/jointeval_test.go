@@ -2,7 +2,6 @@ package impulse
 
 import (
 	"os"
-	"strconv"
 	"testing"
 
 	"github.com/denoise-go/denoise/filter/nlm"
@@ -18,15 +17,6 @@ import (
 // eval adds it; seed = the picture's index). With DENOISE_JOINT_IMPULSE_ONLY set it compares
 // the impulse stage alone instead: each plane cleaned as a gray one against the RGB path.
 func TestJointImpulseEval(t *testing.T) {
-	dir := os.Getenv("DENOISE_JOINT_EVAL")
-	if dir == "" {
-		t.Skip("DENOISE_JOINT_EVAL not set")
-	}
-	limit, _ := strconv.Atoi(os.Getenv("DENOISE_JOINT_LIMIT"))
-	if limit == 0 {
-		limit = 20
-	}
-	skip, _ := strconv.Atoi(os.Getenv("DENOISE_JOINT_SKIP"))
 	spec := os.Getenv("DENOISE_JOINT_NOISE")
 	if spec == "" {
 		spec = "awgn:10+sp:0.2"
@@ -36,7 +26,7 @@ func TestJointImpulseEval(t *testing.T) {
 		t.Fatal(err)
 	}
 	impulseOnly := os.Getenv("DENOISE_JOINT_IMPULSE_ONLY") != ""
-	pics := testenv.RGBPictures(t, dir, skip, limit)
+	pics := testenv.JointEvalPictures(t)
 	var sp, sj, sn float64
 	for k, clean := range pics {
 		noisy := frame.New(clean.Format, clean.W, clean.H)

@@ -20,14 +20,6 @@ import (
 // the pictures are taken to full-range YCbCr 4:4:4 (BT.601, as JPEG) before the noise is
 // added, and the PSNR is over Y, Cb and Cr.
 func TestJointEval(t *testing.T) {
-	dir := os.Getenv("DENOISE_JOINT_EVAL")
-	if dir == "" {
-		t.Skip("DENOISE_JOINT_EVAL not set")
-	}
-	limit, _ := strconv.Atoi(os.Getenv("DENOISE_JOINT_LIMIT"))
-	if limit == 0 {
-		limit = 20
-	}
 	hs, _ := strconv.ParseFloat(os.Getenv("DENOISE_JOINT_HSCALE"), 64)
 	sigma, _ := strconv.ParseFloat(os.Getenv("DENOISE_JOINT_SIGMA"), 64)
 	if sigma == 0 {
@@ -35,9 +27,8 @@ func TestJointEval(t *testing.T) {
 	}
 	pr, _ := strconv.Atoi(os.Getenv("DENOISE_JOINT_F"))
 	sr, _ := strconv.Atoi(os.Getenv("DENOISE_JOINT_R"))
-	skip, _ := strconv.Atoi(os.Getenv("DENOISE_JOINT_SKIP"))
 	yuv := os.Getenv("DENOISE_JOINT_YUV") != ""
-	pics := testenv.RGBPictures(t, dir, skip, limit)
+	pics := testenv.JointEvalPictures(t)
 	var sp, sj, sn float64
 	for k, pic := range pics {
 		w, h := pic.W, pic.H

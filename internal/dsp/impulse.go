@@ -316,44 +316,16 @@ func LikeDeviantNeighbour(pix []float32, stride int, ref []float32, mask []bool,
 	return false
 }
 
-// ColourDiffPredict predicts sample (x, y) of plane a from plane b of the same w×h picture
-// (rows stride apart; masks ma and mb rows w apart): b(x, y) plus the median of a − b over the
-// samples of the (2r+1)² window around it, (x, y) left out, that neither mask flags and that
-// lie strictly between lo and hi in both planes, reflected at the borders with MirrorEdge.
-// Colour channels move together far more than their values do, so where a is an impulse and
-// b is not, the prediction tells it apart from detail that a merely shares with its
-// neighbours. ok is false when fewer than minN samples take part. scratch holds the window.
-func ColourDiffPredict(a, b []float32, stride int, ma, mb []bool, w, h, x, y, r int, lo, hi float32, minN int,
-	scratch []float32) (pred float32, ok bool, win []float32) {
-	win = scratch[:0]
-	for j := y - r; j <= y+r; j++ {
-		jj := MirrorEdge(j, h)
-		ra, rb := a[jj*stride:], b[jj*stride:]
-		for i := x - r; i <= x+r; i++ {
-			if i == x && j == y {
-				continue
-			}
-			ii := MirrorEdge(i, w)
-			k := jj*w + ii
-			va, vb := ra[ii], rb[ii]
-			if ma[k] || mb[k] || va <= lo || va >= hi || vb <= lo || vb >= hi {
-				continue
-			}
-			win = append(win, va-vb)
-		}
-	}
-	if len(win) < minN {
-		return 0, false, win
-	}
-	return b[y*stride+x] + Select(win, (len(win)-1)/2, nil), true, win
-}
-
-// ColourDiffVar returns the variances of a and of a − b over the samples of the (2r+1)²
-// window around (x, y) of two w×h planes (rows stride apart; masks ma and mb rows w apart)
-// that neither mask flags and that lie strictly between lo and hi in both, (x, y) left out,
-// reflected at the borders with MirrorEdge, and how many samples that is: where va − b
-// varies less than a, the channels move together there.
-func ColourDiffVar(a, b []float32, stride int, ma, mb []bool, w, h, x, y, r int, lo, hi float32) (va, vd float64, n int) {
+// ColourDiffWindow returns the differences a − b over the samples of the (2r+1)² window
+// around (x, y) of two w×h planes (rows stride apart; masks ma and mb rows w apart) that
+// neither mask flags and that lie strictly between lo and hi in both, (x, y) left out,
+// reflected at the borders with MirrorEdge (appended to scratch[:0]), and the variances of a
+// and of a − b over them. Colour channels move together far more than their values do: b(x, y)
+// plus the median difference predicts a(x, y) where a is an impulse and b is not, and where
+// a − b varies less than a, the two channels move together there.
+func ColourDiffWindow(a, b []float32, stride int, ma, mb []bool, w, h, x, y, r int, lo, hi float32,
+	scratch []float32) (diffs []float32, va, vd float64) {
+	diffs = scratch[:0]
 	var sa, saa, sd, sdd float64
 	for j := y - r; j <= y+r; j++ {
 		jj := MirrorEdge(j, h)
@@ -368,17 +340,17 @@ func ColourDiffVar(a, b []float32, stride int, ma, mb []bool, w, h, x, y, r int,
 			if ma[k] || mb[k] || u <= lo || u >= hi || v <= lo || v >= hi {
 				continue
 			}
-			d := float64(u - v)
+			d := u - v
+			diffs = append(diffs, d)
 			sa += float64(u)
 			saa += float64(u) * float64(u)
-			sd += d
-			sdd += d * d
-			n++
+			sd += float64(d)
+			sdd += float64(d) * float64(d)
 		}
 	}
-	if n == 0 {
-		return 0, 0, 0
+	if len(diffs) == 0 {
+		return diffs, 0, 0
 	}
-	m := float64(n)
-	return saa/m - (sa/m)*(sa/m), sdd/m - (sd/m)*(sd/m), n
+	m := float64(len(diffs))
+	return diffs, saa/m - (sa/m)*(sa/m), sdd/m - (sd/m)*(sd/m)
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"testing"
 
 	"github.com/denoise-go/denoise/frame"
@@ -46,4 +47,21 @@ func RGBPictures(t testing.TB, dir string, skip, limit int) []*frame.Frame {
 		out = append(out, f)
 	}
 	return out
+}
+
+// JointEvalPictures reads the pictures of a colour evaluation test (nlm's TestJointEval,
+// impulse's TestJointImpulseEval): those of the folder DENOISE_JOINT_EVAL, after the first
+// DENOISE_JOINT_SKIP, at most DENOISE_JOINT_LIMIT (20). It skips t when the folder is not set.
+func JointEvalPictures(t testing.TB) []*frame.Frame {
+	t.Helper()
+	dir := os.Getenv("DENOISE_JOINT_EVAL")
+	if dir == "" {
+		t.Skip("DENOISE_JOINT_EVAL not set")
+	}
+	limit, _ := strconv.Atoi(os.Getenv("DENOISE_JOINT_LIMIT"))
+	if limit == 0 {
+		limit = 20
+	}
+	skip, _ := strconv.Atoi(os.Getenv("DENOISE_JOINT_SKIP"))
+	return RGBPictures(t, dir, skip, limit)
 }
