@@ -206,6 +206,18 @@ func TestBrowserUploadCompareDownload(t *testing.T) {
 	if sigma, err := strconv.ParseFloat(text(t, ctx, "#stat-sigma"), 64); err != nil || sigma < 10 || sigma > 30 {
 		t.Errorf("estimated σ shown %q, want about 20", text(t, ctx, "#stat-sigma"))
 	}
+	// A colour upload: each channel's σ beside it, "(R 20.31, G 19.87, B 20.05)".
+	chans := text(t, ctx, "#stat-sigma-channels")
+	t.Logf("channels' σ shown: %s", chans)
+	var rs, gs, bs float64
+	if n, err := fmt.Sscanf(chans, "(R %g, G %g, B %g)", &rs, &gs, &bs); n != 3 || err != nil {
+		t.Errorf("channel σ shown %q, want (R …, G …, B …): %v", chans, err)
+	}
+	for _, v := range []float64{rs, gs, bs} {
+		if v < 10 || v > 30 {
+			t.Errorf("channel σ shown %q, want each about 20", chans)
+		}
+	}
 	if !strings.Contains(text(t, ctx, "#stat-time"), " s (mode "+mode+")") {
 		t.Errorf("processing time shown %q", text(t, ctx, "#stat-time"))
 	}

@@ -228,6 +228,10 @@ function showResult(st) {
     (st.channels > 1 ? `, ${st.channels} channels` : "") +
     (st.frames_total > 1 ? `, ${st.frames_total} frames` : "");
   $("stat-sigma").textContent = fmt(st.sigma_estimated, 2);
+  // a colour input: every plane's own estimate, named by its channel (R, G, B; Y, U, V)
+  const chans = st.sigma_channels || [];
+  $("stat-sigma-channels").textContent = chans.length > 1
+    ? "(" + chans.map((c) => `${c.channel.toUpperCase()} ${fmt(c.sigma, 2)}`).join(", ") + ")" : "";
   $("stat-psnr-noisy").textContent = fmt(st.psnr_noisy, 2, "dB");
   $("stat-psnr").textContent = fmt(st.psnr, 2, "dB");
   $("stat-psnr").dataset.value = st.psnr === null ? "" : st.psnr;
