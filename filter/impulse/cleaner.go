@@ -31,6 +31,7 @@ type Cleaner struct {
 	// FoundSaltPepper and FoundRandomValued count the impulses of the last plane: salt and
 	// pepper, and the rest of Δ after the last refinement pass.
 	FoundSaltPepper, FoundRandomValued int
+	byDifference                       int // of them, replaced by replaceByDifference since Detect
 	rvPath                             bool
 	none                               []bool    // an empty Δ, for verify
 	drop                               []int32   // decluster's scratch
@@ -65,7 +66,7 @@ func (c *Cleaner) Median() *frame.Plane {
 func (c *Cleaner) Detect(p *frame.Plane) float64 {
 	o := &c.opt
 	c.det.reset(p, o.MaxRadius)
-	c.FoundSaltPepper, c.FoundRandomValued = 0, 0
+	c.FoundSaltPepper, c.FoundRandomValued, c.byDifference = 0, 0, 0
 	sigma := o.Sigma
 	// unmasked: σ was estimated on every sample, as the next estimate would be
 	unmasked := false
@@ -136,7 +137,7 @@ func (c *Cleaner) Clean(p *frame.Plane) (float64, error) {
 func (c *Cleaner) replaceDetected(p *frame.Plane, sigma float64) (float64, error) {
 	refine := c.rvPath && c.opt.Refine > 0 &&
 		(c.opt.Kind == RandomValued || float64(c.FoundRandomValued) >= rvRefineShare*float64(p.W*p.H))
-	if c.FoundSaltPepper+c.FoundRandomValued == 0 && !refine {
+	if c.FoundSaltPepper+c.FoundRandomValued-c.byDifference == 0 && !refine {
 		return sigma, nil
 	}
 	s := max(sigma, 1)

@@ -100,3 +100,64 @@ func TestRGBSteadyStateDoesNotAllocate(t *testing.T) {
 		t.Errorf("Process allocates %v times per RGB frame", a)
 	}
 }
+
+// TestRGBStrides: planes whose rows are wider than the picture, each by a different amount,
+// give the same output as a tightly packed frame.
+func TestRGBStrides(t *testing.T) {
+	noisy, _ := colourPicture(33, 29, 10, 0.2, 3)
+	want := frame.New(noisy.Format, noisy.W, noisy.H)
+	want.CopyFrom(noisy)
+	f, _ := New(Options{Kind: SaltPepper, Threads: 2})
+	if _, err := f.Process(want); err != nil {
+		t.Fatal(err)
+	}
+	wide := frame.New(noisy.Format, noisy.W, noisy.H)
+	for i, stride := range []int{40, 37, 45} {
+		p := &wide.Planes[i]
+		p.Stride, p.Pix = stride, make([]float32, stride*p.H)
+		for j := range p.Pix {
+			p.Pix[j] = float32(math.NaN()) // outside the rows: never read
+		}
+	}
+	wide.CopyFrom(noisy)
+	g, _ := New(Options{Kind: SaltPepper, Threads: 2})
+	if _, err := g.Process(wide); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		for y := range noisy.H {
+			for x, v := range wide.Planes[i].Row(y) {
+				if w := want.Planes[i].Row(y)[x]; v != w {
+					t.Fatalf("plane %d (%d,%d): %v with wide rows, %v packed", i, x, y, v, w)
+				}
+			}
+		}
+	}
+}
+
+// TestRGBCleanEdgeKept: a clean picture (σ = 0) with a step in one channel only — where the
+// channels do not move together — is left as it is, salt-and-pepper detection forced on.
+func TestRGBCleanEdgeKept(t *testing.T) {
+	fr := frame.New(frame.Format{Layout: frame.RGB, BitDepth: 8}, 64, 48)
+	for y := range 48 {
+		for x := range 64 {
+			fr.Planes[0].Row(y)[x], fr.Planes[1].Row(y)[x] = 0.5, 0.6
+			if x >= 32 {
+				fr.Planes[2].Row(y)[x] = 0.3
+			}
+		}
+	}
+	orig := frame.New(fr.Format, 64, 48)
+	orig.CopyFrom(fr)
+	f, _ := New(Options{Kind: SaltPepper, Threads: 2})
+	if _, err := f.Process(fr); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		for j, v := range fr.Planes[i].Pix {
+			if v != orig.Planes[i].Pix[j] {
+				t.Fatalf("plane %d sample (%d,%d): %v, was %v", i, j%64, j/64, v, orig.Planes[i].Pix[j])
+			}
+		}
+	}
+}

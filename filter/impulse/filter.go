@@ -52,7 +52,9 @@ func NewWithNLM(opt Options, nlmOpt nlm.Options) (*Filter, error) {
 // WithNLM reports whether NLM follows the impulse replacement.
 func (f *Filter) WithNLM() bool { return f.nl != nil }
 
-// Cleaner returns the filter's cleaner (its Mask and counts describe the last plane).
+// Cleaner returns the filter's cleaner (its Mask and counts describe the last plane; for an
+// RGB frame the R plane, whose Mask then lacks the samples replaced through a colour
+// difference).
 func (f *Filter) Cleaner() *Cleaner { return f.c }
 
 // Process cleans every colour plane of in in place (an alpha plane passes through) and
@@ -125,7 +127,7 @@ func (f *Filter) processRGB(in *frame.Frame) error {
 			continue
 		}
 		for _, b := range [2]int{(i + 1) % 3, (i + 2) % 3} {
-			c.replaceByDifference(&f.ds, &in.Planes[i], &in.Planes[b], f.masks[b], sig[i], lo, hi)
+			c.replaceByDifference(&f.ds, &in.Planes[i], &in.Planes[b], f.masks[i], f.masks[b], sig[i], lo, hi)
 		}
 	}
 	f.sigmas = f.sigmas[:0]

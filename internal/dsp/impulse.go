@@ -317,19 +317,20 @@ func LikeDeviantNeighbour(pix []float32, stride int, ref []float32, mask []bool,
 }
 
 // ColourDiffWindow returns the differences a − b over the samples of the (2r+1)² window
-// around (x, y) of two w×h planes (rows stride apart; masks ma and mb rows w apart) that
+// around (x, y) of two w×h planes (rows aStride and bStride apart; masks ma and mb rows w
+// apart) that
 // neither mask flags and that lie strictly between lo and hi in both, (x, y) left out,
 // reflected at the borders with MirrorEdge (appended to scratch[:0]), and the variances of a
 // and of a − b over them. Colour channels move together far more than their values do: b(x, y)
 // plus the median difference predicts a(x, y) where a is an impulse and b is not, and where
 // a − b varies less than a, the two channels move together there.
-func ColourDiffWindow(a, b []float32, stride int, ma, mb []bool, w, h, x, y, r int, lo, hi float32,
+func ColourDiffWindow(a []float32, aStride int, b []float32, bStride int, ma, mb []bool, w, h, x, y, r int, lo, hi float32,
 	scratch []float32) (diffs []float32, va, vd float64) {
 	diffs = scratch[:0]
 	var sa, saa, sd, sdd float64
 	for j := y - r; j <= y+r; j++ {
 		jj := MirrorEdge(j, h)
-		ra, rb := a[jj*stride:], b[jj*stride:]
+		ra, rb := a[jj*aStride:], b[jj*bStride:]
 		for i := x - r; i <= x+r; i++ {
 			if i == x && j == y {
 				continue

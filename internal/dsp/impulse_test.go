@@ -386,13 +386,15 @@ func TestLikeDeviantNeighbour(t *testing.T) {
 // (lo, hi) in both planes.
 func TestColourDiffWindow(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 9))
-	w, h, stride := 9, 7, 11
-	a, b := randF32(r, stride*h, 0, 1), randF32(r, stride*h, 0, 1)
+	w, h, sa0, sb0 := 9, 7, 11, 13 // strides wider than the row, and unequal
+	a, b := randF32(r, sa0*h, 0, 1), randF32(r, sb0*h, 0, 1)
 	for i := range a {
-		switch r.IntN(8) {
-		case 0:
+		if r.IntN(8) == 0 {
 			a[i] = 0
-		case 1:
+		}
+	}
+	for i := range b {
+		if r.IntN(8) == 0 {
 			b[i] = 1
 		}
 	}
@@ -411,7 +413,7 @@ func TestColourDiffWindow(t *testing.T) {
 						continue
 					}
 					jj, ii := MirrorEdge(j, h), MirrorEdge(i, w)
-					u, v := a[jj*stride+ii], b[jj*stride+ii]
+					u, v := a[jj*sa0+ii], b[jj*sb0+ii]
 					if ma[jj*w+ii] || mb[jj*w+ii] || u <= lo || u >= hi || v <= lo || v >= hi {
 						continue
 					}
@@ -420,7 +422,7 @@ func TestColourDiffWindow(t *testing.T) {
 					sd, sdd = sd+float64(u-v), sdd+float64(u-v)*float64(u-v)
 				}
 			}
-			got, va, vd := ColourDiffWindow(a, b, stride, ma, mb, w, h, x, y, 2, lo, hi, make([]float32, 0, 25))
+			got, va, vd := ColourDiffWindow(a, sa0, b, sb0, ma, mb, w, h, x, y, 2, lo, hi, make([]float32, 0, 25))
 			if !slices.Equal(got, want) {
 				t.Fatalf("(%d,%d): differences %v, want %v", x, y, got, want)
 			}
