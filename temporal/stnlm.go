@@ -2,7 +2,6 @@ package temporal
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/denoise-go/denoise/filter/nlm"
 	"github.com/denoise-go/denoise/filter/noise"
@@ -139,7 +138,7 @@ type STNLM struct {
 	emit  func(*frame.Frame) error
 	ready func(*Centre) error // s.denoise, bound once so Push does not allocate
 
-	joint nlm.PlaneDenoiser // a colour picture with no neighbours (jointStill)
+	joint nlm.PlaneDenoiser // an RGB or 4:4:4 frame with no neighbours (denoiseJoint)
 
 	sigmas [maxPlanes]float64 // per plane, the last estimate
 	used   [maxPlanes]float64 // per plane, the σ the current frame uses (for OnSigmas)
@@ -317,7 +316,7 @@ func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
 		}
 		s.used[i] = sigma
 	}
-	if n == 0 && jointStill(f.Format) {
+	if n == 0 && nlm.JointFormat(f.Format) {
 		return s.denoiseJoint(dst, f)
 	}
 	for i := 0; i < np; i++ {
@@ -357,33 +356,16 @@ func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
 	return err
 }
 
-// jointStill reports whether a frame of format f with no neighbours is denoised with one set
-// of weights for its three colour planes, as the spatial nlm filter does (RGB and YUV 4:4:4).
-func jointStill(f frame.Format) bool {
-	return f.Layout == frame.RGB || f.Layout == frame.YUV && f.ChromaShiftW == 0 && f.ChromaShiftH == 0
-}
-
 // denoiseJoint writes into dst the spatial NLM of f's three colour planes with one set of
-// weights (nlm.PlaneDenoiser.DenoiseJoint, at the parameters nlm's Options.JointParams gives
-// for the σ of s.used), on the stage's goroutine and its Threads: a colour picture, or a
-// frame whose window has no neighbours.
+// weights (nlm.PlaneDenoiser.DenoiseJointFrame, for the σ of s.used, as nlm's filter does),
+// on the stage's goroutine and its Threads: an RGB or 4:4:4 picture (nlm.JointFormat), or
+// such a frame whose window has no neighbours.
 func (s *STNLM) denoiseJoint(dst, f *frame.Frame) error {
 	if s.cfg.OnSigmas != nil {
 		s.cfg.OnSigmas(f.Index, f.Format.Layout, s.used[:3])
 	}
-	var src, out [3]*frame.Plane
-	var sig [3]float64
-	var ms float64
-	for i := range 3 {
-		src[i], out[i], sig[i] = &f.Planes[i], &dst.Planes[i], s.used[i]
-		ms += sig[i] * sig[i] / 3
-	}
 	o := nlm.Options{PatchRadius: s.cfg.PatchRadius, SearchRadius: s.cfg.SearchRadius, HScale: s.cfg.HScale}
-	space := nlm.JointYUV
-	if f.Format.Layout == frame.RGB {
-		space = nlm.JointRGB
-	}
-	if err := s.joint.DenoiseJoint(out, src, sig, o.JointParams(math.Sqrt(ms)), space); err != nil {
+	if err := s.joint.DenoiseJointFrame(dst, f, [3]float64(s.used[:3]), o); err != nil {
 		return fmt.Errorf("stnlm: frame %d (%dx%d): %w", f.Index, f.W, f.H, err)
 	}
 	return nil

@@ -133,11 +133,14 @@ func (c *Cleaner) Clean(p *frame.Plane) (float64, error) {
 	return c.replaceDetected(p, c.Detect(p))
 }
 
+// left is how many samples of Δ are still to be replaced since Detect.
+func (c *Cleaner) left() int { return c.FoundSaltPepper + c.FoundRandomValued - c.byDifference }
+
 // replaceDetected is Clean after Detect gave sigma (and perhaps crossChannel added to Δ).
 func (c *Cleaner) replaceDetected(p *frame.Plane, sigma float64) (float64, error) {
 	refine := c.rvPath && c.opt.Refine > 0 &&
 		(c.opt.Kind == RandomValued || float64(c.FoundRandomValued) >= rvRefineShare*float64(p.W*p.H))
-	if c.FoundSaltPepper+c.FoundRandomValued-c.byDifference == 0 && !refine {
+	if c.left() == 0 && !refine {
 		return sigma, nil
 	}
 	s := max(sigma, 1)

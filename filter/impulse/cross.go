@@ -37,12 +37,11 @@ const (
 // usable samples around it that do not all share one value), and from at least one; their
 // m(y) is the nearest prediction. (Requiring the channels to move together there, as the
 // replacement does, cost 0.4 dB on McMaster: the prediction tells an impulse apart even
-// where it would not make a good replacement.) cs[i] holds plane i's Δ from Detect and sig[i] its σ; planes of
-// the random-valued path are left alone. It returns how many samples it flagged.
-func crossChannel(cs [3]*Cleaner, in *frame.Frame, sig [3]float64) int {
+// where it would not make a good replacement.) cs[i] holds plane i's Δ from Detect and
+// sig[i] its σ; planes of the random-valued path are left alone.
+func crossChannel(cs [3]*Cleaner, in *frame.Frame, sig [3]float64) {
 	lo, hi := extremes(cs[0].opt.Tolerance)
 	w, h := in.W, in.H
-	total := 0
 	for a := range 3 {
 		ca := cs[a]
 		if ca.rvPath {
@@ -100,9 +99,7 @@ func crossChannel(cs [3]*Cleaner, in *frame.Frame, sig [3]float64) int {
 			}
 		}
 		ca.FoundSaltPepper += added
-		total += added
 	}
-	return total
 }
 
 // diffScratch is what replaceByDifference keeps between frames.
@@ -122,23 +119,19 @@ type diffScratch struct {
 // p carries its own. It takes the samples it replaced out of c's Δ and returns how many
 // there were.
 func (c *Cleaner) replaceByDifference(ds *diffScratch, p, ref *frame.Plane, own, refMask []bool, sigma float64, lo, hi float32) int {
+	if c.left() == 0 {
+		return 0 // Δ is empty: a picture without impulses costs nothing here
+	}
 	w, h := p.W, p.H
 	n := w * h
-	ds.diff.Resize(w, h)
-	ds.fb.Resize(w, h)
 	if cap(ds.excl) < n {
 		ds.excl, ds.sel = make([]bool, n), make([]bool, n)
 	}
 	ds.excl, ds.sel = ds.excl[:n], ds.sel[:n]
 	mask := c.det.mask
 	count := 0
-	c.det.ensureMed()
 	for y := range h {
-		rr, dr, fr := ref.Row(y), ds.diff.Row(y), ds.fb.Row(y)
-		copy(dr, p.Row(y))
-		dsp.WarpSubRow(dr, rr)
-		copy(fr, c.det.med.Row(y))
-		dsp.WarpSubRow(fr, rr)
+		rr := ref.Row(y)
 		for x := range w {
 			k := y*w + x
 			u := rr[x]
@@ -158,6 +151,16 @@ func (c *Cleaner) replaceByDifference(ds *diffScratch, p, ref *frame.Plane, own,
 	}
 	if count == 0 {
 		return 0
+	}
+	c.det.ensureMed()
+	ds.diff.Resize(w, h)
+	ds.fb.Resize(w, h)
+	for y := range h {
+		rr, dr, fr := ref.Row(y), ds.diff.Row(y), ds.fb.Row(y)
+		copy(dr, p.Row(y))
+		dsp.WarpSubRow(dr, rr)
+		copy(fr, c.det.med.Row(y))
+		dsp.WarpSubRow(fr, rr)
 	}
 	c.rep.setup(&c.det.med, &ds.diff, ds.excl, c.opt.replaceParams(max(sigma, 1)))
 	c.rep.replace(&c.pool, &ds.diff, &ds.fb, ds.sel)

@@ -64,27 +64,23 @@ func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
 	if in.Format.Alpha {
 		n--
 	}
+	f.sigmas = f.sigmas[:0]
 	if in.Format.Layout == frame.RGB && f.opt.Kind != RandomValued {
 		if err := f.processRGB(in); err != nil {
 			return nil, err
 		}
-		if f.nl != nil {
-			return f.nl.Process(in)
+	} else {
+		for i := 0; i < n; i++ {
+			p := &in.Planes[i]
+			sigma, err := f.c.Clean(p)
+			if err != nil {
+				return nil, planeError(in, i, err)
+			}
+			f.sigmas = append(f.sigmas, sigma)
 		}
-		return in, nil
 	}
-	for i := 0; i < n; i++ {
-		p := &in.Planes[i]
-		sigma, err := f.c.Clean(p)
-		if err != nil {
-			return nil, fmt.Errorf("impulse: frame %d plane %d (%dx%d): %w", in.Index, i, p.W, p.H, err)
-		}
-		if i == 0 && f.opt.OnSigma != nil {
-			f.opt.OnSigma(in.Index, sigma)
-		}
-		if f.opt.OnSigmas != nil {
-			f.sigmas = append(f.sigmas[:min(i, len(f.sigmas))], sigma)
-		}
+	if f.opt.OnSigma != nil {
+		f.opt.OnSigma(in.Index, f.sigmas[0])
 	}
 	if f.opt.OnSigmas != nil {
 		f.opt.OnSigmas(in.Index, in.Format.Layout, f.sigmas[:n])
@@ -95,11 +91,18 @@ func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
 	return in, nil
 }
 
+// planeError names the frame and plane i of in that err came from.
+func planeError(in *frame.Frame, i int, err error) error {
+	p := &in.Planes[i]
+	return fmt.Errorf("impulse: frame %d plane %d (%dx%d): %w", in.Index, i, p.W, p.H, err)
+}
+
 // processRGB cleans the colour planes of an RGB frame: each plane's impulses are detected on
 // their own, then crossChannel flags the salt and pepper a plane's own tests let pass but the
 // other channels give away; the samples of Δ whose pixel has a clean sample in another
 // channel that moves with this one there are replaced through the colour difference
-// (replaceByDifference), and the rest of Δ as in a gray plane.
+// (replaceByDifference), and the rest of Δ as in a gray plane. Each plane's σ goes to
+// f.sigmas.
 func (f *Filter) processRGB(in *frame.Frame) error {
 	if f.rgb[0] == nil {
 		for i := range f.rgb {
@@ -130,20 +133,12 @@ func (f *Filter) processRGB(in *frame.Frame) error {
 			c.replaceByDifference(&f.ds, &in.Planes[i], &in.Planes[b], f.masks[i], f.masks[b], sig[i], lo, hi)
 		}
 	}
-	f.sigmas = f.sigmas[:0]
 	for i, c := range cs {
-		p := &in.Planes[i]
-		sigma, err := c.replaceDetected(p, sig[i])
+		sigma, err := c.replaceDetected(&in.Planes[i], sig[i])
 		if err != nil {
-			return fmt.Errorf("impulse: frame %d plane %d (%dx%d): %w", in.Index, i, p.W, p.H, err)
-		}
-		if i == 0 && f.opt.OnSigma != nil {
-			f.opt.OnSigma(in.Index, sigma)
+			return planeError(in, i, err)
 		}
 		f.sigmas = append(f.sigmas, sigma)
-	}
-	if f.opt.OnSigmas != nil {
-		f.opt.OnSigmas(in.Index, in.Format.Layout, f.sigmas)
 	}
 	return nil
 }

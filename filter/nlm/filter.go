@@ -89,7 +89,7 @@ func New(opt Options) (*Filter, error) {
 // (PlaneDenoiser.DenoiseJoint) unless PerPlane is set; other frames are denoised plane by
 // plane.
 func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
-	if !f.opt.PerPlane && joint(in.Format) {
+	if !f.opt.PerPlane && JointFormat(in.Format) {
 		return f.processJoint(in)
 	}
 	n := colourPlanes(in.Format)
@@ -123,8 +123,9 @@ func colourPlanes(f frame.Format) int {
 	return n
 }
 
-// joint reports whether the colour planes of f are three of the same size.
-func joint(f frame.Format) bool {
+// JointFormat reports whether the colour planes of f are three of the same size (RGB, YUV
+// 4:4:4), which DenoiseJointFrame weighs together.
+func JointFormat(f frame.Format) bool {
 	return f.Layout == frame.RGB || f.Layout == frame.YUV && f.ChromaShiftW == 0 && f.ChromaShiftH == 0
 }
 
@@ -147,13 +148,11 @@ func (o Options) JointParams(sigma float64) Params {
 }
 
 func (f *Filter) processJoint(in *frame.Frame) (*frame.Frame, error) {
-	var pl [3]*frame.Plane
 	var sig [3]float64
 	for i := range 3 {
-		pl[i] = &in.Planes[i]
 		sig[i] = f.opt.Sigma
 		if sig[i] == 0 {
-			sig[i] = f.est.Estimate(pl[i], nil)
+			sig[i] = f.est.Estimate(&in.Planes[i], nil)
 		}
 	}
 	if f.opt.OnSigma != nil {
@@ -163,14 +162,25 @@ func (f *Filter) processJoint(in *frame.Frame) (*frame.Frame, error) {
 		f.sigmas = append(f.sigmas[:0], sig[:]...)
 		f.opt.OnSigmas(in.Index, in.Format.Layout, f.sigmas)
 	}
-	ms := (sig[0]*sig[0] + sig[1]*sig[1] + sig[2]*sig[2]) / 3
-	p := f.opt.JointParams(math.Sqrt(ms))
-	space := JointYUV
-	if in.Format.Layout == frame.RGB {
-		space = JointRGB
-	}
-	if err := f.d.DenoiseJoint(pl, pl, sig, p, space); err != nil {
+	if err := f.d.DenoiseJointFrame(in, in, sig, f.opt); err != nil {
 		return nil, fmt.Errorf("nlm: frame %d (%dx%d): %w", in.Index, in.W, in.H, err)
 	}
 	return in, nil
+}
+
+// DenoiseJointFrame writes into dst (src's geometry; it may be src) the NLM of src's three
+// colour planes (JointFormat) with one set of weights: DenoiseJoint at the parameters
+// o.JointParams gives for the root mean square of sig (each plane's σ, 0–255 scale), in the
+// space of src's layout.
+func (d *PlaneDenoiser) DenoiseJointFrame(dst, src *frame.Frame, sig [3]float64, o Options) error {
+	var in, out [3]*frame.Plane
+	for i := range 3 {
+		in[i], out[i] = &src.Planes[i], &dst.Planes[i]
+	}
+	ms := (sig[0]*sig[0] + sig[1]*sig[1] + sig[2]*sig[2]) / 3
+	space := JointYUV
+	if src.Format.Layout == frame.RGB {
+		space = JointRGB
+	}
+	return d.DenoiseJoint(out, in, sig, o.JointParams(math.Sqrt(ms)), space)
 }

@@ -133,7 +133,7 @@ func TestJointFormats(t *testing.T) {
 		{frame.Format{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: 8}, false},
 		{frame.Format{Layout: frame.Gray, BitDepth: 8}, false},
 	} {
-		if got := joint(c.f); got != c.joint {
+		if got := JointFormat(c.f); got != c.joint {
 			t.Errorf("%v: joint %v, want %v", c.f, got, c.joint)
 		}
 	}
