@@ -14,8 +14,8 @@ func TestQueueDepthFor(t *testing.T) {
 		f          frame.Format
 		w, h, want int
 	}{
-		{yuv420, 640, 480, 4}, {yuv420, 1280, 720, 3}, {yuv420, 1920, 1080, 1}, {yuv420, 3840, 2160, 1},
-		{yuv444, 1280, 720, 1}, {gray, 1920, 1080, 2}, {gray, 640, 480, 4}, {yuv420, 0, 0, 4},
+		{yuv420, 640, 480, 4}, {yuv420, 1280, 720, 3}, {yuv420, 1920, 1080, Unbuffered},
+		{yuv420, 3840, 2160, Unbuffered}, {yuv444, 1280, 720, Unbuffered}, {gray, 1920, 1080, 2}, {gray, 640, 480, 4}, {yuv420, 0, 0, 4},
 	} {
 		if got := QueueDepthFor(frame.Geometry{Format: c.f, W: c.w, H: c.h}, DefaultQueueDepth); got != c.want {
 			t.Errorf("%dx%d %v: depth %d, want %d", c.w, c.h, c.f, got, c.want)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"strconv"
@@ -17,46 +18,50 @@ import (
 )
 
 func TestRunOrderedWithManyWorkers(t *testing.T) {
-	const n = 300
-	pool := newTestPool()
-	src, sink := newGen(pool, n), newSink()
-	var calls int64
-	st, err := Run(context.Background(), Config{
-		Source: src,
-		Stages: []Stage{
-			{Filter: jitter("jitter", 400*time.Microsecond, -1), Workers: 8},
-			{Name: "window", Temporal: &delayTemporal{k: 3, failAt: -1}},
-			{Filter: Copy, Workers: 3},
-			{Name: "jitter2", Filter: jitter("j2", 200*time.Microsecond, -1), Workers: 5},
-		},
-		Sink:       sink,
-		QueueDepth: 2,
-		OnFrame: func(s Stats) {
-			calls++
-			if s.FramesOut != calls || s.FramesOut > s.FramesIn {
-				t.Errorf("OnFrame call %d: stats %+v", calls, s)
+	for _, depth := range []int{2, Unbuffered} {
+		t.Run(fmt.Sprint("depth", depth), func(t *testing.T) {
+			const n = 300
+			pool := newTestPool()
+			src, sink := newGen(pool, n), newSink()
+			var calls int64
+			st, err := Run(context.Background(), Config{
+				Source: src,
+				Stages: []Stage{
+					{Filter: jitter("jitter", 400*time.Microsecond, -1), Workers: 8},
+					{Name: "window", Temporal: &delayTemporal{k: 3, failAt: -1}},
+					{Filter: Copy, Workers: 3},
+					{Name: "jitter2", Filter: jitter("j2", 200*time.Microsecond, -1), Workers: 5},
+				},
+				Sink:       sink,
+				QueueDepth: depth,
+				OnFrame: func(s Stats) {
+					calls++
+					if s.FramesOut != calls || s.FramesOut > s.FramesIn {
+						t.Errorf("OnFrame call %d: stats %+v", calls, s)
+					}
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
 			}
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
+			sink.check(t, n)
+			for i, idx := range sink.indices {
+				if idx != int64(i) {
+					t.Fatalf("frame %d has index %d", i, idx)
+				}
+			}
+			if st.FramesIn != n || st.FramesOut != n || st.Dropped != 0 || calls != n {
+				t.Errorf("stats %+v, OnFrame calls %d", st, calls)
+			}
+			wantNames := []string{"jitter", "window", "copy", "jitter2"}
+			for i, s := range st.Stages {
+				if s.Name != wantNames[i] || s.In != n || s.Out != n {
+					t.Errorf("stage %d: %+v, want name %q and %d in and out", i, s, wantNames[i], n)
+				}
+			}
+			assertNoLeak(t, pool)
+		})
 	}
-	sink.check(t, n)
-	for i, idx := range sink.indices {
-		if idx != int64(i) {
-			t.Fatalf("frame %d has index %d", i, idx)
-		}
-	}
-	if st.FramesIn != n || st.FramesOut != n || st.Dropped != 0 || calls != n {
-		t.Errorf("stats %+v, OnFrame calls %d", st, calls)
-	}
-	wantNames := []string{"jitter", "window", "copy", "jitter2"}
-	for i, s := range st.Stages {
-		if s.Name != wantNames[i] || s.In != n || s.Out != n {
-			t.Errorf("stage %d: %+v, want name %q and %d in and out", i, s, wantNames[i], n)
-		}
-	}
-	assertNoLeak(t, pool)
 }
 
 func TestRunErrorStopsAndNamesStage(t *testing.T) {
@@ -208,92 +213,100 @@ func (s *gatedSource) Next(ctx context.Context) (*frame.Frame, error) {
 }
 
 func TestRunLiveDropsNewest(t *testing.T) {
-	const n = 100
-	pool := newTestPool()
-	gate := make(chan struct{})
-	src := &gatedSource{genSource: newGen(pool, n), gate: gate}
-	sink := newSink()
-	var logBuf bytes.Buffer
-	m := NewMetrics()
-	st, err := Run(context.Background(), Config{
-		Source: src,
-		Stages: []Stage{
-			{Filter: func() (Filter, error) { return gateFilter{gate}, nil }, Workers: 1},
-			{Filter: Copy, Workers: 2},
-		},
-		Sink:       sink,
-		QueueDepth: 2,
-		Live:       true,
-		Metrics:    m,
-		Logger:     slog.New(slog.NewTextHandler(&logBuf, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, depth := range []int{2, Unbuffered} {
+		t.Run(fmt.Sprint("depth", depth), func(t *testing.T) {
+			const n = 100
+			pool := newTestPool()
+			gate := make(chan struct{})
+			src := &gatedSource{genSource: newGen(pool, n), gate: gate}
+			sink := newSink()
+			var logBuf bytes.Buffer
+			m := NewMetrics()
+			st, err := Run(context.Background(), Config{
+				Source: src,
+				Stages: []Stage{
+					{Filter: func() (Filter, error) { return gateFilter{gate}, nil }, Workers: 1},
+					{Filter: Copy, Workers: 2},
+				},
+				Sink:       sink,
+				QueueDepth: depth,
+				Live:       true,
+				Metrics:    m,
+				Logger:     slog.New(slog.NewTextHandler(&logBuf, nil)),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Dropped == 0 {
+				t.Fatal("nothing dropped although the first stage was stuck")
+			}
+			if st.FramesIn+st.Dropped != n || st.FramesOut != st.FramesIn {
+				t.Errorf("stats %+v: want in+dropped = %d and out = in", st, n)
+			}
+			sink.check(t, int(st.FramesOut))
+			var logged int64
+			re := regexp.MustCompile(`pipeline is too slow, dropped (\d+) frames in the last second`)
+			for _, mm := range re.FindAllStringSubmatch(logBuf.String(), -1) {
+				k, _ := strconv.ParseInt(mm[1], 10, 64)
+				logged += k
+			}
+			if logged != st.Dropped {
+				t.Errorf("logged %d drops, stats say %d; log:\n%s", logged, st.Dropped, logBuf.String())
+			}
+			if got := testutil.ToFloat64(m.dropped); got != float64(st.Dropped) {
+				t.Errorf("dropped metric %v, want %d", got, st.Dropped)
+			}
+			// decode counts every frame it read, and passes on those not dropped.
+			if got := testutil.ToFloat64(m.framesIn.WithLabelValues(SourceName)); got != n {
+				t.Errorf("decode frames in %v, want %d", got, n)
+			}
+			if got := testutil.ToFloat64(m.framesOut.WithLabelValues(SourceName)); got != float64(st.FramesIn) {
+				t.Errorf("decode frames out %v, want %d", got, st.FramesIn)
+			}
+			assertNoLeak(t, pool)
+		})
 	}
-	if st.Dropped == 0 {
-		t.Fatal("nothing dropped although the first stage was stuck")
-	}
-	if st.FramesIn+st.Dropped != n || st.FramesOut != st.FramesIn {
-		t.Errorf("stats %+v: want in+dropped = %d and out = in", st, n)
-	}
-	sink.check(t, int(st.FramesOut))
-	var logged int64
-	re := regexp.MustCompile(`pipeline is too slow, dropped (\d+) frames in the last second`)
-	for _, mm := range re.FindAllStringSubmatch(logBuf.String(), -1) {
-		k, _ := strconv.ParseInt(mm[1], 10, 64)
-		logged += k
-	}
-	if logged != st.Dropped {
-		t.Errorf("logged %d drops, stats say %d; log:\n%s", logged, st.Dropped, logBuf.String())
-	}
-	if got := testutil.ToFloat64(m.dropped); got != float64(st.Dropped) {
-		t.Errorf("dropped metric %v, want %d", got, st.Dropped)
-	}
-	// decode counts every frame it read, and passes on those not dropped.
-	if got := testutil.ToFloat64(m.framesIn.WithLabelValues(SourceName)); got != n {
-		t.Errorf("decode frames in %v, want %d", got, n)
-	}
-	if got := testutil.ToFloat64(m.framesOut.WithLabelValues(SourceName)); got != float64(st.FramesIn) {
-		t.Errorf("decode frames out %v, want %d", got, st.FramesIn)
-	}
-	assertNoLeak(t, pool)
 }
 
 func TestRunFileModeBackpressure(t *testing.T) {
-	// In file mode a stuck stage must hold up the source, not lose frames: the source can
-	// only get as far as the queues and the stage's workers hold.
-	const n = 50
-	pool := newTestPool()
-	gate := make(chan struct{})
-	src, sink := newGen(pool, n), newSink()
-	done := make(chan struct{})
-	var st Stats
-	var err error
-	go func() {
-		defer close(done)
-		st, err = Run(context.Background(), Config{
-			Source:     src,
-			Stages:     []Stage{{Filter: func() (Filter, error) { return gateFilter{gate}, nil }, Workers: 1}},
-			Sink:       sink,
-			QueueDepth: 2,
+	for _, depth := range []int{2, Unbuffered} {
+		t.Run(fmt.Sprint("depth", depth), func(t *testing.T) {
+			// In file mode a stuck stage must hold up the source, not lose frames: the source can
+			// only get as far as the queues and the stage's workers hold.
+			const n = 50
+			pool := newTestPool()
+			gate := make(chan struct{})
+			src, sink := newGen(pool, n), newSink()
+			done := make(chan struct{})
+			var st Stats
+			var err error
+			go func() {
+				defer close(done)
+				st, err = Run(context.Background(), Config{
+					Source:     src,
+					Stages:     []Stage{{Filter: func() (Filter, error) { return gateFilter{gate}, nil }, Workers: 1}},
+					Sink:       sink,
+					QueueDepth: depth,
+				})
+			}()
+			time.Sleep(20 * time.Millisecond)
+			// the queue (2 or none) + one frame waiting to be dispatched + one in the worker + one
+			// the source holds while it waits to send.
+			if got := src.produced.Load(); got > int64(max(depth, 0)+3) {
+				t.Errorf("source ran %d frames ahead of a stuck stage", got)
+			}
+			close(gate)
+			<-done
+			if err != nil {
+				t.Fatal(err)
+			}
+			sink.check(t, n)
+			if st.Dropped != 0 {
+				t.Errorf("file mode dropped %d frames", st.Dropped)
+			}
+			assertNoLeak(t, pool)
 		})
-	}()
-	time.Sleep(20 * time.Millisecond)
-	// queue (2) + one frame waiting to be dispatched + one in the worker + one the source
-	// holds while it waits to send.
-	if got := src.produced.Load(); got > 5 {
-		t.Errorf("source ran %d frames ahead of a stuck stage", got)
 	}
-	close(gate)
-	<-done
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink.check(t, n)
-	if st.Dropped != 0 {
-		t.Errorf("file mode dropped %d frames", st.Dropped)
-	}
-	assertNoLeak(t, pool)
 }
 
 func TestRunRecyclesFrames(t *testing.T) {
