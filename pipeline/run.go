@@ -181,6 +181,11 @@ func (r *runner) closeFilters() {
 				}
 			}
 		}
+		if c, ok := s.temporal.(io.Closer); ok {
+			if err := c.Close(); err != nil {
+				r.log.Warn("closing stage", "stage", s.name, "err", err)
+			}
+		}
 	}
 }
 

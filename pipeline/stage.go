@@ -67,7 +67,7 @@ type Stage struct {
 	Name     string
 	Filter   FilterFactory // per-frame, run on Workers goroutines with ordered output
 	Workers  int           // ≤ 0: GOMAXPROCS
-	Temporal Temporal      // in-order, one goroutine
+	Temporal Temporal      // in-order, one goroutine; Run closes it (io.Closer) when the run ends
 }
 
 // Lookahead is the frames of lookahead the temporal stages of a pipeline add: how many frames

@@ -315,6 +315,10 @@ func (e *MotionEstimator) configure(w, h int) {
 	e.pass.size(e.levels[0].bh)
 }
 
+// Close ends the estimator's helper goroutines now rather than when it is garbage; later
+// estimates run on the caller's goroutine.
+func (e *MotionEstimator) Close() { e.pass.stop() }
+
 // HalfScale reports whether fields of w×h planes are estimated at half resolution, with
 // costs per pixel of the half-size planes.
 func (e *MotionEstimator) HalfScale(w, h int) bool {
@@ -410,6 +414,7 @@ func (e *MotionEstimator) EstimatePyramids(dst *MotionField, cur, ref *Pyramid) 
 		panic(fmt.Sprintf("motion: pyramids of %dx%d and %dx%d", cur.W, cur.H, ref.W, ref.H))
 	}
 	e.configure(cur.W, cur.H)
+	defer e.pass.release()
 	for _, p := range [2]*Pyramid{cur, ref} {
 		if len(p.levels) != len(e.levels) || p.levels[len(p.levels)-1].pad != e.pad[len(e.pad)-1] {
 			panic("motion: pyramid built by an estimator of another configuration")

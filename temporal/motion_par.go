@@ -46,6 +46,7 @@ type motionPass struct {
 	helpers int
 	wake    chan struct{}
 	done    sync.WaitGroup
+	stopped sync.Once
 }
 
 func newMotionPass(cfg MotionConfig) *motionPass {
@@ -87,6 +88,12 @@ func (p *motionPass) run(kind passKind, rows int) {
 	p.done.Wait()
 }
 
+// release lets go of the last estimate's pyramids and fields, which the helpers, living on
+// between estimates, would otherwise keep alive.
+func (p *motionPass) release() {
+	p.st, p.parent, p.cur, p.ref, p.dst, p.src = nil, nil, nil, nil, nil, nil
+}
+
 // start starts n helpers if fewer are running.
 func (p *motionPass) start(n int) {
 	if p.helpers >= n {
@@ -107,13 +114,19 @@ func (p *motionPass) helper() {
 	}
 }
 
-// stopWhenGarbage ends p's helpers once owner is unreachable.
+// stopWhenGarbage ends p's helpers once owner is unreachable, if stop has not.
 func (p *motionPass) stopWhenGarbage(owner *MotionEstimator) {
-	runtime.AddCleanup(owner, func(p *motionPass) {
+	runtime.AddCleanup(owner, func(p *motionPass) { p.stop() }, p)
+}
+
+// stop ends the helpers; later passes run on the caller's goroutine alone.
+func (p *motionPass) stop() {
+	p.stopped.Do(func() {
 		if p.wake != nil {
 			close(p.wake)
 		}
-	}, p)
+		p.threads = 1
+	})
 }
 
 // drain claims rows until none are left. A claimed row waits only on rows claimed before

@@ -217,3 +217,6 @@ func halve(dst, src *frame.Plane) {
 // than the estimator's default average more noise out of each cost, and a cut is a matter
 // of whole regions, not of details.
 const cutBlock = 12
+
+// Close ends the helper goroutines of the detector's motion estimator.
+func (c *SceneCutDetector) Close() { c.est.Close() }

@@ -245,6 +245,19 @@ func (s *STNLM) denoise(c *Centre) error {
 	return s.emit(out)
 }
 
+// Close ends the stage's helper goroutines (its bands', its motion estimators') now rather
+// than when it is garbage; pipeline.Run calls it when the run is over. A stage used after
+// Close runs on its own goroutine alone.
+func (s *STNLM) Close() error {
+	s.sched.stop()
+	s.w.Close()
+	for i := range s.d {
+		s.d[i].Close()
+	}
+	s.joint.Close()
+	return nil
+}
+
 // denoiseOverlapped estimates the motion of c's neighbours (the larger serial part of
 // aligning them) while the previous frame's bands run on the helpers, emits that frame, then
 // starts c's bands, warping each neighbour while they run, and returns without waiting for

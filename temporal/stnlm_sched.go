@@ -27,8 +27,9 @@ type stepper struct {
 
 	helpers int
 	started bool
-	start   chan struct{} // one token per helper and frame; closed when the stage is garbage
+	start   chan struct{} // one token per helper and frame; closed by stop
 	done    sync.WaitGroup
+	stopped sync.Once
 }
 
 // stepJob is one band of one plane.
@@ -183,7 +184,15 @@ func (s *stepper) pick() *stepJob {
 	return best
 }
 
-// stopWhenGarbage ends the helpers once owner is unreachable.
+// stopWhenGarbage ends the helpers once owner is unreachable, if stop has not.
 func (s *stepper) stopWhenGarbage(owner *STNLM) {
-	runtime.AddCleanup(owner, func(start chan struct{}) { close(start) }, s.start)
+	runtime.AddCleanup(owner, func(s *stepper) { s.stop() }, s)
+}
+
+// stop ends the helpers; later frames run on the stage's goroutine alone.
+func (s *stepper) stop() {
+	s.stopped.Do(func() {
+		close(s.start)
+		s.helpers = 0
+	})
 }

@@ -139,6 +139,15 @@ func (w *Window) Lookahead() int {
 	return w.cfg.Radius
 }
 
+// Close ends the helper goroutines of the window's motion estimators now rather than when
+// the window is garbage. It does not release the frames the window holds (Flush does).
+func (w *Window) Close() {
+	w.est.Close()
+	if w.cut != nil {
+		w.cut.Close()
+	}
+}
+
 // Centre is a frame handed out by a Window with its neighbours. It and everything reached
 // from it are valid only during the callback that receives it; Retain a frame to keep it.
 type Centre struct {

@@ -20,6 +20,17 @@ type Filter struct {
 	sigmas []float64
 }
 
+// Close ends the helper goroutines of the filter's cleaners now rather than when they are
+// garbage (the pipeline closes its filters when a run ends).
+func (f *Filter) Close() error {
+	for _, c := range append([]*Cleaner{f.c}, f.rgb[:]...) {
+		if c != nil {
+			c.pool.Close()
+		}
+	}
+	return nil
+}
+
 // New returns a filter that replaces impulses.
 func New(opt Options) (*Filter, error) {
 	c, err := NewCleaner(opt)

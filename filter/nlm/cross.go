@@ -71,6 +71,9 @@ type STDenoiser struct {
 	denoising bool // Begin is called by Denoise, which sets every cross plane first
 }
 
+// Close ends the denoiser's helper goroutines now rather than when it is garbage.
+func (d *STDenoiser) Close() { d.pool.Close() }
+
 // stJob is what every band of one call shares.
 type stJob struct {
 	g       padded        // the current plane, guide and values alike

@@ -76,6 +76,13 @@ type Filter struct {
 	sigmas []float64
 }
 
+// Close ends the filter's helper goroutines now rather than when it is garbage (the
+// pipeline closes its filters when a run ends).
+func (f *Filter) Close() error {
+	f.d.Close()
+	return nil
+}
+
 // New returns a Filter with the given options.
 func New(opt Options) (*Filter, error) {
 	if err := opt.validate(); err != nil {

@@ -49,6 +49,9 @@ type PlaneDenoiser struct {
 	pool  par.Pool
 }
 
+// Close ends the denoiser's helper goroutines now rather than when it is garbage.
+func (d *PlaneDenoiser) Close() { d.pool.Close() }
+
 // job is what every band of one call shares.
 type job struct {
 	g, v   *padded

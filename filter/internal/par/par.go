@@ -95,3 +95,13 @@ func (p *Pool) start(n int) {
 	p.h = h
 	p.cleanup = runtime.AddCleanup(p, func(h *helpers) { close(h.wake) }, h)
 }
+
+// Close ends the helpers now rather than when the Pool is garbage; a later Run starts new
+// ones.
+func (p *Pool) Close() {
+	if p.h != nil {
+		p.cleanup.Stop()
+		close(p.h.wake)
+		p.h = nil
+	}
+}
