@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # setup.sh — installs everything denoise needs to build, run and test, idempotently:
 # Debian packages (FFmpeg 5.1 development libraries, the ffmpeg/ffprobe tools the tests and
-# benchmarks compare against, pkg-config, and the shells and man page tools that check
-# `denoise completion` and `denoise man`), the ONNX Runtime shared library (extracted from the
+# benchmarks compare against, pkg-config, the shells and man page tools that check
+# `denoise completion` and `denoise man`, and GStreamer 1.22 with its development files, tools
+# and base, good and libav plugins for the element in gst/), the ONNX Runtime shared library (extracted from the
 # npm package onnxruntime-node into third_party/onnxruntime, which git ignores) and the Go modules.
 #   --bench   also the competitors and reference tools (python3-opencv, python3-skimage) and the
 #             photograph bench/realtime.sh makes its clip from (libjxl-testdata)
@@ -14,7 +15,9 @@ ORT_VERSION=1.30.0
 ORT_DIR=third_party/onnxruntime
 DEB_PACKAGES=(pkg-config gcc libavcodec-dev libavformat-dev libavfilter-dev libavdevice-dev
   libswscale-dev libswresample-dev libavutil-dev ffmpeg chromium
-  bash zsh fish man-db groff-base mandoc) # the shells and man page tools cmd/denoise's tests run
+  bash zsh fish man-db groff-base mandoc # the shells and man page tools cmd/denoise's tests run
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools # the GStreamer element
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav)
 
 for arg in "$@"; do
   case "$arg" in
