@@ -1,6 +1,7 @@
 package gst
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"math"
@@ -12,7 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The tests below build libgstdenoise.so, a small C program that drives the element with
@@ -177,7 +180,7 @@ func noisyFrames(t *testing.T, path string, f format, w, h, n int) {
 // flags kept, and answers the latency query with its lookahead.
 func TestMatchesCommand(t *testing.T) {
 	_, harness, cli := tools(t)
-	const w, h, n, fps = 161, 121, 16, 25
+	const w, h, n, fps = 161, 121, 120, 25
 	for _, f := range formats {
 		t.Run(f.gst, func(t *testing.T) {
 			dir := t.TempDir()
@@ -379,5 +382,50 @@ func TestLifecycle(t *testing.T) {
 			t.Errorf("%d goroutines between runs (%v): the element leaves goroutines behind", g, gor)
 			break
 		}
+	}
+}
+
+// The Go runtime inside gst-launch leaves the host its signals: Ctrl-C (SIGINT) reaches
+// gst-launch's own handler, which with -e ends the stream with EOS and exits cleanly.
+func TestHostKeepsSignals(t *testing.T) {
+	plugin, _, _ := tools(t)
+	cmd := exec.Command("gst-launch-1.0", "-e", "videotestsrc", "is-live=true", "!",
+		"video/x-raw,format=I420,width=320,height=240,framerate=25/1", "!", "denoise", "preset=live", "!", "fakesink")
+	cmd.Env = append(os.Environ(), "GST_PLUGIN_PATH="+plugin, "GST_REGISTRY="+filepath.Join(plugin, "registry.bin"))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		out.WriteString(lines.Text() + "\n")
+		if strings.Contains(lines.Text(), "Setting pipeline to PLAYING") {
+			break
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // frames flowing through the element
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		for lines.Scan() {
+			out.WriteString(lines.Text() + "\n")
+		}
+		done <- cmd.Wait()
+	}()
+	select {
+	case err := <-done:
+		if err != nil || !strings.Contains(out.String(), "handling interrupt") || !strings.Contains(out.String(), "Got EOS") {
+			t.Errorf("after SIGINT: %v, want gst-launch's own interrupt handling and EOS:\n%s", err, out.String())
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("gst-launch-1.0 did not stop within 10 s of SIGINT:\n%s", out.String())
 	}
 }
