@@ -347,6 +347,29 @@ func TestLiveDrops(t *testing.T) {
 	}
 }
 
+// Frames pushed back to back into the live policy: the newest are dropped, every frame
+// either comes out or is counted, and a frame's time in the element stays bounded (the
+// policy holds no backlog).
+func TestLiveLatencyBounded(t *testing.T) {
+	_, harness, _ := tools(t)
+	const n = 60
+	res, err := gst(t, harness, "live", "I420", "1280", "720", strconv.Itoa(n), "preset=live", "live=true")
+	if err != nil {
+		t.Fatalf("harness: %v\n%s", err, res)
+	}
+	var out, frames, dropped, latency int64
+	if _, err := fmt.Sscanf(strings.TrimSpace(res), "out %d frames %d dropped %d latency %d", &out, &frames, &dropped, &latency); err != nil {
+		t.Fatalf("harness said %q: %v", res, err)
+	}
+	t.Logf("%d in, %d out, %d dropped, last frame %.0f ms in the element", n, out, dropped, float64(latency)/1e6)
+	if dropped == 0 || out != frames || out+dropped != n {
+		t.Errorf("%d out (frames %d) and %d dropped of %d pushed back to back", out, frames, dropped, n)
+	}
+	if latency <= 0 || latency > int64(2*time.Second) {
+		t.Errorf("the last frame spent %v in the element", time.Duration(latency))
+	}
+}
+
 // Creating, running and destroying the element many times in one process leaves no
 // goroutines behind and keeps the memory flat.
 func TestLifecycle(t *testing.T) {

@@ -13,6 +13,10 @@
  *   harness caps W1 H1 W2 H2 N [prop=value ...]
  *       pushes N I420 frames at W1×H1, new caps W2×H2, N frames more, EOS; prints one line
  *       "size W H PTS" per output buffer.
+ *   harness live FORMAT W H N [prop=value ...]
+ *       pushes N frames as fast as it can (faster than the element runs), then EOS; prints
+ *       "out K frames F dropped D latency NS" (the buffers that came out and the element's
+ *       statistics).
  *   harness lifecycle COUNT [prop=value ...]
  *       creates the element, runs four frames through it and destroys it COUNT times;
  *       prints "run K rss KB heap BYTES goroutines G" after each tenth of
@@ -257,6 +261,43 @@ static int cmd_caps(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_live(int argc, char **argv)
+{
+	if (argc < 6)
+		die("live FORMAT W H N [prop=value ...]");
+	GstVideoInfo info;
+	int n = atoi(argv[5]);
+	info_for(&info, argv[2], atoi(argv[3]), atoi(argv[4]), 25);
+	GstHarness *h = make(argc, argv, 6);
+	set_caps(h, &info);
+	GstBuffer *frame = gray_frame(&info, 0);
+	int out = 0;
+	for (int i = 0; i < n; i++) {
+		GstBuffer *buf = gst_buffer_copy_deep(frame);
+		stamp(buf, i, GST_SECOND / 25);
+		if (gst_harness_push(h, buf) != GST_FLOW_OK)
+			die("push refused");
+		GstBuffer *o;
+		while ((o = gst_harness_try_pull(h)) != NULL) {
+			out++;
+			gst_buffer_unref(o);
+		}
+	}
+	gst_buffer_unref(frame);
+	gst_harness_push_event(h, gst_event_new_eos());
+	GstBuffer *o;
+	while ((o = gst_harness_try_pull(h)) != NULL) {
+		out++;
+		gst_buffer_unref(o);
+	}
+	guint64 frames = 0, dropped = 0, latency = 0;
+	g_object_get(h->element, "frames", &frames, "dropped", &dropped, "latency", &latency, NULL);
+	printf("out %d frames %" G_GUINT64_FORMAT " dropped %" G_GUINT64_FORMAT " latency %" G_GUINT64_FORMAT "\n", out,
+	       frames, dropped, latency);
+	gst_harness_teardown(h);
+	return 0;
+}
+
 static long rss_kb(void)
 {
 	FILE *f = fopen("/proc/self/status", "r");
@@ -312,7 +353,7 @@ int main(int argc, char **argv)
 {
 	gst_init(&argc, &argv);
 	if (argc < 2)
-		die("want a command: run, flush, caps, lifecycle");
+		die("want a command: run, flush, caps, live, lifecycle");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc, argv);
@@ -320,6 +361,8 @@ int main(int argc, char **argv)
 		return cmd_flush(argc, argv);
 	if (!strcmp(argv[1], "caps"))
 		return cmd_caps(argc, argv);
+	if (!strcmp(argv[1], "live"))
+		return cmd_live(argc, argv);
 	if (!strcmp(argv[1], "lifecycle"))
 		return cmd_lifecycle(argc, argv);
 	die("unknown command");
