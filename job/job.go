@@ -11,6 +11,7 @@ import (
 	"github.com/denoise-go/denoise/configs"
 	"github.com/denoise-go/denoise/decode"
 	"github.com/denoise-go/denoise/encode"
+	"github.com/denoise-go/denoise/frame"
 	"github.com/denoise-go/denoise/internal/dsp"
 	"github.com/denoise-go/denoise/modes"
 	"github.com/denoise-go/denoise/pipeline"
@@ -52,6 +53,12 @@ type Options struct {
 	// AdaptQueue lowers the default queue depth (pipeline.DefaultQueueDepth) for large frames
 	// (pipeline.QueueDepthFor); otherwise Config.Pipeline.Queue is used as it is.
 	AdaptQueue bool
+	// AdaptWorkers runs the impulse stage of impulse+stnlm (and auto) on one frame at a time,
+	// with every core inside the frame, for frames too large for two in a queue when
+	// Config.Pipeline.Workers is 0: that stage is a small part of the spatio-temporal one's
+	// work, so it keeps up, and holds a frame fewer (1080p quality preset, 40 frames: peak
+	// RSS 412 → 385 MB, CPU time ×0.99).
+	AdaptWorkers bool
 
 	// Signals has the first SIGINT or SIGTERM stop the job (see NotifyStop): the frames in
 	// flight are written and the output finalised, and Run returns an *Interrupted naming
@@ -173,6 +180,10 @@ func runFFmpeg(ctx context.Context, o *Options, res *Result, tiffNote string) er
 		}
 		res.ResolvedMode = configs.ResolveMode(cfg)
 	}
+	if o.AdaptWorkers && oneImpulseWorker(cfg, src.Geometry()) {
+		cfg.Pipeline.Workers = 1
+		log.Debug("large frames: one impulse worker, every core inside the frame")
+	}
 	hooks, sigmas := o.hooks()
 	stages, err := modes.BuildWith(cfg, hooks)
 	if err != nil {
@@ -277,4 +288,12 @@ func (o *Options) wrapSink(s pipeline.Sink) pipeline.Sink {
 		return o.WrapSink(s)
 	}
 	return s
+}
+
+// oneImpulseWorker says whether Options.AdaptWorkers sets one worker for cfg's stages on
+// frames of geometry g: impulse+stnlm (or auto resolving to it), workers left to the
+// default, frames too large for two in a queue.
+func oneImpulseWorker(cfg *configs.Config, g frame.Geometry) bool {
+	return cfg.Pipeline.Workers == 0 && configs.ResolveMode(cfg) == "impulse+stnlm" &&
+		pipeline.QueueDepthFor(g, pipeline.DefaultQueueDepth) == pipeline.Unbuffered
 }

@@ -249,3 +249,26 @@ func TestRunErrors(t *testing.T) {
 }
 
 func newDiscard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestOneImpulseWorker(t *testing.T) {
+	yuv420 := frame.Format{Layout: frame.YUV, BitDepth: 8, ChromaShiftW: 1, ChromaShiftH: 1}
+	big, small := frame.Geometry{Format: yuv420, W: 1920, H: 1080}, frame.Geometry{Format: yuv420, W: 1280, H: 720}
+	for _, c := range []struct {
+		mode    string
+		workers int
+		g       frame.Geometry
+		want    bool
+	}{
+		{"impulse+stnlm", 0, big, true}, {"auto", 0, big, true}, {"impulse+stnlm", 0, small, false},
+		{"impulse+stnlm", 2, big, false}, {"full", 0, big, false}, {"nlm", 0, big, false},
+	} {
+		cfg, err := configs.Load(configs.Sources{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Mode, cfg.Pipeline.Workers = c.mode, c.workers
+		if got := oneImpulseWorker(cfg, c.g); got != c.want {
+			t.Errorf("%s, workers %d, %s: %v, want %v", c.mode, c.workers, c.g, got, c.want)
+		}
+	}
+}

@@ -80,7 +80,7 @@ func runMain(args []string) error {
 	linger, _ := fs.GetDuration("metrics-linger")
 	o := runjob.Options{
 		Config: cfg, Logger: log, Trim: trim, ReadTimeout: readTO, Strict: strictFlag(fs),
-		AdaptQueue: !fs.Changed("queue"), Signals: true, MetricsLinger: linger,
+		AdaptQueue: !fs.Changed("queue"), AdaptWorkers: !fs.Changed("workers"), Signals: true, MetricsLinger: linger,
 		OnLive: func(cfg *configs.Config) error { return liveDefaults(cfg, fs, log) },
 	}
 	if fs.Changed("live") {
