@@ -163,7 +163,14 @@ func (e *Element) Push(planes [4]unsafe.Pointer, strides [4]int, m Meta) error {
 		return err
 	}
 	f := r.pool.Get(r.geom)
+	r.convMu.Lock()
+	if r.convFreed { // a flush on another thread discarded the run meanwhile
+		r.convMu.Unlock()
+		f.Release()
+		return nil
+	}
 	r.conv.Read(planes, strides, f)
+	r.convMu.Unlock()
 	return e.send(r, f, m)
 }
 
@@ -276,7 +283,12 @@ func (e *Element) clear(r *run) {
 		e.run = nil
 	}
 	e.mu.Unlock()
-	r.conv.Free()
+	r.convMu.Lock()
+	if !r.convFreed {
+		r.conv.Free()
+		r.convFreed = true
+	}
+	r.convMu.Unlock()
 }
 
 type pending struct {
@@ -303,6 +315,9 @@ type run struct {
 
 	discarding atomic.Bool
 	flowErr    atomic.Pointer[error] // the host's first failure to push
+
+	convMu    sync.Mutex // Push's Read against clear's Free, which a flush may run on another thread
+	convFreed bool
 
 	mu      sync.Mutex
 	pending map[int64]pending // frames in flight by index
