@@ -58,27 +58,8 @@ func (s Settings) config() (*configs.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("denoise: %w", err)
 	}
-	if s.Mode != "" {
-		cfg.Mode = s.Mode
-	}
-	if s.Sigma != 0 {
-		cfg.Sigma = s.Sigma
-	}
-	if s.Strength != 0 {
-		cfg.NLM.H = s.Strength
-	}
-	if s.Radius != 0 {
-		cfg.Temporal.Radius = s.Radius
-	}
-	if s.Causal {
-		cfg.Temporal.Causal = true
-	}
-	if s.Model != "" {
-		cfg.CNN.Model = s.Model
-	}
-	if s.Threads != 0 {
-		cfg.Pipeline.Workers = s.Threads
-	}
+	configs.Overrides{Mode: s.Mode, Sigma: s.Sigma, Strength: s.Strength, Radius: s.Radius, Causal: s.Causal,
+		Model: s.Model, Workers: s.Threads}.Apply(cfg)
 	// A stream is never live: every frame pushed comes out, none is dropped.
 	cfg.Pipeline.Live = false
 	if err := cfg.Validate(); err != nil {

@@ -48,30 +48,8 @@ func (p Props) Config() (*configs.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("property preset: %w", err)
 	}
-	if p.Mode != "" {
-		cfg.Mode = p.Mode
-	}
-	if p.Sigma != 0 {
-		cfg.Sigma = p.Sigma
-	}
-	if p.Strength != 0 {
-		cfg.NLM.H = p.Strength
-	}
-	if p.Radius != 0 {
-		cfg.Temporal.Radius = p.Radius
-	}
-	if p.Causal {
-		cfg.Temporal.Causal = true
-	}
-	if p.Model != "" {
-		cfg.CNN.Model = p.Model
-	}
-	if p.Threads != 0 {
-		cfg.Pipeline.Workers = p.Threads
-	}
-	if p.ImpulseKind != "" {
-		cfg.Impulse.Kind = p.ImpulseKind
-	}
+	configs.Overrides{Mode: p.Mode, Sigma: p.Sigma, Strength: p.Strength, Radius: p.Radius, Causal: p.Causal,
+		Model: p.Model, Workers: p.Threads, ImpulseKind: p.ImpulseKind}.Apply(cfg)
 	// Input and output belong to the host pipeline: the checks of files and encoders do
 	// not apply.
 	cfg.Input, cfg.Output = "-", "-"

@@ -70,21 +70,30 @@ static void plane_rows(GstVideoInfo *info, guint p, gsize *row, guint *rows)
 	*rows = GST_VIDEO_INFO_COMP_HEIGHT(info, comp[0]);
 }
 
-static GstBuffer *read_frame(FILE *f, GstVideoInfo *info)
+/* copy_rows moves a mapped frame's rows to (out) or from a file of tightly packed rows */
+static void copy_rows(GstVideoFrame *vf, GstVideoInfo *info, FILE *f, gboolean out)
 {
-	GstBuffer *buf = gst_buffer_new_allocate(NULL, GST_VIDEO_INFO_SIZE(info), NULL);
-	GstVideoFrame vf;
-	gst_video_frame_map(&vf, info, buf, GST_MAP_WRITE);
 	for (guint p = 0; p < GST_VIDEO_INFO_N_PLANES(info); p++) {
 		gsize row;
 		guint rows;
 		plane_rows(info, p, &row, &rows);
 		for (guint y = 0; y < rows; y++) {
-			guint8 *d = (guint8 *)GST_VIDEO_FRAME_PLANE_DATA(&vf, p) + y * GST_VIDEO_FRAME_PLANE_STRIDE(&vf, p);
-			if (fread(d, 1, row, f) != row)
+			guint8 *d = (guint8 *)GST_VIDEO_FRAME_PLANE_DATA(vf, p) + y * GST_VIDEO_FRAME_PLANE_STRIDE(vf, p);
+			if (out)
+				fwrite(d, 1, row, f);
+			else if (fread(d, 1, row, f) != row)
 				die("input file too short");
 		}
 	}
+}
+
+static GstBuffer *read_frame(FILE *f, GstVideoInfo *info)
+{
+	GstBuffer *buf = gst_buffer_new_allocate(NULL, GST_VIDEO_INFO_SIZE(info), NULL);
+	GstVideoFrame vf;
+	if (!gst_video_frame_map(&vf, info, buf, GST_MAP_WRITE))
+		die("cannot map an input buffer");
+	copy_rows(&vf, info, f, FALSE);
 	gst_video_frame_unmap(&vf);
 	return buf;
 }
@@ -94,15 +103,7 @@ static void write_frame(FILE *f, GstVideoInfo *info, GstBuffer *buf)
 	GstVideoFrame vf;
 	if (!gst_video_frame_map(&vf, info, buf, GST_MAP_READ))
 		die("cannot map an output buffer");
-	for (guint p = 0; p < GST_VIDEO_INFO_N_PLANES(info); p++) {
-		gsize row;
-		guint rows;
-		plane_rows(info, p, &row, &rows);
-		for (guint y = 0; y < rows; y++) {
-			guint8 *d = (guint8 *)GST_VIDEO_FRAME_PLANE_DATA(&vf, p) + y * GST_VIDEO_FRAME_PLANE_STRIDE(&vf, p);
-			fwrite(d, 1, row, f);
-		}
-	}
+	copy_rows(&vf, info, f, TRUE);
 	gst_video_frame_unmap(&vf);
 }
 
