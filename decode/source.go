@@ -41,6 +41,10 @@ type Options struct {
 	// Strict stops at the first damage in the input with a *DamageError; without it damage
 	// is decoded past and reported (see Damage).
 	Strict bool
+	// FirstIndex is the Index of the first frame handed out: where Trim cuts a piece out of
+	// a longer stream that is processed piece by piece, the frames keep the numbers they
+	// have in the whole stream.
+	FirstIndex int64
 }
 
 // PacketHandler receives packets of the streams that are passed through; it must not keep p.
@@ -81,7 +85,11 @@ type Source struct {
 
 // Open opens the input, finds its video stream, opens the decoder and decodes the first
 // frame, so that Geometry is known before any output is created.
-func Open(opts Options) (_ *Source, err error) {
+func Open(opts Options) (*Source, error) { return open(opts, true) }
+
+// open is Open; without first, no frame is decoded (and Geometry is unknown): the source
+// is only read packet by packet (Scan).
+func open(opts Options, first bool) (_ *Source, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -198,15 +206,17 @@ func Open(opts Options) (_ *Source, err error) {
 	if err := s.startTrim(); err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
-
-	first, err := s.decode(context.Background())
+	if !first {
+		return s, nil
+	}
+	f, err := s.decode(context.Background())
 	if err == io.EOF {
 		return nil, fmt.Errorf("open %s: the video stream has no frames", name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
-	s.first = first
+	s.first = f
 	return s, nil
 }
 
@@ -403,7 +413,7 @@ func (s *Source) convert() (*frame.Frame, error) {
 	}
 	f := s.pool.Get(s.geom)
 	s.reader.Read(src.UnsafePointer(), f)
-	f.PTS, f.Duration, f.Index = pts, dur, s.index
+	f.PTS, f.Duration, f.Index = pts, dur, s.opts.FirstIndex+s.index
 	tb := s.video.TimeBase()
 	f.TimeBase = frame.Rational{Num: tb.Num(), Den: tb.Den()}
 	s.lastPTS = pts

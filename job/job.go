@@ -42,6 +42,9 @@ type Options struct {
 	Trim        decode.Trim
 	ReadTimeout time.Duration
 	Strict      bool
+	// FirstIndex numbers the frames of a Trim'd piece as in the whole input
+	// (decode.Options.FirstIndex).
+	FirstIndex int64
 
 	// Live, when not nil, says whether the job runs live (frames dropped, and counted, rather
 	// than the source held back); when nil, it does when Config.Pipeline.Live says so or the
@@ -76,6 +79,10 @@ type Options struct {
 	WrapSource func(pipeline.Source) pipeline.Source
 	WrapSink   func(pipeline.Sink) pipeline.Sink
 	WrapStages func([]pipeline.Stage) []pipeline.Stage
+	// Stages, when not nil, are run instead of the mode's (FFmpeg inputs): the encoder,
+	// its settings and what passes through are still Config's. Package cluster puts a
+	// video's denoised pieces back together this way.
+	Stages []pipeline.Stage
 	// OnFrame, when not nil, is called as frames are written, with the counts so far
 	// (pipeline.Config.OnFrame), after the progress bar's update. For a scientific input the
 	// counts run on over its channels.
@@ -161,7 +168,7 @@ func runFFmpeg(ctx context.Context, o *Options, res *Result, tiffNote string) er
 		var err error
 		src, err = decode.Open(decode.Options{ReadTimeout: o.ReadTimeout, Input: cfg.Input, Format: cfg.InputFormat,
 			InputOptions: cfg.InputOptions, MemoryLimit: cfg.MemoryLimitBytes(), Threads: cfg.Pipeline.Threads,
-			Trim: o.Trim, Logger: o.FFmpegLogger, Strict: o.Strict})
+			Trim: o.Trim, Logger: o.FFmpegLogger, Strict: o.Strict, FirstIndex: o.FirstIndex})
 		if err != nil {
 			return withTIFFNote(tiffNote, fmt.Errorf("decode: %w", err))
 		}
@@ -185,9 +192,12 @@ func runFFmpeg(ctx context.Context, o *Options, res *Result, tiffNote string) er
 		log.Debug("large frames: one impulse worker, every core inside the frame")
 	}
 	hooks, sigmas := o.hooks()
-	stages, err := modes.BuildWith(cfg, hooks)
-	if err != nil {
-		return err
+	stages := o.Stages
+	if stages == nil {
+		var err error
+		if stages, err = modes.BuildWith(cfg, hooks); err != nil {
+			return err
+		}
 	}
 	encOpts.Live = live
 	enc, err := encode.Open(encOpts, src)

@@ -16,9 +16,9 @@ type STNLMConfig struct {
 	// reliability scale is set from it.
 	Window WindowConfig
 	// Sigma is the noise standard deviation; 0 estimates it per plane on the centre frame
-	// (at every scene start, then every SigmaEvery frames).
+	// (at every scene start, and at every frame whose Index is a multiple of SigmaEvery).
 	Sigma float64
-	// SigmaEvery is how often, in frames, the estimate is refreshed within a scene
+	// SigmaEvery is how often, in frame numbers, the estimate is refreshed within a scene
 	// (0: DefaultSigmaEvery). The noise of a clip changes slowly, and the estimate costs
 	// about as much as a fifth of the motion search.
 	SigmaEvery int
@@ -142,7 +142,6 @@ type STNLM struct {
 
 	sigmas [maxPlanes]float64 // per plane, the last estimate
 	used   [maxPlanes]float64 // per plane, the σ the current frame uses (for OnSigmas)
-	since  int                // frames since the last estimate
 
 	// Overlap (see Overlap): the frame whose bands the helpers are still running, and its
 	// centre, retained until they are done.
@@ -308,11 +307,10 @@ func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
 		dst.Planes[np].CopyFrom(&f.Planes[np])
 	}
 	np = min(np, maxPlanes)
-	refresh := s.cfg.Sigma == 0 && (c.SceneStart || s.since >= s.cfg.SigmaEvery || s.sigmas[0] == 0)
-	if refresh {
-		s.since = 0
-	}
-	s.since++
+	// The refreshes fall on frame numbers, not on counts since the scene began, so that a
+	// piece of a stream denoised on its own (package cluster) refreshes where the whole
+	// stream's run does.
+	refresh := s.cfg.Sigma == 0 && (c.SceneStart || f.Index%int64(s.cfg.SigmaEvery) == 0 || s.sigmas[0] == 0)
 	n := len(c.Neighbours)
 	dst.Neighbours = n
 	s.sched.begin(n)

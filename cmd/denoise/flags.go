@@ -97,6 +97,7 @@ func runFlags() *pflag.FlagSet {
 	fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file")
 	fs.String("memprofile", "", "write a Go heap profile to this file at the end of the run (what the stages and their pools hold)")
 	addPreviewFlag(fs)
+	addClusterFlags(fs)
 	fs.BoolP("help", "h", false, "show this help")
 	fs.Bool("version", false, "print the version, the Go toolchain and the kernel set in use (avx2+fma or generic), and exit")
 	fs.Usage = func() {

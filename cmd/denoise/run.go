@@ -63,6 +63,10 @@ func runMain(args []string) error {
 	if err := checkJobEnds(cfg); err != nil {
 		return err
 	}
+	if c, _ := fs.GetString("cluster"); c != "" {
+		log := newLogger(cfg.LogLevel)
+		return runCluster(cfg, fs, log)
+	}
 	trim, err := trimFlags(fs)
 	if err != nil {
 		return err

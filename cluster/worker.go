@@ -1,0 +1,289 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/denoise-go/denoise/decode"
+	"github.com/denoise-go/denoise/frame"
+	"github.com/denoise-go/denoise/job"
+	"github.com/denoise-go/denoise/pipeline"
+)
+
+// Worker pulls items and runs them, Concurrency at a time.
+type Worker struct {
+	B *Bindings
+	// Name identifies the worker in the items' states (default: host name and process id).
+	Name string
+	// Concurrency is how many items run at once (≤ 0: 1).
+	Concurrency int
+	// Dir is where inputs are fetched and outputs written before they are stored ("": the
+	// system's temporary folder).
+	Dir     string
+	Logger  *slog.Logger
+	Metrics *Metrics // nil: none
+}
+
+// Run works until ctx ends. An item in progress when ctx ends is handed back to the queue
+// at once (its output is not stored), so that another worker takes it.
+func (w *Worker) Run(ctx context.Context) error {
+	if w.Logger == nil {
+		w.Logger = slog.New(slog.DiscardHandler)
+	}
+	if w.Name == "" {
+		host, _ := os.Hostname()
+		w.Name = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	n := max(w.Concurrency, 1)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			if err := w.loop(ctx); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// loop takes one item at a time: a message is only fetched when this slot is free, so that
+// no item waits in a worker's buffer while its ack wait runs out.
+func (w *Worker) loop(ctx context.Context) error {
+	for ctx.Err() == nil {
+		fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		msg, err := w.B.Consumer.Next(jetstream.FetchContext(fctx))
+		cancel()
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, jetstream.ErrNoMessages), errors.Is(err, context.DeadlineExceeded), errors.Is(err, jetstream.ErrMsgIteratorClosed):
+			continue
+		default:
+			w.Logger.Warn("fetching an item", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		w.handle(ctx, msg)
+	}
+	return nil
+}
+
+// handle runs one item and settles its message.
+func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
+	log := w.Logger
+	md, err := msg.Metadata()
+	if err != nil {
+		log.Error("item without metadata", "err", err)
+		_ = msg.Term()
+		return
+	}
+	it, err := decodeJSON[Item](msg.Data(), "item")
+	if err != nil {
+		log.Error("unreadable item: dropped", "seq", md.Sequence.Stream, "err", err)
+		_ = msg.TermWithReason("unreadable item")
+		return
+	}
+	log = log.With("job", it.Job, "item", it.Index, "name", it.Name)
+	w.Metrics.queueWait(time.Since(md.Timestamp))
+	st, _, found, err := w.B.status(ctx, it.Job, it.Index)
+	if err != nil {
+		log.Warn("reading the item's state", "err", err)
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
+	if found && st.State == StateDone {
+		// A redelivery of an item already stored (its acknowledgement was lost): nothing
+		// to do, and nothing written twice.
+		log.Info("already done")
+		_ = msg.Ack()
+		return
+	}
+	attempt := int(md.NumDelivered)
+	q := w.B.Queue
+	st = Status{State: StateRunning, Name: it.Name, Worker: w.Name, Attempt: attempt, Output: it.Output, Seq: md.Sequence.Stream}
+	if err := w.B.putStatus(ctx, it.Job, it.Index, st); err != nil {
+		log.Warn("writing the item's state", "err", err)
+	}
+	log.Info("item started", "attempt", attempt, "of", q.MaxAttempts)
+	start := time.Now()
+	w.Metrics.busy(1)
+	defer w.Metrics.busy(-1)
+
+	var frames atomic.Int64
+	beat := make(chan struct{})
+	var beats sync.WaitGroup
+	beats.Go(func() { w.heartbeat(ctx, msg, &it, st, &frames, beat) })
+	out, err := w.run(ctx, &it, &frames)
+	close(beat)
+	beats.Wait()
+
+	switch {
+	case err == nil:
+		st.State, st.Frames, st.Output, st.Error = StateDone, frames.Load(), out, ""
+		if err := w.B.putStatus(context.WithoutCancel(ctx), it.Job, it.Index, st); err != nil {
+			log.Warn("writing the item's state: left for redelivery", "err", err)
+			_ = msg.Nak()
+			return
+		}
+		if err := msg.DoubleAck(context.WithoutCancel(ctx)); err != nil {
+			log.Warn("acknowledging", "err", err) // redelivered, then found done
+		}
+		w.Metrics.done(frames.Load(), time.Since(start))
+		log.Info("item done", "frames", frames.Load(), "took", time.Since(start).Round(time.Millisecond))
+	case ctx.Err() != nil:
+		st.State, st.Error = StateQueued, "worker stopped"
+		_ = w.B.putStatus(context.WithoutCancel(ctx), it.Job, it.Index, st)
+		_ = msg.Nak()
+		log.Info("worker stopping: item handed back")
+	case attempt >= q.MaxAttempts:
+		st.State, st.Error = StateFailed, oneLine(err)
+		_ = w.B.putStatus(context.WithoutCancel(ctx), it.Job, it.Index, st)
+		_ = msg.TermWithReason(st.Error)
+		w.Metrics.failed(true)
+		log.Error("item failed on its last attempt", "attempt", attempt, "err", err)
+	default:
+		st.State, st.Error = StateRetrying, oneLine(err)
+		_ = w.B.putStatus(context.WithoutCancel(ctx), it.Job, it.Index, st)
+		_ = msg.NakWithDelay(time.Duration(attempt) * time.Second)
+		w.Metrics.failed(false)
+		log.Warn("item failed: to be retried", "attempt", attempt, "err", err)
+	}
+}
+
+// heartbeat tells the server the item is alive every AckWait/4, and writes the frames done
+// so far into its state, until beat closes.
+func (w *Worker) heartbeat(ctx context.Context, msg jetstream.Msg, it *Item, st Status, frames *atomic.Int64, beat <-chan struct{}) {
+	t := time.NewTicker(max(w.B.Queue.AckWait/4, 100*time.Millisecond))
+	defer t.Stop()
+	last := int64(-1)
+	for {
+		select {
+		case <-beat:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := msg.InProgress(); err != nil {
+			w.Logger.Warn("in-progress acknowledgement", "err", err)
+		}
+		if n := frames.Load(); n != last {
+			last, st.Frames = n, n
+			_ = w.B.putStatus(ctx, it.Job, it.Index, st)
+		}
+	}
+}
+
+// run fetches the item's input, denoises it with job.Run and stores the output.
+func (w *Worker) run(ctx context.Context, it *Item, frames *atomic.Int64) (Ref, error) {
+	scratch, err := os.MkdirTemp(w.Dir, "denoise-item-*")
+	if err != nil {
+		return Ref{}, err
+	}
+	defer os.RemoveAll(scratch)
+	input, err := w.fetchInput(ctx, it, scratch)
+	if err != nil {
+		return Ref{}, err
+	}
+	output := filepath.Join(scratch, it.OutName)
+	if it.Output.Path != "" {
+		// Written beside its place, then renamed into it: a reader never sees half a file,
+		// and a second delivery of the item replaces the first's output whole.
+		output = filepath.Join(filepath.Dir(it.Output.Path), fmt.Sprintf(".%s.partial-%s-%s", w.Name, it.Job, it.OutName))
+		defer os.Remove(output)
+	}
+	cfg := it.Config
+	cfg.Input, cfg.Output, cfg.Overwrite = input, output, true
+	cfg.MetricsAddr, cfg.Progress = "", "off"
+	o := job.Options{Config: &cfg, Logger: w.Logger.With("job", it.Job, "item", it.Index), AdaptQueue: true}
+	live := false
+	o.Live = &live
+	count := func(f *frame.Frame) bool { frames.Add(1); return true }
+	if p := it.Piece; p != nil {
+		o.Trim = decode.Trim{Start: p.Start, Frames: p.Before + p.Count + p.After}
+		o.FirstIndex = p.First - p.Before
+		count = func(f *frame.Frame) bool {
+			if f.Index < p.First || f.Index >= p.First+p.Count {
+				return false
+			}
+			frames.Add(1)
+			return true
+		}
+	}
+	o.WrapSink = func(s pipeline.Sink) pipeline.Sink { return &keepSink{Sink: s, keep: count} }
+	if _, err := job.Run(ctx, o); err != nil {
+		return Ref{}, err
+	}
+	if p := it.Piece; p != nil && frames.Load() != p.Count {
+		return Ref{}, fmt.Errorf("%s: wrote %d frames, want %d (the input holds fewer frames there than its scan found)", it.Name, frames.Load(), p.Count)
+	}
+	return w.storeOutput(ctx, it, output)
+}
+
+func (w *Worker) fetchInput(ctx context.Context, it *Item, scratch string) (string, error) {
+	switch {
+	case it.Input.Path != "":
+		return it.Input.Path, nil
+	case it.Input.URL != "":
+		return it.Input.URL, nil
+	case it.Input.Object != "":
+		local := filepath.Join(scratch, "in-"+filepath.Base(it.Input.Object))
+		if err := w.B.Objects.GetFile(ctx, it.Input.Object, local); err != nil {
+			return "", fmt.Errorf("fetching %s: %w", it.Input, err)
+		}
+		return local, nil
+	}
+	return "", errors.New("item has no input")
+}
+
+func (w *Worker) storeOutput(ctx context.Context, it *Item, output string) (Ref, error) {
+	switch {
+	case it.Output.Path != "":
+		if err := os.Rename(output, it.Output.Path); err != nil {
+			return Ref{}, fmt.Errorf("storing the output: %w", err)
+		}
+		return it.Output, nil
+	case it.Output.Object != "":
+		f, err := os.Open(output)
+		if err != nil {
+			return Ref{}, err
+		}
+		defer f.Close()
+		if _, err := w.B.Objects.Put(ctx, jetstream.ObjectMeta{Name: it.Output.Object}, f); err != nil {
+			return Ref{}, fmt.Errorf("storing %s: %w", it.Output, err)
+		}
+		return it.Output, nil
+	}
+	return Ref{}, errors.New("item has no output")
+}
+
+// keepSink writes the frames keep accepts and releases the others: a piece's frames read
+// only as neighbours.
+type keepSink struct {
+	pipeline.Sink
+	keep func(*frame.Frame) bool
+}
+
+func (s *keepSink) Write(f *frame.Frame) error {
+	if !s.keep(f) {
+		f.Release()
+		return nil
+	}
+	return s.Sink.Write(f)
+}
