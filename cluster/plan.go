@@ -136,7 +136,7 @@ func planID(cfg *configs.Config, inputs []string, pieces []Piece) (string, error
 		h.Write([]byte{'\n'})
 	}
 	c := *cfg
-	c.Progress, c.LogLevel, c.MetricsAddr = "", "", ""
+	c.Progress, c.LogLevel, c.MetricsAddr, c.Overwrite = "", "", "", false
 	if err := json.NewEncoder(h).Encode(c); err != nil {
 		return "", err
 	}

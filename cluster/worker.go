@@ -206,7 +206,7 @@ func (w *Worker) run(ctx context.Context, it *Item, frames *atomic.Int64) (Ref, 
 		// Written beside its place, then renamed into it: a reader never sees half a file,
 		// and a second delivery of the item replaces the first's output whole.
 		output = filepath.Join(filepath.Dir(it.Output.Path), fmt.Sprintf(".%s.partial-%s-%s", w.Name, it.Job, it.OutName))
-		defer os.Remove(output)
+		defer os.RemoveAll(output)
 	}
 	cfg := it.Config
 	cfg.Input, cfg.Output, cfg.Overwrite = input, output, true
@@ -255,11 +255,17 @@ func (w *Worker) fetchInput(ctx context.Context, it *Item, scratch string) (stri
 func (w *Worker) storeOutput(ctx context.Context, it *Item, output string) (Ref, error) {
 	switch {
 	case it.Output.Path != "":
+		if fi, err := os.Stat(output); err == nil && fi.IsDir() {
+			_ = os.RemoveAll(it.Output.Path) // a folder (a DICOM series) replaces the last delivery's whole
+		}
 		if err := os.Rename(output, it.Output.Path); err != nil {
 			return Ref{}, fmt.Errorf("storing the output: %w", err)
 		}
 		return it.Output, nil
 	case it.Output.Object != "":
+		if fi, err := os.Stat(output); err == nil && fi.IsDir() {
+			return Ref{}, fmt.Errorf("%s: the output is a folder, which travels only through a shared filesystem (--cluster-data shared)", it.Name)
+		}
 		f, err := os.Open(output)
 		if err != nil {
 			return Ref{}, err
