@@ -37,7 +37,7 @@ func (c Connect) Dial() (*nats.Conn, error) {
 		return nil, errors.New("nats: no server URL")
 	}
 	if !c.AllowAnonymous && c.anonymous() {
-		if host, ok := remoteHost(c.URL); ok {
+		if host, ok := RemoteHost(c.URL); ok {
 			return nil, fmt.Errorf("nats: refusing to connect to %s without credentials (give --nats-creds, --nats-nkey, a TLS client certificate or user:password in the URL; --nats-allow-anonymous if the server is meant to be open)", host)
 		}
 	}
@@ -84,8 +84,8 @@ func (c Connect) anonymous() bool {
 	return true
 }
 
-// remoteHost returns the first server of urls that is not this machine's loopback.
-func remoteHost(urls string) (string, bool) {
+// RemoteHost returns the first server of urls that is not this machine's loopback.
+func RemoteHost(urls string) (string, bool) {
 	for _, u := range strings.Split(urls, ",") {
 		u = strings.TrimSpace(u)
 		if !strings.Contains(u, "://") {

@@ -22,6 +22,12 @@ type Server struct {
 // keep jobs resumable across runs). It only listens on the loopback interface unless host
 // says otherwise.
 func StartServer(host string, port int, dir string) (*Server, error) {
+	return StartServerAuth(host, port, dir, "", "")
+}
+
+// StartServerAuth is StartServer with a user and password that clients must give (none
+// when user is "").
+func StartServerAuth(host string, port int, dir, user, password string) (*Server, error) {
 	s := &Server{dir: dir}
 	if dir == "" {
 		d, err := os.MkdirTemp("", "denoise-nats-*")
@@ -38,7 +44,7 @@ func StartServer(host string, port int, dir string) (*Server, error) {
 	}
 	srv, err := server.NewServer(&server.Options{
 		ServerName: "denoise-embedded", Host: host, Port: port, JetStream: true, StoreDir: s.dir,
-		NoSigs: true, NoLog: true, MaxPayload: 8 << 20,
+		NoSigs: true, NoLog: true, MaxPayload: 8 << 20, Username: user, Password: password,
 	})
 	if err != nil {
 		s.removeStore()

@@ -117,7 +117,7 @@ func TestAnonymous(t *testing.T) {
 		{Connect{URL: "nats://localhost:4222"}, false},
 		{Connect{URL: "[::1]:4222"}, false},
 	} {
-		_, remote := remoteHost(tc.c.URL)
+		_, remote := RemoteHost(tc.c.URL)
 		refused := !tc.c.AllowAnonymous && tc.c.anonymous() && remote
 		if refused != tc.refuse {
 			t.Errorf("%+v: refused %v, want %v", tc.c, refused, tc.refuse)

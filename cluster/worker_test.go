@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,4 +95,24 @@ func TestDuplicateDelivery(t *testing.T) {
 	if n != 50 {
 		t.Errorf("output holds %d frames, want 50", n)
 	}
+}
+
+// TestPasswordServer: a server with a password refuses a client without it and takes one
+// with it in the URL.
+func TestPasswordServer(t *testing.T) {
+	srv, err := StartServerAuth("127.0.0.1", 0, t.TempDir(), "denoise", "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	u := srv.URL()
+	if nc, err := (Connect{URL: u}).Dial(); err == nil {
+		nc.Close()
+		t.Fatal("connected without the password")
+	}
+	nc, err := (Connect{URL: strings.Replace(u, "nats://", "nats://denoise:s3cret@", 1)}).Dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.Close()
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -215,4 +217,64 @@ func workerMain(args []string) error {
 	}
 	log.Info("worker ready", "nats", url, "concurrency", w.Concurrency)
 	return w.Run(ctx)
+}
+
+// natsServerMain is `denoise nats-server`: a single NATS server with JetStream, for a
+// cluster of a few machines without a NATS deployment of their own (a production cluster
+// runs nats-server itself, clustered, with its own accounts and TLS).
+func natsServerMain(args []string) error {
+	fs := pflag.NewFlagSet("denoise nats-server", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.String("addr", "127.0.0.1:4222", "address to listen on (0.0.0.0:4222 for other machines; give --user and --password then)")
+	fs.String("store", "", "JetStream folder: jobs survive a restart of the server (default: a temporary one)")
+	fs.String("user", "", "user name clients must give (with --password)")
+	fs.String("password", "", "password clients must give (or DENOISE_NATS_PASSWORD)")
+	fs.BoolP("help", "h", false, "show this help")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: denoise nats-server [--addr HOST:PORT] [--store DIR] [--user U --password P]\n\nRuns a NATS server with JetStream for denoise workers and submitters until stopped.\n\nOptions:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if h, _ := fs.GetBool("help"); h {
+		fs.SetOutput(os.Stdout)
+		fs.Usage()
+		return nil
+	}
+	if fs.NArg() > 0 {
+		return usageError{unexpectedArg(fs.Args())}
+	}
+	addr, _ := fs.GetString("addr")
+	store, _ := fs.GetString("store")
+	user, _ := fs.GetString("user")
+	pass, _ := fs.GetString("password")
+	if pass == "" {
+		pass = os.Getenv("DENOISE_NATS_PASSWORD")
+	}
+	if (user == "") != (pass == "") {
+		return usageError{errors.New("nats-server: --user and --password go together")}
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usageError{fmt.Errorf("nats-server: --addr %q: %w", addr, err)}
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return usageError{fmt.Errorf("nats-server: --addr %q: bad port", addr)}
+	}
+	srv, err := cluster.StartServerAuth(host, p, store, user, pass)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	log := newLogger("info")
+	if _, remote := cluster.RemoteHost(srv.URL()); remote && user == "" {
+		log.Warn("listening beyond this machine without a password: anyone who reaches it can queue work and read data")
+	}
+	log.Info("nats server ready", "url", srv.URL(), "store", store)
+	ctx, stop := stopContext()
+	defer stop()
+	<-ctx.Done()
+	return nil
 }

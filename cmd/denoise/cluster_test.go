@@ -9,6 +9,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,9 +41,10 @@ func natsServer(t *testing.T) string {
 }
 
 // startWorker runs `denoise worker` until the test ends (or the caller kills it).
-func startWorker(t *testing.T, url, name string) *exec.Cmd {
+func startWorker(t *testing.T, url, name string, extra ...string) *exec.Cmd {
 	t.Helper()
 	args := append([]string{"worker", "--nats", url, "--name", name, "--log-level", "warn"}, queueArgs...)
+	args = append(args, extra...)
 	cmd := exec.Command(denoiseBin(t), args...)
 	var log bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &log, &log
@@ -114,7 +117,8 @@ func TestClusterPieces(t *testing.T) {
 	dir := t.TempDir()
 	in := noisyClip(t, dir)
 	url := natsServer(t)
-	startWorker(t, url, "w1")
+	metrics := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	startWorker(t, url, "w1", "--metrics-addr", metrics)
 	startWorker(t, url, "w2")
 	out := filepath.Join(dir, "cluster.mkv")
 	r := runDenoise(t, nil, clusterArgs(in, out, url)...)
@@ -128,6 +132,14 @@ func TestClusterPieces(t *testing.T) {
 	singleRun(t, in, ref)
 	sameVideo(t, out, ref)
 
+	// The worker's metrics count what it did.
+	page := scrape(t, "http://"+metrics+"/metrics", "denoise_worker_items_total")
+	for _, want := range []string{`denoise_worker_items_total{result="done"}`, "denoise_worker_frames_total", "denoise_worker_queue_wait_seconds_count"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+
 	// The job's state and data are gone from the server once the output is written.
 	kv := bucket(t, url)
 	if keys, err := kv.ListKeys(context.Background()); err == nil {
@@ -139,16 +151,18 @@ func TestClusterPieces(t *testing.T) {
 
 // TestClusterWorkerKilled: the only worker is killed (SIGKILL) in the middle of a piece; the
 // piece is redelivered to a new worker after the ack wait and the job still gives the
-// single run's frames.
+// single run's frames. The input is read over HTTP, by the submitter and the workers.
 func TestClusterWorkerKilled(t *testing.T) {
 	need(t, "ffmpeg", "ffprobe")
 	dir := t.TempDir()
 	in := noisyClip(t, dir)
+	web := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer web.Close()
 	url := natsServer(t)
 	kv := bucket(t, url)
 	victim := startWorker(t, url, "victim")
 	out := filepath.Join(dir, "cluster.mkv")
-	sub := exec.Command(denoiseBin(t), clusterArgs(in, out, url)...)
+	sub := exec.Command(denoiseBin(t), clusterArgs(web.URL+"/in.mkv", out, url)...)
 	var subErr bytes.Buffer
 	sub.Stderr = &subErr
 	if err := sub.Start(); err != nil {
@@ -366,4 +380,18 @@ func TestClusterRefusesAnonymousRemote(t *testing.T) {
 	}
 }
 
-var _ = fmt.Sprintf
+// TestClusterEmbedded: --cluster embedded runs a server and workers inside the command and
+// gives a single run's frames.
+func TestClusterEmbedded(t *testing.T) {
+	need(t, "ffmpeg", "ffprobe")
+	dir := t.TempDir()
+	in := "../../testdata/sample_noisy.mkv"
+	out := filepath.Join(dir, "cluster.mkv")
+	r := runDenoise(t, nil, "-i", in, "-o", out, "-c", "ffv1", "--mode", "stnlm", "--radius", "2", "--cluster", "embedded", "--piece-frames", "20", "--progress", "off")
+	if r.code != 0 || !strings.Contains(r.stderr, "items=3") {
+		t.Fatalf("embedded: exit %d, want 3 pieces\n%s", r.code, r.stderr)
+	}
+	ref := filepath.Join(dir, "single.mkv")
+	singleRun(t, in, ref)
+	sameVideo(t, out, ref)
+}

@@ -41,6 +41,8 @@ func realMain(args []string) int {
 			return report(serveMain(args[1:]))
 		case "worker":
 			return report(workerMain(args[1:]))
+		case "nats-server":
+			return report(natsServerMain(args[1:]))
 		case "completion":
 			return report(completionMain(args[1:], os.Stdout))
 		case "man":
