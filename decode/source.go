@@ -547,7 +547,11 @@ func (s *Source) checkComplete() error {
 		return nil
 	}
 	got := float64(s.lastEnd)*tb - start
-	if fd := float64(s.frameDuration()) * tb; got < 0.9*declared-fd {
+	// Matroska declares where the file ends, not how long it lasts: a video that starts
+	// late (cut from a longer one, or -output_ts_offset) reaches its declared duration at
+	// its last frame's end, not at its length.
+	end := float64(s.lastEnd) * tb
+	if fd := float64(s.frameDuration()) * tb; got < 0.9*declared-fd && end < 0.9*declared-fd {
 		return s.damaged(av.NoPTS, av.NoPTS, 0, int64((declared-got)/fd+0.5),
 			fmt.Sprintf("the input is truncated: its video ends at %.2fs but the file declares %.2fs", got, declared))
 	}

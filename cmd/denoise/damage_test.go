@@ -247,3 +247,19 @@ func TestDamagedInput(t *testing.T) {
 		})
 	}
 }
+
+// TestLateStartNotDamage: a Matroska file whose video starts late declares where it ends,
+// not how long it lasts; read to its end, it is whole, not truncated.
+func TestLateStartNotDamage(t *testing.T) {
+	need(t, "ffmpeg")
+	dir := t.TempDir()
+	in := filepath.Join(dir, "late.mkv")
+	ffmpeg(t, "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25", "-t", "2.4", "-c:v", "ffv1", "-output_ts_offset", "0.74", in)
+	r := runDenoise(t, nil, "-i", in, "-o", filepath.Join(dir, "out.mkv"), "--mode", "copy", "--strict", "--progress", "off")
+	if r.code != 0 || len(damageWarnings(r.stderr)) > 0 {
+		t.Fatalf("exit %d, a whole file read as damaged:\n%s", r.code, r.stderr)
+	}
+	if got := dmgFrames(t, filepath.Join(dir, "out.mkv")); got != 60 {
+		t.Errorf("%d frames written, want 60", got)
+	}
+}
