@@ -551,6 +551,7 @@ func (w *watch) wait(ctx context.Context, out io.Writer, frames int64) error {
 	defer tick.Stop()
 	last := ""
 	start := time.Now()
+	warned := false
 	for {
 		var done, failed, running int
 		var written int64
@@ -579,6 +580,10 @@ func (w *watch) wait(ctx context.Context, out io.Writer, frames int64) error {
 		}
 		if done+failed == n {
 			return nil
+		}
+		if !warned && done+failed+running == 0 && time.Since(start) > 15*time.Second {
+			w.s.Logger.Warn("no worker has taken an item yet: start workers with `denoise worker --nats URL` on machines that reach the server")
+			warned = true
 		}
 		select {
 		case <-ctx.Done():

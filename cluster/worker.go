@@ -61,18 +61,26 @@ func (w *Worker) Run(ctx context.Context) error {
 // loop takes one item at a time: a message is only fetched when this slot is free, so that
 // no item waits in a worker's buffer while its ack wait runs out.
 func (w *Worker) loop(ctx context.Context) error {
+	failing := false // the server is unreachable: said once, until it answers again
 	for ctx.Err() == nil {
 		fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		msg, err := w.B.Consumer.Next(jetstream.FetchContext(fctx))
 		cancel()
 		switch {
 		case err == nil:
+			if failing {
+				w.Logger.Info("fetching items again")
+				failing = false
+			}
 		case ctx.Err() != nil:
 			return nil
 		case errors.Is(err, jetstream.ErrNoMessages), errors.Is(err, context.DeadlineExceeded), errors.Is(err, jetstream.ErrMsgIteratorClosed):
 			continue
 		default:
-			w.Logger.Warn("fetching an item", "err", err)
+			if !failing {
+				w.Logger.Warn("cannot fetch items: retrying every second", "err", err)
+				failing = true
+			}
 			select {
 			case <-ctx.Done():
 			case <-time.After(time.Second):

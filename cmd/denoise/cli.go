@@ -30,6 +30,8 @@ func commands() []command {
 		{name: "run", about: "denoise a video, image sequence, image or stream (the default command)", flags: runFlags},
 		{name: "eval", about: "measure modes and other tools on clean images (PSNR, SSIM, speed)", flags: evalFlags},
 		{name: "serve", about: "run the web page and HTTP API: upload, pick a mode, compare", flags: serveFlags},
+		{name: "worker", about: "run items of cluster jobs (--cluster) from NATS JetStream", flags: workerFlags},
+		{name: "nats-server", about: "run a NATS server with JetStream for cluster jobs", flags: natsServerFlags},
 		{name: "completion", about: "print a shell completion script: " + strings.Join(completionShells, ", "), words: completionShells},
 		{name: "man", about: "print this manual page (roff, section 1)"},
 	}

@@ -161,8 +161,7 @@ func runCluster(cfg *configs.Config, fs *pflag.FlagSet, log *slog.Logger) error 
 	return err
 }
 
-// workerMain is `denoise worker`: it pulls items from the queue until stopped.
-func workerMain(args []string) error {
+func workerFlags() *pflag.FlagSet {
 	fs := pflag.NewFlagSet("denoise worker", pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.String("nats", "", "NATS server URL (several separated by commas)")
@@ -178,6 +177,12 @@ func workerMain(args []string) error {
 		fmt.Fprintln(fs.Output(), "usage: denoise worker --nats URL [options]\n\nPulls denoise jobs' items from NATS JetStream and runs them (submitted with denoise … --cluster URL).\n\nOptions:")
 		fs.PrintDefaults()
 	}
+	return fs
+}
+
+// workerMain is `denoise worker`: it pulls items from the queue until stopped.
+func workerMain(args []string) error {
+	fs := workerFlags()
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
@@ -222,7 +227,7 @@ func workerMain(args []string) error {
 // natsServerMain is `denoise nats-server`: a single NATS server with JetStream, for a
 // cluster of a few machines without a NATS deployment of their own (a production cluster
 // runs nats-server itself, clustered, with its own accounts and TLS).
-func natsServerMain(args []string) error {
+func natsServerFlags() *pflag.FlagSet {
 	fs := pflag.NewFlagSet("denoise nats-server", pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.String("addr", "127.0.0.1:4222", "address to listen on (0.0.0.0:4222 for other machines; give --user and --password then)")
@@ -234,6 +239,11 @@ func natsServerMain(args []string) error {
 		fmt.Fprintln(fs.Output(), "usage: denoise nats-server [--addr HOST:PORT] [--store DIR] [--user U --password P]\n\nRuns a NATS server with JetStream for denoise workers and submitters until stopped.\n\nOptions:")
 		fs.PrintDefaults()
 	}
+	return fs
+}
+
+func natsServerMain(args []string) error {
+	fs := natsServerFlags()
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}

@@ -17,6 +17,8 @@ Usage:
   denoise -i INPUT -o OUTPUT [-y] [--mode MODE] [--preset NAME] [options]
   denoise eval --help          measure modes and other tools on clean images (PSNR/SSIM)
   denoise serve --help         the web page: upload an image or a clip, pick a mode, compare
+  denoise worker --help        run items of jobs submitted with --cluster (NATS JetStream)
+  denoise nats-server --help   a NATS server with JetStream for --cluster jobs
 
 Examples:
   denoise -i noisy.mp4 -o clean.mp4                         the default mode (auto); H.264 out, audio copied
