@@ -17,22 +17,28 @@ import (
 // assemble writes the final output: the source is read again (for its timestamps, its
 // audio and subtitles, which pass through as in a single run) and each of its frames is
 // replaced by the same frame of the pieces, in order, through the encoder and settings of
-// the command. It returns the frames written, which must be the frames the scan found.
-func (s *Submitter) assemble(ctx context.Context, items []Item, states []Status, sc *decode.Scan) (int64, error) {
+// the command. A piece is waited for when its frames are needed. It returns the frames
+// written, which must be the frames the scan found.
+func (s *Submitter) assemble(ctx context.Context, items []Item, w *watch, sc *decode.Scan) (int64, error) {
 	dir, err := os.MkdirTemp("", "denoise-assemble-*")
 	if err != nil {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	paths := make([]string, len(items))
-	for i, it := range items {
-		if paths[i], err = s.fetch(ctx, states[i].Output, dir, it.OutName); err != nil {
-			return 0, err
+	piece := func(i int) (string, error) {
+		st, err := w.await(ctx, i)
+		if err != nil {
+			return "", err
 		}
+		if st.State != StateDone {
+			return "", fmt.Errorf("%s failed: %s", items[i].Name, st.Error)
+		}
+		return s.fetch(ctx, st.Output, dir, items[i].OutName)
 	}
-	r := &pieceReader{paths: paths, log: s.Logger}
+	r := &pieceReader{n: len(items), piece: piece, log: s.Logger}
 	defer r.close()
 	cfg := *s.Config
+	cfg.Progress = "off" // the submitter's lines say how far it is
 	live := false
 	res, err := job.Run(ctx, job.Options{
 		Config: &cfg, Logger: s.Logger, Live: &live, AdaptQueue: true,
@@ -50,7 +56,8 @@ func (s *Submitter) assemble(ctx context.Context, items []Item, states []Status,
 // pieceReader is the assembly's one stage: it hands out the pieces' frames in place of the
 // source's.
 type pieceReader struct {
-	paths []string
+	n     int                       // pieces
+	piece func(int) (string, error) // waits for piece i and returns its file
 	log   *slog.Logger
 	cur   *decode.Source
 	next  int
@@ -95,10 +102,14 @@ func (r *pieceReader) Flush(emit func(*frame.Frame) error) error {
 func (r *pieceReader) frame(ctx context.Context) (*frame.Frame, error) {
 	for {
 		if r.cur == nil {
-			if r.next == len(r.paths) {
+			if r.next == r.n {
 				return nil, io.EOF
 			}
-			src, err := decode.Open(decode.Options{Input: r.paths[r.next], Logger: r.log, Strict: true})
+			path, err := r.piece(r.next)
+			if err != nil {
+				return nil, err
+			}
+			src, err := decode.Open(decode.Options{Input: path, Logger: r.log, Strict: true})
 			if err != nil {
 				return nil, fmt.Errorf("piece %d: %w", r.next, err)
 			}

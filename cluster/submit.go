@@ -130,16 +130,33 @@ func (s *Submitter) Run(ctx context.Context) (*Report, error) {
 	if rep.Resumed, err = s.publish(ctx, items, inputs, w); err != nil {
 		return nil, err
 	}
+	// A video is put together while its pieces come in, in order: the encode of piece k
+	// overlaps the work on the later ones instead of following all of it.
+	var assembled chan error
+	actx, cancelAssembly := context.WithCancel(ctx)
+	defer cancelAssembly()
+	if scan != nil {
+		assembled = make(chan error, 1)
+		go func() {
+			var err error
+			rep.FramesOut, err = s.assemble(actx, items, w, scan)
+			assembled <- err
+		}()
+	}
 	if err := w.wait(ctx, s.Progress, rep.FramesIn); err != nil {
 		return nil, err
 	}
 	rep.Failed = w.failed()
 	if len(rep.Failed) > 0 {
+		cancelAssembly()
+		if assembled != nil {
+			<-assembled
+		}
 		rep.Elapsed = time.Since(start)
 		return rep, &ItemsFailed{Failed: rep.Failed}
 	}
 	if scan != nil {
-		rep.FramesOut, err = s.assemble(ctx, items, w.states(), scan)
+		err = <-assembled
 	} else {
 		rep.FramesOut, err = s.collect(ctx, items, w.states())
 	}
@@ -447,11 +464,11 @@ type watch struct {
 	sub     *nats.Subscription
 	mu      sync.Mutex
 	st      []Status
-	changed chan struct{}
+	changed chan struct{} // closed, and replaced, at every change: a broadcast
 }
 
 func newWatch(ctx context.Context, s *Submitter, n int) (*watch, error) {
-	w := &watch{s: s, st: make([]Status, n), changed: make(chan struct{}, 1)}
+	w := &watch{s: s, st: make([]Status, n), changed: make(chan struct{})}
 	kw, err := s.B.KV.Watch(ctx, s.JobID+".item.*", jetstream.UpdatesOnly())
 	if err != nil {
 		return nil, err
@@ -491,10 +508,33 @@ func (w *watch) set(i int, st Status) {
 	if i >= 0 && i < len(w.st) {
 		w.st[i] = st
 	}
+	close(w.changed)
+	w.changed = make(chan struct{})
 	w.mu.Unlock()
-	select {
-	case w.changed <- struct{}{}:
-	default:
+}
+
+// next is the channel the next change closes.
+func (w *watch) next() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.changed
+}
+
+// await returns item i's state once it is done or failed.
+func (w *watch) await(ctx context.Context, i int) (Status, error) {
+	for {
+		ch := w.next()
+		w.mu.Lock()
+		st := w.st[i]
+		w.mu.Unlock()
+		if st.State == StateDone || st.State == StateFailed {
+			return st, nil
+		}
+		select {
+		case <-ctx.Done():
+			return st, ctx.Err()
+		case <-ch:
+		}
 	}
 }
 
@@ -553,6 +593,7 @@ func (w *watch) wait(ctx context.Context, out io.Writer, frames int64) error {
 	start := time.Now()
 	warned := false
 	for {
+		changed := w.next()
 		var done, failed, running int
 		var written int64
 		for _, st := range w.states() {
@@ -588,7 +629,7 @@ func (w *watch) wait(ctx context.Context, out io.Writer, frames int64) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-w.changed:
+		case <-changed:
 			<-tick.C // at most a line a second
 		case <-tick.C:
 		}
