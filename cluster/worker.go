@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +33,11 @@ type Worker struct {
 	Dir     string
 	Logger  *slog.Logger
 	Metrics *Metrics // nil: none
+
+	// The inputs fetched from the object store, kept for the next item of the same job:
+	// the pieces of a video share one input, fetched once per worker, not once per piece.
+	cacheMu  sync.Mutex
+	cacheDir string
 }
 
 // Run works until ctx ends. An item in progress when ctx ends is handed back to the queue
@@ -44,6 +51,12 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.Name = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
 	n := max(w.Concurrency, 1)
+	dir, err := os.MkdirTemp(w.Dir, "denoise-inputs-*")
+	if err != nil {
+		return err
+	}
+	w.cacheDir = dir
+	defer os.RemoveAll(dir)
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for range n {
@@ -251,13 +264,57 @@ func (w *Worker) fetchInput(ctx context.Context, it *Item, scratch string) (stri
 	case it.Input.URL != "":
 		return it.Input.URL, nil
 	case it.Input.Object != "":
-		local := filepath.Join(scratch, "in-"+filepath.Base(it.Input.Object))
-		if err := w.B.Objects.GetFile(ctx, it.Input.Object, local); err != nil {
-			return "", fmt.Errorf("fetching %s: %w", it.Input, err)
-		}
-		return local, nil
+		return w.cached(ctx, it)
 	}
 	return "", errors.New("item has no input")
+}
+
+// cached returns the local copy of an item's input object, fetching it unless an earlier
+// item of its job did. The copies of two jobs are kept (one in flight while the next
+// starts, with --concurrency above 1); older ones are let go.
+func (w *Worker) cached(ctx context.Context, it *Item) (string, error) {
+	w.cacheMu.Lock()
+	defer w.cacheMu.Unlock()
+	info, err := w.B.Objects.GetInfo(ctx, it.Input.Object)
+	if err != nil {
+		return "", fmt.Errorf("fetching %s: %w", it.Input, err)
+	}
+	jobDir := filepath.Join(w.cacheDir, it.Job)
+	local := filepath.Join(jobDir, strings.ReplaceAll(it.Input.Object, "/", "_"))
+	if fi, err := os.Stat(local); err == nil && uint64(fi.Size()) == info.Size {
+		return local, nil
+	}
+	ents, _ := os.ReadDir(w.cacheDir)
+	var others []os.DirEntry
+	for _, e := range ents {
+		if e.Name() != it.Job {
+			others = append(others, e)
+		}
+	}
+	slices.SortFunc(others, func(a, b os.DirEntry) int {
+		ia, _ := a.Info()
+		ib, _ := b.Info()
+		if ia == nil || ib == nil {
+			return 0
+		}
+		return ib.ModTime().Compare(ia.ModTime()) // newest first
+	})
+	for i, e := range others {
+		if i > 0 {
+			_ = os.RemoveAll(filepath.Join(w.cacheDir, e.Name()))
+		}
+	}
+	if err := os.MkdirAll(jobDir, 0o755); err != nil {
+		return "", err
+	}
+	if err := w.B.Objects.GetFile(ctx, it.Input.Object, local+".partial"); err != nil {
+		_ = os.Remove(local + ".partial")
+		return "", fmt.Errorf("fetching %s: %w", it.Input, err)
+	}
+	if err := os.Rename(local+".partial", local); err != nil {
+		return "", err
+	}
+	return local, nil
 }
 
 func (w *Worker) storeOutput(ctx context.Context, it *Item, output string) (Ref, error) {
