@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -183,16 +184,8 @@ func workerFlags() *pflag.FlagSet {
 // workerMain is `denoise worker`: it pulls items from the queue until stopped.
 func workerMain(args []string) error {
 	fs := workerFlags()
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
-	}
-	if h, _ := fs.GetBool("help"); h {
-		fs.SetOutput(os.Stdout)
-		fs.Usage()
-		return nil
-	}
-	if fs.NArg() > 0 {
-		return usageError{unexpectedArg(fs.Args())}
+	if help, err := parseSubcommand(fs, args); help || err != nil {
+		return err
 	}
 	url, _ := fs.GetString("nats")
 	if url == "" {
@@ -244,16 +237,8 @@ func natsServerFlags() *pflag.FlagSet {
 
 func natsServerMain(args []string) error {
 	fs := natsServerFlags()
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
-	}
-	if h, _ := fs.GetBool("help"); h {
-		fs.SetOutput(os.Stdout)
-		fs.Usage()
-		return nil
-	}
-	if fs.NArg() > 0 {
-		return usageError{unexpectedArg(fs.Args())}
+	if help, err := parseSubcommand(fs, args); help || err != nil {
+		return err
 	}
 	addr, _ := fs.GetString("addr")
 	store, _ := fs.GetString("store")
@@ -287,4 +272,21 @@ func natsServerMain(args []string) error {
 	defer stop()
 	<-ctx.Done()
 	return nil
+}
+
+// parseSubcommand parses a subcommand's arguments: help is true when --help was shown, and
+// there is then nothing more to do.
+func parseSubcommand(fs *pflag.FlagSet, args []string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		return false, usageError{err}
+	}
+	if h, _ := fs.GetBool("help"); h {
+		fs.SetOutput(os.Stdout)
+		fs.Usage()
+		return true, nil
+	}
+	if fs.NArg() > 0 {
+		return false, usageError{fmt.Errorf("%s: unexpected argument %q", strings.TrimPrefix(fs.Name(), "denoise "), fs.Arg(0))}
+	}
+	return false, nil
 }

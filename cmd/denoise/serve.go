@@ -59,16 +59,8 @@ func serveFlags() *pflag.FlagSet {
 func serveMain(args []string) error {
 	fs := serveFlags()
 	fs.SetOutput(os.Stderr)
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
-	}
-	if h, _ := fs.GetBool("help"); h {
-		fs.SetOutput(os.Stdout)
-		fs.Usage()
-		return nil
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))}
+	if help, err := parseSubcommand(fs, args); help || err != nil {
+		return err
 	}
 	lim, err := serveLimits(fs)
 	if err != nil {
