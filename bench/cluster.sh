@@ -78,6 +78,45 @@ cluster() {
   echo "$(wall_of "$work/t.sub") $cpu"
 }
 
+# batch WORKERS: the BATCH files of $work/batch as one job (one item each) on a fresh server.
+batch() {
+  local nw=$1 port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$work/denoise" nats-server --addr "127.0.0.1:$port" 2>/dev/null &
+  local srv=$!
+  pids+=("$srv")
+  sleep 0.5
+  local ws=()
+  for i in $(seq "$nw"); do
+    /usr/bin/time -f "%e %U %S" -o "$work/t.w$i" "$work/denoise" worker --nats "nats://127.0.0.1:$port" --log-level error 2>/dev/null &
+    ws+=("$!")
+    pids+=("$!")
+  done
+  rm -rf "$work/bout"
+  /usr/bin/time -f "%e %U %S" -o "$work/t.sub" "$work/denoise" -i "$work/batch" -o "$work/bout" --mode "$MODE" -y \
+    --cluster "nats://127.0.0.1:$port" --cluster-data object --progress off 2>"$work/sub.log" || { cat "$work/sub.log" >&2; exit 1; }
+  for p in "${ws[@]}"; do pkill -TERM -P "$p" || true; done
+  wait "${ws[@]}" 2>/dev/null || true
+  kill -TERM "$srv"
+  wait "$srv" 2>/dev/null || true
+  local cpu
+  cpu=$(cat "$work"/t.sub "$work"/t.w* | awk '{ s += $2 + $3 } END { print s }')
+  rm -f "$work"/t.w*
+  echo "$(wall_of "$work/t.sub") $cpu"
+}
+
+# batch_plain: the same files, one command each, one after the other.
+batch_plain() {
+  local wall=0 cpu=0
+  rm -rf "$work/pout" && mkdir -p "$work/pout"
+  for f in "$work"/batch/*; do
+    /usr/bin/time -f "%e %U %S" -o "$work/t.p" "$work/denoise" -i "$f" -o "$work/pout/$(basename "$f")" --mode "$MODE" -y --progress off 2>/dev/null
+    wall=$(awk -v a="$wall" '{ print a + $1 }' "$work/t.p")
+    cpu=$(awk -v a="$cpu" '{ print a + $2 + $3 }' "$work/t.p")
+  done
+  echo "$wall $cpu"
+}
+
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # measure LABEL CMD…: REPEAT runs, median wall and CPU.
@@ -97,12 +136,30 @@ measure() {
 }
 
 echo "cluster bench: $SIZE, $FRAMES frames, --mode $MODE, pieces of $PIECE frames, data through the object store; $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
-rows=()
-rows+=("$(measure plain plain)")
-rows+=("$(measure "1_worker,_1_piece" cluster 1 "$FRAMES")")
-for nw in 1 2 4; do
-  rows+=("$(measure "${nw}_worker(s),_$(((FRAMES + PIECE - 1) / PIECE))_pieces" cluster "$nw" "$PIECE")")
-done
-printf '%s\n' "${rows[@]}" | awk -v n="$FRAMES" '
-  NR == 1 { pw = $2; pc = $3 }
-  { gsub("_", " ", $1); printf "%-26s wall %7.2f s (x%.2f)  cpu %7.2f s (x%.2f, %+.1f CPU-ms/frame)  %5.1f fps\n", $1, $2, $2 / pw, $3, $3 / pc, ($3 - pc) * 1000 / n, n / $2 }'
+PARTS=${PARTS:-"video batch"} # which tables: video (pieces of one video), batch (a folder, an item per file)
+if [[ $PARTS == *video* ]]; then
+  rows=()
+  rows+=("$(measure plain plain)")
+  rows+=("$(measure "1_worker,_1_piece" cluster 1 "$FRAMES")")
+  for nw in 1 2 4; do
+    rows+=("$(measure "${nw}_worker(s),_$(((FRAMES + PIECE - 1) / PIECE))_pieces" cluster "$nw" "$PIECE")")
+  done
+  printf '%s\n' "${rows[@]}" | awk -v n="$FRAMES" '
+    NR == 1 { pw = $2; pc = $3 }
+    { gsub("_", " ", $1); printf "%-26s wall %7.2f s (x%.2f)  cpu %7.2f s (x%.2f, %+.1f CPU-ms/frame)  %5.1f fps\n", $1, $2, $2 / pw, $3, $3 / pc, ($3 - pc) * 1000 / n, n / $2 }'
+fi
+if [[ $PARTS == *batch* ]]; then
+  BATCH=${BATCH:-16}
+  mkdir -p "$work/batch"
+  for i in $(seq "$BATCH"); do
+    ffmpeg -v error -y -ss "$(awk -v i="$i" 'BEGIN { print (i % 8) * 0.4 }')" -i "$work/clip.mkv" -frames:v 10 -c:v ffv1 "$work/batch/item$i.mkv"
+  done
+  brows=("$(measure "${BATCH}_plain_commands" batch_plain)")
+  for nw in 1 2; do
+    brows+=("$(measure "${nw}_worker(s)" batch "$nw")")
+  done
+  echo "batch: $BATCH files of 10 frames, one item each"
+  printf '%s\n' "${brows[@]}" | awk -v n="$BATCH" '
+    NR == 1 { pw = $2; pc = $3 }
+    { gsub("_", " ", $1); printf "%-26s wall %7.2f s (x%.2f, %+.0f ms/item)  cpu %7.2f s (x%.2f, %+.0f CPU-ms/item)\n", $1, $2, $2 / pw, ($2 - pw) * 1000 / n, $3, $3 / pc, ($3 - pc) * 1000 / n }'
+fi

@@ -25,20 +25,22 @@ func (s *Submitter) assemble(ctx context.Context, items []Item, w *watch, sc *de
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	piece := func(i int) (string, error) {
+	piece := func(i int) (path string, fetched bool, err error) {
 		st, err := w.await(ctx, i)
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
 		if st.State != StateDone {
-			return "", fmt.Errorf("%s failed: %s", items[i].Name, st.Error)
+			return "", false, fmt.Errorf("%s failed: %s", items[i].Name, st.Error)
 		}
-		return s.fetch(ctx, st.Output, dir, items[i].OutName)
+		path, err = s.fetch(ctx, st.Output, dir, items[i].OutName)
+		return path, st.Output.Path == "", err
 	}
 	r := &pieceReader{n: len(items), piece: piece, log: s.Logger}
 	defer r.close()
 	cfg := *s.Config
-	cfg.Progress = "off" // the submitter's lines say how far it is
+	cfg.Progress = "off"                      // the submitter's lines say how far it is
+	cfg.Overwrite = cfg.Overwrite || s.resume // an interrupted run of the job left it
 	live := false
 	res, err := job.Run(ctx, job.Options{
 		Config: &cfg, Logger: s.Logger, Live: &live, AdaptQueue: true,
@@ -56,10 +58,11 @@ func (s *Submitter) assemble(ctx context.Context, items []Item, w *watch, sc *de
 // pieceReader is the assembly's one stage: it hands out the pieces' frames in place of the
 // source's.
 type pieceReader struct {
-	n     int                       // pieces
-	piece func(int) (string, error) // waits for piece i and returns its file
+	n     int                             // pieces
+	piece func(int) (string, bool, error) // waits for piece i: its file, and whether it was fetched
 	log   *slog.Logger
 	cur   *decode.Source
+	tmp   string // the current piece's file when it was fetched (removed once read)
 	next  int
 	read  int64
 }
@@ -105,9 +108,12 @@ func (r *pieceReader) frame(ctx context.Context) (*frame.Frame, error) {
 			if r.next == r.n {
 				return nil, io.EOF
 			}
-			path, err := r.piece(r.next)
+			path, fetched, err := r.piece(r.next)
 			if err != nil {
 				return nil, err
+			}
+			if fetched {
+				r.tmp = path
 			}
 			src, err := decode.Open(decode.Options{Input: path, Logger: r.log, Strict: true})
 			if err != nil {
@@ -120,8 +126,7 @@ func (r *pieceReader) frame(ctx context.Context) (*frame.Frame, error) {
 		if err == nil {
 			return f, nil
 		}
-		r.cur.Close()
-		r.cur = nil
+		r.close() // a long video's pieces do not pile up on the submitter's disk
 		if !errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("piece %d: %w", r.next-1, err)
 		}
@@ -132,6 +137,10 @@ func (r *pieceReader) close() {
 	if r.cur != nil {
 		r.cur.Close()
 		r.cur = nil
+	}
+	if r.tmp != "" {
+		_ = os.Remove(r.tmp)
+		r.tmp = ""
 	}
 }
 

@@ -40,6 +40,11 @@ type Piece struct {
 	Before, After int64
 	// Start is where the read begins (decode.Trim.Start): at frame First-Before.
 	Start time.Duration
+	// ShiftPTS is what the decoder takes off the frames' times when it starts there;
+	// FirstPTS and LastPTS are the times of frames First and First+Count-1 in the whole
+	// input: the worker checks its first and last frame against them, so that a seek that
+	// landed elsewhere is an error, not a shifted piece.
+	ShiftPTS, FirstPTS, LastPTS int64
 }
 
 // Item is one unit of work.

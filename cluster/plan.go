@@ -69,6 +69,8 @@ func planPieces(sc *decode.Scan, n int64, before, after int64) []Piece {
 	for _, c := range cuts {
 		p := Piece{First: first, Count: c - first, Before: min(before, first), After: min(after, total-c)}
 		p.Start = sc.StartOf(p.First - p.Before)
+		p.ShiftPTS = sc.StartPTS(p.First - p.Before)
+		p.FirstPTS, p.LastPTS = sc.PTS[p.First], sc.PTS[c-1]
 		ps = append(ps, p)
 		first = c
 	}

@@ -55,6 +55,8 @@ type Submitter struct {
 	Progress io.Writer
 	// Keep leaves the job's state and data on the server after it succeeds.
 	Keep bool
+
+	resume bool // an earlier run of this job left its record
 }
 
 // Report is what a job did.
@@ -117,11 +119,18 @@ func (s *Submitter) Run(ctx context.Context) (*Report, error) {
 	if err := s.place(items, inputs); err != nil {
 		return nil, err
 	}
-	resume, err := s.record(ctx, plan, len(items))
-	if err != nil {
+	// The outputs an interrupted run of this job left (written in place, or the video's
+	// partial output) are its own to replace.
+	if s.resume, err = s.resumable(ctx, plan); err != nil {
 		return nil, err
 	}
-	s.Logger.Info("job", "id", s.JobID, "items", len(items), "resume", resume)
+	if err := s.checkOutputs(items, scan != nil); err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, plan, len(items)); err != nil {
+		return nil, err
+	}
+	s.Logger.Info("job", "id", s.JobID, "items", len(items), "resume", s.resume)
 	w, err := newWatch(ctx, s, len(items))
 	if err != nil {
 		return nil, err
@@ -138,21 +147,34 @@ func (s *Submitter) Run(ctx context.Context) (*Report, error) {
 	if scan != nil {
 		assembled = make(chan error, 1)
 		go func() {
-			var err error
-			rep.FramesOut, err = s.assemble(actx, items, w, scan)
+			n, err := s.assemble(actx, items, w, scan)
+			rep.FramesOut = n
 			assembled <- err
 		}()
 	}
-	if err := w.wait(ctx, s.Progress, rep.FramesIn); err != nil {
-		return nil, err
+	stopAssembly := func() error {
+		cancelAssembly()
+		if assembled == nil {
+			return nil
+		}
+		return <-assembled
+	}
+	werr, aerr, assembledEarly := w.wait(ctx, s.Progress, rep.FramesIn, assembled)
+	rep.Elapsed = time.Since(start)
+	if assembledEarly { // the assembly ended first: an error, or the last piece just came in
+		if aerr != nil {
+			return rep, aerr
+		}
+		assembled = make(chan error, 1)
+		assembled <- nil
+	}
+	if werr != nil {
+		_ = stopAssembly()
+		return rep, werr
 	}
 	rep.Failed = w.failed()
 	if len(rep.Failed) > 0 {
-		cancelAssembly()
-		if assembled != nil {
-			<-assembled
-		}
-		rep.Elapsed = time.Since(start)
+		_ = stopAssembly()
 		return rep, &ItemsFailed{Failed: rep.Failed}
 	}
 	if scan != nil {
@@ -188,14 +210,11 @@ func (s *Submitter) plan() ([]Item, []string, *decode.Scan, error) {
 			if err := encode.NotInput(out, in); err != nil {
 				return nil, nil, nil, err
 			}
-			if _, err := os.Lstat(out); err == nil && !cfg.Overwrite {
-				return nil, nil, nil, fmt.Errorf("%s exists (-y overwrites it)", out)
-			}
 			items[i] = Item{Index: i, Name: name, OutName: name, Config: *cfg}
 		}
 		return items, inputs, nil, nil
 	}
-	if err := encode.Preflight(encode.Options{Output: cfg.Output, Format: cfg.OutputFormat, Overwrite: cfg.Overwrite, Input: cfg.Input, Codec: cfg.Codec}); err != nil {
+	if err := encode.NotInput(cfg.Output, cfg.Input); err != nil {
 		return nil, nil, nil, err
 	}
 	sc, err := decode.ScanInput(decode.Options{Input: cfg.Input, Format: cfg.InputFormat, InputOptions: cfg.InputOptions, Logger: s.Logger})
@@ -297,22 +316,13 @@ func (s *Submitter) pieceDir() string {
 	return filepath.Join(filepath.Dir(s.Config.Output), ".denoise-"+s.JobID)
 }
 
-// record creates the job's entry, or finds it from an earlier run of the same job (resume
-// is then true). An entry with another plan is an error: the id was given to other work.
-func (s *Submitter) record(ctx context.Context, plan string, n int) (resume bool, err error) {
-	rec := JobRecord{ID: s.JobID, Input: s.Config.Input, Output: s.Config.Output, Items: n, Plan: plan, Created: time.Now().UTC()}
-	v, err := json.Marshal(rec)
-	if err != nil {
-		return false, err
-	}
-	_, err = s.B.KV.Create(ctx, jobKey(s.JobID), v)
-	if err == nil {
+// resumable says whether an earlier run of this job left its record. A record with another
+// plan is an error: the id was given to other work.
+func (s *Submitter) resumable(ctx context.Context, plan string) (bool, error) {
+	e, err := s.B.KV.Get(ctx, jobKey(s.JobID))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return false, nil
 	}
-	if !errors.Is(err, jetstream.ErrKeyExists) {
-		return false, fmt.Errorf("job %s: %w", s.JobID, err)
-	}
-	e, err := s.B.KV.Get(ctx, jobKey(s.JobID))
 	if err != nil {
 		return false, fmt.Errorf("job %s: %w", s.JobID, err)
 	}
@@ -324,6 +334,38 @@ func (s *Submitter) record(ctx context.Context, plan string, n int) (resume bool
 		return false, fmt.Errorf("job %s exists with other inputs or settings (%s → %s): choose another --job-id", s.JobID, old.Input, old.Output)
 	}
 	return true, nil
+}
+
+// checkOutputs refuses outputs that exist, unless -y or this is a resumed job's.
+func (s *Submitter) checkOutputs(items []Item, video bool) error {
+	cfg := s.Config
+	over := cfg.Overwrite || s.resume
+	if video {
+		return encode.Preflight(encode.Options{Output: cfg.Output, Format: cfg.OutputFormat, Overwrite: over, Input: cfg.Input, Codec: cfg.Codec})
+	}
+	for _, it := range items {
+		out := filepath.Join(cfg.Output, it.OutName)
+		if _, err := os.Lstat(out); err == nil && !over {
+			return fmt.Errorf("%s exists (-y overwrites it)", out)
+		}
+	}
+	return nil
+}
+
+// record creates the job's entry (a resumed job has it already).
+func (s *Submitter) record(ctx context.Context, plan string, n int) error {
+	if s.resume {
+		return nil
+	}
+	rec := JobRecord{ID: s.JobID, Input: s.Config.Input, Output: s.Config.Output, Items: n, Plan: plan, Created: time.Now().UTC()}
+	v, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if _, err := s.B.KV.Create(ctx, jobKey(s.JobID), v); err != nil {
+		return fmt.Errorf("job %s: %w", s.JobID, err)
+	}
+	return nil
 }
 
 // publish uploads what the workers cannot reach and queues every item not already done or
@@ -349,8 +391,13 @@ func (s *Submitter) publish(ctx context.Context, items []Item, inputs []string, 
 			}
 			if st.Seq != 0 && st.State != StateFailed {
 				if _, err := stream.GetMsg(ctx, st.Seq); err == nil {
-					w.set(i, st) // still queued, or in a worker's hands
-					continue
+					if !lost(st, s.B.Queue) {
+						w.set(i, st) // still queued, or in a worker's hands
+						continue
+					}
+					// Its worker was lost on its last attempt: the consumer will not deliver
+					// it again, so it starts afresh.
+					_ = stream.DeleteMsg(ctx, st.Seq)
 				}
 			}
 		}
@@ -505,8 +552,8 @@ func (w *watch) stop() {
 
 func (w *watch) set(i int, st Status) {
 	w.mu.Lock()
-	if i >= 0 && i < len(w.st) {
-		w.st[i] = st
+	if i >= 0 && i < len(w.st) && (w.st[i].State != StateDone || st.State == StateDone) {
+		w.st[i] = st // a done item stays done, whatever a late writer says
 	}
 	close(w.changed)
 	w.changed = make(chan struct{})
@@ -563,10 +610,7 @@ func (w *watch) maxDeliveries(m *nats.Msg) {
 	if idx < 0 {
 		return
 	}
-	st.State = StateFailed
-	st.Error = fmt.Sprintf("no worker finished it in %d deliveries (a worker was lost on the last)", adv.Deliveries)
-	_ = w.s.B.putStatus(context.Background(), w.s.JobID, idx, st)
-	w.set(idx, st)
+	w.fail(context.Background(), idx, st, fmt.Sprintf("no worker finished it in %d deliveries (a worker was lost on the last)", adv.Deliveries))
 }
 
 func (w *watch) states() []Status {
@@ -585,10 +629,15 @@ func (w *watch) failed() []Status {
 	return f
 }
 
-// wait returns when every item is done or failed, writing progress lines to out.
-func (w *watch) wait(ctx context.Context, out io.Writer, frames int64) error {
+// wait returns when every item is done or failed, writing progress lines to out; or when
+// assembled (nil: none) delivers the assembly's end, which it returns with consumed true.
+// Every ack wait it also reaps items whose worker was lost on their last attempt, in case
+// the server's advisory was missed (it is sent once).
+func (w *watch) wait(ctx context.Context, out io.Writer, frames int64, assembled <-chan error) (err, aerr error, consumed bool) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	reap := time.NewTicker(w.s.B.Queue.AckWait)
+	defer reap.Stop()
 	last := ""
 	start := time.Now()
 	warned := false
@@ -620,7 +669,7 @@ func (w *watch) wait(ctx context.Context, out io.Writer, frames int64) error {
 			last = line
 		}
 		if done+failed == n {
-			return nil
+			return nil, nil, false
 		}
 		if !warned && done+failed+running == 0 && time.Since(start) > 15*time.Second {
 			w.s.Logger.Warn("no worker has taken an item yet: start workers with `denoise worker --nats URL` on machines that reach the server")
@@ -628,10 +677,44 @@ func (w *watch) wait(ctx context.Context, out io.Writer, frames int64) error {
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return ctx.Err(), nil, false
+		case aerr := <-assembled:
+			return nil, aerr, true
+		case <-reap.C:
+			w.reapLost(ctx)
 		case <-changed:
 			<-tick.C // at most a line a second
 		case <-tick.C:
 		}
 	}
+}
+
+// reapLost marks as failed the items still running on their last attempt whose state has
+// not been written for two ack waits (a worker writes it every quarter of one), and takes
+// their message out of the queue.
+func (w *watch) reapLost(ctx context.Context) {
+	q := w.s.B.Queue
+	for i, st := range w.states() {
+		if lost(st, q) {
+			w.fail(ctx, i, st, fmt.Sprintf("its worker (%s) was lost on the last of %d attempts", st.Worker, q.MaxAttempts))
+		}
+	}
+}
+
+// lost says whether st is an item running on its last attempt whose worker has gone silent.
+func lost(st Status, q Queue) bool {
+	return st.State == StateRunning && st.Attempt >= q.MaxAttempts && time.Since(st.Updated) > 2*q.AckWait
+}
+
+// fail records an item as failed and deletes its message, which the consumer will not
+// deliver again.
+func (w *watch) fail(ctx context.Context, i int, st Status, why string) {
+	st.State, st.Error = StateFailed, why
+	if err := w.s.B.putStatus(ctx, w.s.JobID, i, st); err != nil {
+		return // done meanwhile, or the server is away: the next round decides
+	}
+	if stream, err := w.s.B.JS.Stream(ctx, StreamName); err == nil && st.Seq != 0 {
+		_ = stream.DeleteMsg(ctx, st.Seq)
+	}
+	w.set(i, st)
 }

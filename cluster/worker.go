@@ -38,6 +38,7 @@ type Worker struct {
 	// the pieces of a video share one input, fetched once per worker, not once per piece.
 	cacheMu  sync.Mutex
 	cacheDir string
+	cacheUse map[string]int // items running on each job's copy: never let go of then
 }
 
 // Run works until ctx ends. An item in progress when ctx ends is handed back to the queue
@@ -138,7 +139,11 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 	attempt := int(md.NumDelivered)
 	q := w.B.Queue
 	st = Status{State: StateRunning, Name: it.Name, Worker: w.Name, Attempt: attempt, Output: it.Output, Seq: md.Sequence.Stream}
-	if err := w.B.putStatus(ctx, it.Job, it.Index, st); err != nil {
+	if err := w.B.putStatus(ctx, it.Job, it.Index, st); errors.Is(err, errDone) {
+		log.Info("already done")
+		_ = msg.Ack()
+		return
+	} else if err != nil {
 		log.Warn("writing the item's state", "err", err)
 	}
 	log.Info("item started", "attempt", attempt, "of", q.MaxAttempts)
@@ -146,53 +151,79 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 	w.Metrics.busy(1)
 	defer w.Metrics.busy(-1)
 
+	// The item's run ends early when another delivery of it is done first (this worker was
+	// cut off past the ack wait and the item went to another).
+	ictx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	var frames atomic.Int64
 	beat := make(chan struct{})
 	var beats sync.WaitGroup
-	beats.Go(func() { w.heartbeat(ctx, msg, &it, st, &frames, beat) })
-	out, err := w.run(ctx, &it, &frames)
+	beats.Go(func() { w.heartbeat(ictx, msg, &it, st, &frames, beat, stop) })
+	out, err := w.run(ictx, &it, &frames)
 	close(beat)
 	beats.Wait()
 
+	bg := context.WithoutCancel(ctx)
 	switch {
+	case errors.Is(context.Cause(ictx), errDone) || errors.Is(err, errDone):
+		_ = msg.Ack()
+		log.Info("item done by another delivery: dropped this one")
 	case err == nil:
 		st.State, st.Frames, st.Output, st.Error = StateDone, frames.Load(), out, ""
-		if err := w.B.putStatus(context.WithoutCancel(ctx), it.Job, it.Index, st); err != nil {
+		if err := w.B.putStatus(bg, it.Job, it.Index, st); err != nil && !errors.Is(err, errDone) {
 			log.Warn("writing the item's state: left for redelivery", "err", err)
 			_ = msg.Nak()
 			return
 		}
-		if err := msg.DoubleAck(context.WithoutCancel(ctx)); err != nil {
+		if err := msg.DoubleAck(bg); err != nil {
 			log.Warn("acknowledging", "err", err) // redelivered, then found done
 		}
 		w.Metrics.done(frames.Load(), time.Since(start))
 		log.Info("item done", "frames", frames.Load(), "took", time.Since(start).Round(time.Millisecond))
 	case ctx.Err() != nil:
-		st.State, st.Error = StateQueued, "worker stopped"
-		_ = w.B.putStatus(context.WithoutCancel(ctx), it.Job, it.Index, st)
-		_ = msg.Nak()
+		// Handed back as a new message, so that a worker's restart costs the item none of
+		// its attempts.
+		if err := w.requeue(bg, msg, &it, st); err != nil {
+			log.Warn("handing the item back: it returns after the ack wait", "err", err)
+			_ = msg.Nak()
+			return
+		}
 		log.Info("worker stopping: item handed back")
 	case attempt >= q.MaxAttempts:
 		st.State, st.Error = StateFailed, oneLine(err)
-		_ = w.B.putStatus(context.WithoutCancel(ctx), it.Job, it.Index, st)
+		_ = w.B.putStatus(bg, it.Job, it.Index, st)
 		_ = msg.TermWithReason(st.Error)
 		w.Metrics.failed(true)
 		log.Error("item failed on its last attempt", "attempt", attempt, "err", err)
 	default:
 		st.State, st.Error = StateRetrying, oneLine(err)
-		_ = w.B.putStatus(context.WithoutCancel(ctx), it.Job, it.Index, st)
+		_ = w.B.putStatus(bg, it.Job, it.Index, st)
 		_ = msg.NakWithDelay(time.Duration(attempt) * time.Second)
 		w.Metrics.failed(false)
 		log.Warn("item failed: to be retried", "attempt", attempt, "err", err)
 	}
 }
 
-// heartbeat tells the server the item is alive every AckWait/4, and writes the frames done
-// so far into its state, until beat closes.
-func (w *Worker) heartbeat(ctx context.Context, msg jetstream.Msg, it *Item, st Status, frames *atomic.Int64, beat <-chan struct{}) {
+// requeue publishes the item again as a new message and acknowledges the old one.
+func (w *Worker) requeue(ctx context.Context, msg jetstream.Msg, it *Item, st Status) error {
+	ack, err := w.B.JS.Publish(ctx, msg.Subject(), msg.Data(), jetstream.WithMsgID(fmt.Sprintf("%s.%d.requeue.%d", it.Job, it.Index, time.Now().UnixNano())))
+	if err != nil {
+		return err
+	}
+	st.State, st.Error, st.Worker, st.Seq = StateQueued, "", "", ack.Sequence
+	if err := w.B.putStatus(ctx, it.Job, it.Index, st); err != nil && !errors.Is(err, errDone) {
+		return err
+	}
+	return msg.Ack()
+}
+
+// heartbeat tells the server the item is alive every AckWait/4 and writes its state (frames
+// so far, and a fresh time: the submitter reads a state left unwritten for long as a lost
+// worker), until beat closes; when the item turns out done by another delivery it stops the
+// run.
+func (w *Worker) heartbeat(ctx context.Context, msg jetstream.Msg, it *Item, st Status, frames *atomic.Int64, beat <-chan struct{}, stop context.CancelCauseFunc) {
 	t := time.NewTicker(max(w.B.Queue.AckWait/4, 100*time.Millisecond))
 	defer t.Stop()
-	last := int64(-1)
 	for {
 		select {
 		case <-beat:
@@ -204,9 +235,10 @@ func (w *Worker) heartbeat(ctx context.Context, msg jetstream.Msg, it *Item, st 
 		if err := msg.InProgress(); err != nil {
 			w.Logger.Warn("in-progress acknowledgement", "err", err)
 		}
-		if n := frames.Load(); n != last {
-			last, st.Frames = n, n
-			_ = w.B.putStatus(ctx, it.Job, it.Index, st)
+		st.Frames = frames.Load()
+		if err := w.B.putStatus(ctx, it.Job, it.Index, st); errors.Is(err, errDone) {
+			stop(errDone)
+			return
 		}
 	}
 }
@@ -222,6 +254,9 @@ func (w *Worker) run(ctx context.Context, it *Item, frames *atomic.Int64) (Ref, 
 	if err != nil {
 		return Ref{}, err
 	}
+	if it.Input.Object != "" {
+		defer w.release(it.Job)
+	}
 	output := filepath.Join(scratch, it.OutName)
 	if it.Output.Path != "" {
 		// Written beside its place, then renamed into it: a reader never sees half a file,
@@ -235,16 +270,23 @@ func (w *Worker) run(ctx context.Context, it *Item, frames *atomic.Int64) (Ref, 
 	o := job.Options{Config: &cfg, Logger: w.Logger.With("job", it.Job, "item", it.Index), AdaptQueue: true}
 	live := false
 	o.Live = &live
-	count := func(f *frame.Frame) bool { frames.Add(1); return true }
+	count := func(f *frame.Frame) (bool, error) { frames.Add(1); return true, nil }
 	if p := it.Piece; p != nil {
 		o.Trim = decode.Trim{Start: p.Start, Frames: p.Before + p.Count + p.After}
 		o.FirstIndex = p.First - p.Before
-		count = func(f *frame.Frame) bool {
+		count = func(f *frame.Frame) (bool, error) {
 			if f.Index < p.First || f.Index >= p.First+p.Count {
-				return false
+				return false, nil
+			}
+			for _, end := range [2]struct {
+				index, pts int64
+			}{{p.First, p.FirstPTS}, {p.First + p.Count - 1, p.LastPTS}} {
+				if f.Index == end.index && f.PTS+p.ShiftPTS != end.pts {
+					return false, fmt.Errorf("%s: frame %d has time %d, the scan of the input put it at %d: the decoder did not start where the piece begins", it.Name, f.Index, f.PTS+p.ShiftPTS, end.pts)
+				}
 			}
 			frames.Add(1)
-			return true
+			return true, nil
 		}
 	}
 	o.WrapSink = func(s pipeline.Sink) pipeline.Sink { return &keepSink{Sink: s, keep: count} }
@@ -253,6 +295,11 @@ func (w *Worker) run(ctx context.Context, it *Item, frames *atomic.Int64) (Ref, 
 	}
 	if p := it.Piece; p != nil && frames.Load() != p.Count {
 		return Ref{}, fmt.Errorf("%s: wrote %d frames, want %d (the input holds fewer frames there than its scan found)", it.Name, frames.Load(), p.Count)
+	}
+	// Another delivery may have stored it meanwhile: its output is not replaced under a
+	// reader.
+	if st, _, found, err := w.B.status(ctx, it.Job, it.Index); err == nil && found && st.State == StateDone {
+		return Ref{}, errDone
 	}
 	return w.storeOutput(ctx, it, output)
 }
@@ -270,11 +317,14 @@ func (w *Worker) fetchInput(ctx context.Context, it *Item, scratch string) (stri
 }
 
 // cached returns the local copy of an item's input object, fetching it unless an earlier
-// item of its job did. The copies of two jobs are kept (one in flight while the next
-// starts, with --concurrency above 1); older ones are let go.
+// item of its job did, and counts the item as using it until release. The copies of the
+// jobs in use and of the last other job are kept; older ones are let go.
 func (w *Worker) cached(ctx context.Context, it *Item) (string, error) {
 	w.cacheMu.Lock()
 	defer w.cacheMu.Unlock()
+	if w.cacheUse == nil {
+		w.cacheUse = map[string]int{}
+	}
 	info, err := w.B.Objects.GetInfo(ctx, it.Input.Object)
 	if err != nil {
 		return "", fmt.Errorf("fetching %s: %w", it.Input, err)
@@ -282,6 +332,7 @@ func (w *Worker) cached(ctx context.Context, it *Item) (string, error) {
 	jobDir := filepath.Join(w.cacheDir, it.Job)
 	local := filepath.Join(jobDir, strings.ReplaceAll(it.Input.Object, "/", "_"))
 	if fi, err := os.Stat(local); err == nil && uint64(fi.Size()) == info.Size {
+		w.cacheUse[it.Job]++
 		return local, nil
 	}
 	ents, _ := os.ReadDir(w.cacheDir)
@@ -300,7 +351,7 @@ func (w *Worker) cached(ctx context.Context, it *Item) (string, error) {
 		return ib.ModTime().Compare(ia.ModTime()) // newest first
 	})
 	for i, e := range others {
-		if i > 0 {
+		if i > 0 && w.cacheUse[e.Name()] == 0 {
 			_ = os.RemoveAll(filepath.Join(w.cacheDir, e.Name()))
 		}
 	}
@@ -314,7 +365,17 @@ func (w *Worker) cached(ctx context.Context, it *Item) (string, error) {
 	if err := os.Rename(local+".partial", local); err != nil {
 		return "", err
 	}
+	w.cacheUse[it.Job]++
 	return local, nil
+}
+
+// release ends an item's use of its job's copy.
+func (w *Worker) release(job string) {
+	w.cacheMu.Lock()
+	defer w.cacheMu.Unlock()
+	if w.cacheUse[job]--; w.cacheUse[job] <= 0 {
+		delete(w.cacheUse, job)
+	}
 }
 
 func (w *Worker) storeOutput(ctx context.Context, it *Item, output string) (Ref, error) {
@@ -348,13 +409,13 @@ func (w *Worker) storeOutput(ctx context.Context, it *Item, output string) (Ref,
 // only as neighbours.
 type keepSink struct {
 	pipeline.Sink
-	keep func(*frame.Frame) bool
+	keep func(*frame.Frame) (bool, error)
 }
 
 func (s *keepSink) Write(f *frame.Frame) error {
-	if !s.keep(f) {
+	if ok, err := s.keep(f); !ok || err != nil {
 		f.Release()
-		return nil
+		return err
 	}
 	return s.Sink.Write(f)
 }

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -115,4 +116,66 @@ func TestPasswordServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	nc.Close()
+}
+
+// TestDoneStaysDone: once an item is done, a late writer (a worker that lost the item to
+// another delivery, a resuming submitter) cannot move it back, and the watch ignores one.
+func TestDoneStaysDone(t *testing.T) {
+	srv, err := StartServer("127.0.0.1", 0, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	nc, err := nats.Connect(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx := context.Background()
+	b, err := Setup(ctx, js, Queue{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.putStatus(ctx, "j", 0, Status{State: StateRunning}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.putStatus(ctx, "j", 0, Status{State: StateDone, Frames: 7}); err != nil {
+		t.Fatal(err)
+	}
+	for _, late := range []string{StateRunning, StateQueued, StateRetrying, StateFailed} {
+		if err := b.putStatus(ctx, "j", 0, Status{State: late}); !errors.Is(err, errDone) {
+			t.Errorf("%s over done: %v, want errDone", late, err)
+		}
+	}
+	if st, _, _, _ := b.status(ctx, "j", 0); st.State != StateDone || st.Frames != 7 {
+		t.Errorf("state %+v, want done with 7 frames", st)
+	}
+	w := &watch{st: make([]Status, 1), changed: make(chan struct{})}
+	w.set(0, Status{State: StateDone})
+	w.set(0, Status{State: StateRunning})
+	if w.states()[0].State != StateDone {
+		t.Error("the watch moved a done item back")
+	}
+}
+
+// TestLost: an item is taken for lost only when it runs on its last attempt and its state
+// has not been written for two ack waits.
+func TestLost(t *testing.T) {
+	q := Queue{AckWait: time.Second, MaxAttempts: 3}
+	old, fresh := time.Now().Add(-3*time.Second), time.Now()
+	for _, tc := range []struct {
+		st   Status
+		lost bool
+	}{
+		{Status{State: StateRunning, Attempt: 3, Updated: old}, true},
+		{Status{State: StateRunning, Attempt: 3, Updated: fresh}, false},
+		{Status{State: StateRunning, Attempt: 2, Updated: old}, false}, // the server delivers it again
+		{Status{State: StateQueued, Attempt: 3, Updated: old}, false},
+		{Status{State: StateDone, Attempt: 3, Updated: old}, false},
+	} {
+		if got := lost(tc.st, q); got != tc.lost {
+			t.Errorf("%+v: lost %v, want %v", tc.st, got, tc.lost)
+		}
+	}
 }

@@ -44,7 +44,17 @@ func (sc *Scan) StartOf(k int64) time.Duration {
 	return time.Duration(mid-sc.Origin) * time.Microsecond
 }
 
-// ScanInput reads every packet of the input's video stream (opts.Input, Format and
+// StartPTS is where a piece that Trim.Start = StartOf(k) cuts begins, in TimeBase units:
+// the decoder takes it off the piece's frame times (0 when k is 0).
+func (sc *Scan) StartPTS(k int64) int64 {
+	if k <= 0 || k >= sc.Frames() {
+		return 0
+	}
+	return astiav.RescaleQ(sc.Origin+sc.StartOf(k).Microseconds(), microseconds, sc.TimeBase)
+}
+
+// ScanInput reads every packet of the input's video stream (but those the decoder is to
+// discard) (opts.Input, Format and
 // InputOptions; Trim is ignored) and lists the frames' times. A frame without a time is an
 // error: such an input cannot be cut by time.
 func ScanInput(opts Options) (*Scan, error) {
@@ -71,7 +81,7 @@ func ScanInput(opts Options) (*Scan, error) {
 			}
 			return nil, fmt.Errorf("scan %s: %w", opts.Input, s.readError(err))
 		}
-		if s.pkt.StreamIndex() == s.video.Index() {
+		if s.pkt.StreamIndex() == s.video.Index() && !s.pkt.Flags().Has(astiav.PacketFlagDiscard) {
 			t := s.pkt.Pts()
 			if t == astiav.NoPtsValue {
 				t = s.pkt.Dts()

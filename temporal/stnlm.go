@@ -141,6 +141,7 @@ type STNLM struct {
 	joint nlm.PlaneDenoiser // an RGB or 4:4:4 frame with no neighbours (denoiseJoint)
 
 	sigmas [maxPlanes]float64 // per plane, the last estimate
+	bucket int64              // Index / SigmaEvery of the last frame
 	used   [maxPlanes]float64 // per plane, the σ the current frame uses (for OnSigmas)
 
 	// Overlap (see Overlap): the frame whose bands the helpers are still running, and its
@@ -309,8 +310,11 @@ func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
 	np = min(np, maxPlanes)
 	// The refreshes fall on frame numbers, not on counts since the scene began, so that a
 	// piece of a stream denoised on its own (package cluster) refreshes where the whole
-	// stream's run does.
-	refresh := s.cfg.Sigma == 0 && (c.SceneStart || f.Index%int64(s.cfg.SigmaEvery) == 0 || s.sigmas[0] == 0)
+	// stream's run does: at the first frame of every run of SigmaEvery numbers (the first
+	// one present, where frames were dropped).
+	bucket := f.Index / int64(s.cfg.SigmaEvery)
+	refresh := s.cfg.Sigma == 0 && (c.SceneStart || bucket != s.bucket || s.sigmas[0] == 0)
+	s.bucket = bucket
 	n := len(c.Neighbours)
 	dst.Neighbours = n
 	s.sched.begin(n)

@@ -92,6 +92,10 @@ func bind(ctx context.Context, fs *pflag.FlagSet, url, name string) (*nats.Conn,
 		nc.Close()
 		return nil, nil, fmt.Errorf("nats %s: %w (is JetStream enabled on the server?)", url, err)
 	}
+	if (fs.Changed("ack-wait") || fs.Changed("max-attempts")) && (b.Queue.AckWait != q.AckWait || b.Queue.MaxAttempts != q.MaxAttempts) {
+		slog.Warn("the queue on the server keeps the settings it was created with; --ack-wait and --max-attempts apply to a new queue",
+			"ack_wait", b.Queue.AckWait, "max_attempts", b.Queue.MaxAttempts)
+	}
 	return nc, b, nil
 }
 
