@@ -290,6 +290,18 @@ func (w *Worker) run(ctx context.Context, it *Item, frames *atomic.Int64) (Ref, 
 		}
 	}
 	o.WrapSink = func(s pipeline.Sink) pipeline.Sink { return &keepSink{Sink: s, keep: count} }
+	if p := it.Piece; p != nil && p.Before > 0 {
+		// The frames read before the piece bring the temporal stages' state to where a
+		// whole run has it; their filtering would be thrown away.
+		o.WrapStages = func(stages []pipeline.Stage) []pipeline.Stage {
+			for _, st := range stages {
+				if a, ok := st.Temporal.(analyser); ok {
+					a.AnalyseOnlyBefore(p.First)
+				}
+			}
+			return stages
+		}
+	}
 	if _, err := job.Run(ctx, o); err != nil {
 		return Ref{}, err
 	}
@@ -404,6 +416,10 @@ func (w *Worker) storeOutput(ctx context.Context, it *Item, output string) (Ref,
 	}
 	return Ref{}, errors.New("item has no output")
 }
+
+// analyser is a temporal stage that can skip the filtering of the frames before a piece
+// (temporal.STNLM).
+type analyser interface{ AnalyseOnlyBefore(first int64) }
 
 // keepSink writes the frames keep accepts and releases the others: a piece's frames read
 // only as neighbours.

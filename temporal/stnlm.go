@@ -142,7 +142,9 @@ type STNLM struct {
 
 	sigmas [maxPlanes]float64 // per plane, the last estimate
 	bucket int64              // Index / SigmaEvery of the last frame
-	used   [maxPlanes]float64 // per plane, the σ the current frame uses (for OnSigmas)
+	// skipBefore: frames numbered below it are analysed, not filtered (AnalyseOnlyBefore).
+	skipBefore int64
+	used       [maxPlanes]float64 // per plane, the σ the current frame uses (for OnSigmas)
 
 	// Overlap (see Overlap): the frame whose bands the helpers are still running, and its
 	// centre, retained until they are done.
@@ -234,6 +236,9 @@ func (s *STNLM) settle() error {
 func (s *STNLM) Allocated() int64 { return s.pool.Allocated() }
 
 func (s *STNLM) denoise(c *Centre) error {
+	if c.Frame.Index < s.skipBefore {
+		return s.analyse(c)
+	}
 	if s.overlap {
 		return s.denoiseOverlapped(c)
 	}
@@ -295,6 +300,56 @@ func (s *STNLM) Denoise(dst *frame.Frame, c *Centre) error {
 	return err
 }
 
+// sigmasOf sets s.used for the first np planes of c's frame, estimating them anew where a
+// refresh falls. The refreshes fall on frame numbers, not on counts since the scene began,
+// so that a piece of a stream denoised on its own (package cluster) refreshes where the
+// whole stream's run does: at the first frame of every run of SigmaEvery numbers (the first
+// one present, where frames were dropped), and at scene starts.
+func (s *STNLM) sigmasOf(c *Centre, np int) {
+	f := c.Frame
+	bucket := f.Index / int64(s.cfg.SigmaEvery)
+	refresh := s.cfg.Sigma == 0 && (c.SceneStart || bucket != s.bucket || s.sigmas[0] == 0)
+	s.bucket = bucket
+	for i := 0; i < np; i++ {
+		sigma := s.cfg.Sigma
+		if sigma == 0 {
+			if refresh {
+				s.sigmas[i] = s.est.Estimate(&f.Planes[i], nil)
+			}
+			sigma = s.sigmas[i]
+		}
+		s.used[i] = sigma
+	}
+}
+
+// AnalyseOnlyBefore has the stage skip the filtering of the frames numbered below first:
+// they are still analysed as when filtered (their motion estimated against every
+// neighbour, in the same order, and their noise level refreshed where it falls), so that the
+// frames from first on come out as in a run that filtered them all, but what is emitted for
+// them is unfiltered. A piece of a video denoised apart (package cluster) reads such frames
+// only to bring the stage's state to where a run over the whole video has it.
+func (s *STNLM) AnalyseOnlyBefore(first int64) { s.skipBefore = first }
+
+// analyse is the work on a frame AnalyseOnlyBefore skips the filtering of: its motion and
+// noise, then the frame emitted as it came (after the pending one).
+func (s *STNLM) analyse(c *Centre) error {
+	for k := range c.Neighbours {
+		c.Motion(k)
+	}
+	if err := s.settle(); err != nil {
+		return err
+	}
+	f := c.Frame
+	np := f.Format.NumPlanes()
+	if f.Format.Alpha {
+		np--
+	}
+	s.sigmasOf(c, min(np, maxPlanes))
+	out := s.pool.Like(f)
+	out.CopyFrom(f)
+	return s.emit(out)
+}
+
 // start sets up the bands of every plane of c into dst and runs them on the helpers, handing
 // them each neighbour as it is aligned; the caller joins them with s.sched.finish. An RGB or
 // 4:4:4 frame with no neighbours is done before start returns, on the stage's goroutine and
@@ -308,29 +363,13 @@ func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
 		dst.Planes[np].CopyFrom(&f.Planes[np])
 	}
 	np = min(np, maxPlanes)
-	// The refreshes fall on frame numbers, not on counts since the scene began, so that a
-	// piece of a stream denoised on its own (package cluster) refreshes where the whole
-	// stream's run does: at the first frame of every run of SigmaEvery numbers (the first
-	// one present, where frames were dropped).
-	bucket := f.Index / int64(s.cfg.SigmaEvery)
-	refresh := s.cfg.Sigma == 0 && (c.SceneStart || bucket != s.bucket || s.sigmas[0] == 0)
-	s.bucket = bucket
+	s.sigmasOf(c, np)
+	if s.cfg.OnSigma != nil {
+		s.cfg.OnSigma(f.Index, s.used[0])
+	}
 	n := len(c.Neighbours)
 	dst.Neighbours = n
 	s.sched.begin(n)
-	for i := 0; i < np; i++ {
-		sigma := s.cfg.Sigma
-		if sigma == 0 {
-			if refresh {
-				s.sigmas[i] = s.est.Estimate(&f.Planes[i], nil)
-			}
-			sigma = s.sigmas[i]
-		}
-		if i == 0 && s.cfg.OnSigma != nil {
-			s.cfg.OnSigma(f.Index, sigma)
-		}
-		s.used[i] = sigma
-	}
 	if n == 0 && nlm.JointFormat(f.Format) {
 		return s.denoiseJoint(dst, f)
 	}

@@ -100,3 +100,53 @@ func TestSTNLMOverlapSteadyStateDoesNotAllocate(t *testing.T) {
 		})
 	}
 }
+
+// TestSTNLMAnalyseOnlyBefore: frames numbered below the mark are analysed but not filtered
+// (they come out as they went in), and every frame from the mark on comes out as in a run
+// that filtered them all: the motion searches and noise estimates the skipped frames make
+// are the ones a full run makes.
+func TestSTNLMAnalyseOnlyBefore(t *testing.T) {
+	g := yuvGeom(128, 96)
+	clean, _ := renderShots(g, []shot{{tex: newColourTexture(92), vx: 1.25, vy: 0.5, n: 12}})
+	src := noisy(clean, 20.0/255, 6)
+	run := func(mark int64) []*frame.Frame {
+		st := newSTNLM(t, STNLMConfig{Window: WindowConfig{Radius: 2}})
+		st.Overlap()
+		st.AnalyseOnlyBefore(mark)
+		pool := frame.NewPool(64)
+		var out []*frame.Frame
+		emit := func(f *frame.Frame) error { out = append(out, f); return nil }
+		for _, s := range src {
+			f := pool.Get(s.Geometry())
+			f.CopyFrom(s)
+			if err := st.Push(f, emit); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.Flush(emit); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want, got := run(0), run(7)
+	if len(got) != len(src) || len(want) != len(src) {
+		t.Fatalf("%d and %d frames out of %d", len(want), len(got), len(src))
+	}
+	for i := range got {
+		ref := want[i]
+		if i < 7 {
+			ref = src[i] // analysed only: as it came
+		}
+		for p := range got[i].Planes {
+			for j, v := range got[i].Planes[p].Pix {
+				if w := ref.Planes[p].Pix[j]; v != w {
+					t.Fatalf("frame %d plane %d sample %d: %g, want %g", i, p, j, v, w)
+				}
+			}
+		}
+	}
+	// The mark matters: the analysed frames are not the filtered ones.
+	if got[3].Planes[0].Pix[500] == want[3].Planes[0].Pix[500] && got[3].Planes[0].Pix[900] == want[3].Planes[0].Pix[900] {
+		t.Error("frame 3 was filtered")
+	}
+}
