@@ -47,9 +47,11 @@ plain() {
   echo "$(wall_of "$work/t.plain") $(cpu_of "$work/t.plain")"
 }
 
-# cluster WORKERS PIECE: one job on a fresh server; prints wall and the CPU of every process.
-cluster() {
-  local nw=$1 piece=$2 port
+# on_cluster WORKERS SUBMIT-ARGS…: one job on a fresh server with WORKERS worker processes;
+# prints the submitter's wall seconds and the CPU seconds of every process.
+on_cluster() {
+  local nw=$1 port
+  shift
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   rm -rf "$work/store"
   "$work/denoise" nats-server --addr "127.0.0.1:$port" --store "$work/store" 2>/dev/null &
@@ -62,8 +64,8 @@ cluster() {
     ws+=("$!")
     pids+=("$!")
   done
-  /usr/bin/time -f "%e %U %S" -o "$work/t.sub" "$work/denoise" -i "$work/clip.mkv" -o "$work/cluster.mkv" -c ffv1 --mode "$MODE" -y \
-    --cluster "nats://127.0.0.1:$port" --cluster-data object --piece-frames "$piece" --progress off 2>"$work/sub.log" ||
+  /usr/bin/time -f "%e %U %S" -o "$work/t.sub" "$work/denoise" "$@" --mode "$MODE" -y \
+    --cluster "nats://127.0.0.1:$port" --cluster-data object --progress off 2>"$work/sub.log" ||
     { cat "$work/sub.log" >&2; exit 1; }
   for p in "${ws[@]}"; do pkill -TERM -P "$p" || true; done # the worker under /usr/bin/time
   wait "${ws[@]}" 2>/dev/null || true
@@ -72,37 +74,22 @@ cluster() {
   local cpu
   cpu=$(cat "$work"/t.sub "$work"/t.w* | awk '{ s += $2 + $3 } END { print s }')
   rm -f "$work"/t.w*
-  cmp <(ffmpeg -v error -i "$work/plain.mkv" -map 0:v -f framemd5 - | grep -v '^#') \
-    <(ffmpeg -v error -i "$work/cluster.mkv" -map 0:v -f framemd5 - | grep -v '^#') >/dev/null ||
-    { echo "cluster bench: the cluster's frames differ from the plain command's" >&2; exit 1; }
   echo "$(wall_of "$work/t.sub") $cpu"
 }
 
-# batch WORKERS: the BATCH files of $work/batch as one job (one item each) on a fresh server.
+# cluster WORKERS PIECE: the clip in pieces of PIECE frames; its frames must be the plain
+# command's.
+cluster() {
+  on_cluster "$1" -i "$work/clip.mkv" -o "$work/cluster.mkv" -c ffv1 --piece-frames "$2"
+  cmp <(ffmpeg -v error -i "$work/plain.mkv" -map 0:v -f framemd5 - | grep -v '^#') \
+    <(ffmpeg -v error -i "$work/cluster.mkv" -map 0:v -f framemd5 - | grep -v '^#') >/dev/null ||
+    { echo "cluster bench: the cluster's frames differ from the plain command's" >&2; exit 1; }
+}
+
+# batch WORKERS: the BATCH files of $work/batch as one job (one item each).
 batch() {
-  local nw=$1 port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  "$work/denoise" nats-server --addr "127.0.0.1:$port" 2>/dev/null &
-  local srv=$!
-  pids+=("$srv")
-  sleep 0.5
-  local ws=()
-  for i in $(seq "$nw"); do
-    /usr/bin/time -f "%e %U %S" -o "$work/t.w$i" "$work/denoise" worker --nats "nats://127.0.0.1:$port" --log-level error 2>/dev/null &
-    ws+=("$!")
-    pids+=("$!")
-  done
   rm -rf "$work/bout"
-  /usr/bin/time -f "%e %U %S" -o "$work/t.sub" "$work/denoise" -i "$work/batch" -o "$work/bout" --mode "$MODE" -y \
-    --cluster "nats://127.0.0.1:$port" --cluster-data object --progress off 2>"$work/sub.log" || { cat "$work/sub.log" >&2; exit 1; }
-  for p in "${ws[@]}"; do pkill -TERM -P "$p" || true; done
-  wait "${ws[@]}" 2>/dev/null || true
-  kill -TERM "$srv"
-  wait "$srv" 2>/dev/null || true
-  local cpu
-  cpu=$(cat "$work"/t.sub "$work"/t.w* | awk '{ s += $2 + $3 } END { print s }')
-  rm -f "$work"/t.w*
-  echo "$(wall_of "$work/t.sub") $cpu"
+  on_cluster "$1" -i "$work/batch" -o "$work/bout"
 }
 
 # batch_plain: the same files, one command each, one after the other.

@@ -640,6 +640,7 @@ func (w *watch) wait(ctx context.Context, out io.Writer, frames int64, assembled
 	defer reap.Stop()
 	last := ""
 	start := time.Now()
+	var printed time.Time
 	warned := false
 	for {
 		changed := w.next()
@@ -664,11 +665,12 @@ func (w *watch) wait(ctx context.Context, out io.Writer, frames int64, assembled
 		if frames > 0 {
 			line += fmt.Sprintf(", %d/%d frames (%.0f%%), %.1f fps", written, frames, 100*float64(written)/float64(frames), float64(written)/time.Since(start).Seconds())
 		}
-		if out != nil && line != last {
-			fmt.Fprintln(out, line)
-			last = line
+		finished := done+failed == n
+		if out != nil && line != last && (finished || time.Since(printed) >= time.Second) {
+			fmt.Fprintln(out, line) // at most a line a second, and the last one
+			last, printed = line, time.Now()
 		}
-		if done+failed == n {
+		if finished {
 			return nil, nil, false
 		}
 		if !warned && done+failed+running == 0 && time.Since(start) > 15*time.Second {
@@ -683,7 +685,6 @@ func (w *watch) wait(ctx context.Context, out io.Writer, frames int64, assembled
 		case <-reap.C:
 			w.reapLost(ctx)
 		case <-changed:
-			<-tick.C // at most a line a second
 		case <-tick.C:
 		}
 	}

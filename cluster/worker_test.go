@@ -17,30 +17,37 @@ import (
 	"github.com/denoise-go/denoise/decode"
 )
 
-// TestDuplicateDelivery: an item delivered twice (published twice, as a retried publish or
-// a lost acknowledgement does) is run once: the second delivery finds it done and is
-// acknowledged without running, so its frames are written once.
-func TestDuplicateDelivery(t *testing.T) {
+// testServer starts an embedded server for the test and sets the queue up on it.
+func testServer(t *testing.T, q Queue) (jetstream.JetStream, *Bindings) {
+	t.Helper()
 	srv, err := StartServer("127.0.0.1", 0, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	nc, err := nats.Connect(srv.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer nc.Close()
+	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	b, err := Setup(ctx, js, Queue{AckWait: 2 * time.Second})
+	b, err := Setup(context.Background(), js, q)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return js, b
+}
+
+// TestDuplicateDelivery: an item delivered twice (published twice, as a retried publish or
+// a lost acknowledgement does) is run once: the second delivery finds it done and is
+// acknowledged without running, so its frames are written once.
+func TestDuplicateDelivery(t *testing.T) {
+	js, b := testServer(t, Queue{AckWait: 2 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
 	in, err := filepath.Abs("../testdata/sample_noisy.mkv")
 	if err != nil {
 		t.Fatal(err)
@@ -121,22 +128,8 @@ func TestPasswordServer(t *testing.T) {
 // TestDoneStaysDone: once an item is done, a late writer (a worker that lost the item to
 // another delivery, a resuming submitter) cannot move it back, and the watch ignores one.
 func TestDoneStaysDone(t *testing.T) {
-	srv, err := StartServer("127.0.0.1", 0, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	nc, err := nats.Connect(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	_, b := testServer(t, Queue{})
 	ctx := context.Background()
-	b, err := Setup(ctx, js, Queue{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := b.putStatus(ctx, "j", 0, Status{State: StateRunning}); err != nil {
 		t.Fatal(err)
 	}
