@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -166,4 +168,15 @@ func (b *Bindings) putStatus(ctx context.Context, job string, index int, st Stat
 
 func isConflict(err error) bool {
 	return errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch)
+}
+
+// download writes an object to dest whole or not at all: it is fetched beside dest, then
+// renamed into place.
+func (b *Bindings) download(ctx context.Context, object, dest string) error {
+	tmp := filepath.Join(filepath.Dir(dest), ".partial-"+filepath.Base(dest))
+	if err := b.Objects.GetFile(ctx, object, tmp); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("fetching object %s: %w", object, err)
+	}
+	return os.Rename(tmp, dest)
 }

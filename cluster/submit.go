@@ -53,8 +53,6 @@ type Submitter struct {
 	// change (at most one a second).
 	Logger   *slog.Logger
 	Progress io.Writer
-	// Keep leaves the job's state and data on the server after it succeeds.
-	Keep bool
 
 	resume bool // an earlier run of this job left its record
 }
@@ -65,7 +63,6 @@ type Report struct {
 	// Items is how many items the job has; Resumed how many of them a previous run of the
 	// job had done.
 	Items, Resumed int
-	Pieces         bool
 	// FramesIn counts the video's frames (pieces), FramesOut the frames written.
 	FramesIn, FramesOut int64
 	Failed              []Status
@@ -101,7 +98,7 @@ func (s *Submitter) Run(ctx context.Context) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Items: len(items), Pieces: scan != nil}
+	rep := &Report{Items: len(items)}
 	if scan != nil {
 		rep.FramesIn = scan.Frames()
 	}
@@ -152,33 +149,33 @@ func (s *Submitter) Run(ctx context.Context) (*Report, error) {
 			assembled <- err
 		}()
 	}
-	stopAssembly := func() error {
-		cancelAssembly()
-		if assembled == nil {
-			return nil
+	werr, aerr, assemblyEnded := w.wait(ctx, s.Progress, rep.FramesIn, assembled)
+	// assembly is the assembly's end, waited for (after stopping it, with stop) unless wait
+	// has seen it already.
+	assembly := func(stop bool) error {
+		if assembled != nil && !assemblyEnded {
+			if stop {
+				cancelAssembly()
+			}
+			aerr, assemblyEnded = <-assembled, true
 		}
-		return <-assembled
+		return aerr
 	}
-	werr, aerr, assembledEarly := w.wait(ctx, s.Progress, rep.FramesIn, assembled)
 	rep.Elapsed = time.Since(start)
-	if assembledEarly { // the assembly ended first: an error, or the last piece just came in
-		if aerr != nil {
-			return rep, aerr
-		}
-		assembled = make(chan error, 1)
-		assembled <- nil
+	if aerr != nil { // the assembly failed before the items ended
+		return rep, aerr
 	}
 	if werr != nil {
-		_ = stopAssembly()
+		_ = assembly(true)
 		return rep, werr
 	}
 	rep.Failed = w.failed()
 	if len(rep.Failed) > 0 {
-		_ = stopAssembly()
+		_ = assembly(true)
 		return rep, &ItemsFailed{Failed: rep.Failed}
 	}
 	if scan != nil {
-		err = <-assembled
+		err = assembly(false)
 	} else {
 		rep.FramesOut, err = s.collect(ctx, items, w.states())
 	}
@@ -186,9 +183,7 @@ func (s *Submitter) Run(ctx context.Context) (*Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	if !s.Keep {
-		s.cleanup(context.WithoutCancel(ctx), items)
-	}
+	s.cleanup(context.WithoutCancel(ctx), items)
 	return rep, nil
 }
 
@@ -243,6 +238,14 @@ func (s *Submitter) plan() ([]Item, []string, *decode.Scan, error) {
 	return items, []string{cfg.Input}, sc, nil
 }
 
+// inputOf is the local input of item it: the video its pieces share, or its own file.
+func inputOf(it *Item, inputs []string) string {
+	if it.Piece != nil {
+		return inputs[0]
+	}
+	return inputs[it.Index]
+}
+
 func piecesOf(items []Item) []Piece {
 	var ps []Piece
 	for _, it := range items {
@@ -271,10 +274,7 @@ func (s *Submitter) place(items []Item, inputs []string) error {
 	for i := range items {
 		it := &items[i]
 		it.Job = s.JobID
-		in := inputs[0]
-		if it.Piece == nil {
-			in = inputs[i]
-		}
+		in := inputOf(it, inputs)
 		switch {
 		case strings.Contains(in, "://"):
 			it.Input = Ref{URL: in}
@@ -402,11 +402,7 @@ func (s *Submitter) publish(ctx context.Context, items []Item, inputs []string, 
 			}
 		}
 		if o := it.Input.Object; o != "" && !uploaded[o] {
-			local := inputs[0]
-			if it.Piece == nil {
-				local = inputs[i]
-			}
-			if err := s.upload(ctx, local, o); err != nil {
+			if err := s.upload(ctx, inputOf(it, inputs), o); err != nil {
 				return done, err
 			}
 			uploaded[o] = true
@@ -474,13 +470,7 @@ func (s *Submitter) collect(ctx context.Context, items []Item, states []Status) 
 		if st.Output.Path != "" {
 			continue // the worker wrote it in place
 		}
-		final := filepath.Join(s.Config.Output, it.OutName)
-		tmp := filepath.Join(s.Config.Output, ".partial-"+it.OutName)
-		if err := s.B.Objects.GetFile(ctx, st.Output.Object, tmp); err != nil {
-			_ = os.Remove(tmp)
-			return frames, fmt.Errorf("fetching %s: %w", st.Output, err)
-		}
-		if err := os.Rename(tmp, final); err != nil {
+		if err := s.B.download(ctx, st.Output.Object, filepath.Join(s.Config.Output, it.OutName)); err != nil {
 			return frames, err
 		}
 	}

@@ -278,12 +278,12 @@ func (w *Worker) run(ctx context.Context, it *Item, frames *atomic.Int64) (Ref, 
 			if f.Index < p.First || f.Index >= p.First+p.Count {
 				return false, nil
 			}
-			for _, end := range [2]struct {
-				index, pts int64
-			}{{p.First, p.FirstPTS}, {p.First + p.Count - 1, p.LastPTS}} {
-				if f.Index == end.index && f.PTS+p.ShiftPTS != end.pts {
-					return false, fmt.Errorf("%s: frame %d has time %d, the scan of the input put it at %d: the decoder did not start where the piece begins", it.Name, f.Index, f.PTS+p.ShiftPTS, end.pts)
-				}
+			want, edge := p.FirstPTS, f.Index == p.First
+			if f.Index == p.First+p.Count-1 {
+				want, edge = p.LastPTS, true
+			}
+			if edge && f.PTS+p.ShiftPTS != want {
+				return false, fmt.Errorf("%s: frame %d has time %d, the scan of the input put it at %d: the decoder did not start where the piece begins", it.Name, f.Index, f.PTS+p.ShiftPTS, want)
 			}
 			frames.Add(1)
 			return true, nil
@@ -370,11 +370,7 @@ func (w *Worker) cached(ctx context.Context, it *Item) (string, error) {
 	if err := os.MkdirAll(jobDir, 0o755); err != nil {
 		return "", err
 	}
-	if err := w.B.Objects.GetFile(ctx, it.Input.Object, local+".partial"); err != nil {
-		_ = os.Remove(local + ".partial")
-		return "", fmt.Errorf("fetching %s: %w", it.Input, err)
-	}
-	if err := os.Rename(local+".partial", local); err != nil {
+	if err := w.B.download(ctx, it.Input.Object, local); err != nil {
 		return "", err
 	}
 	w.cacheUse[it.Job]++

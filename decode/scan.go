@@ -22,9 +22,6 @@ type Scan struct {
 	TimeBase astiav.Rational
 	// Origin is the input's start time (microseconds), to which Trim.Start is relative.
 	Origin int64
-	Rate   astiav.Rational
-	// Streams counts the input's streams (the video included).
-	Streams int
 	// PixFmt is the video's pixel format as FFmpeg names it.
 	PixFmt string
 }
@@ -50,12 +47,12 @@ func (sc *Scan) StartPTS(k int64) int64 {
 	if k <= 0 || k >= sc.Frames() {
 		return 0
 	}
-	return astiav.RescaleQ(sc.Origin+sc.StartOf(k).Microseconds(), microseconds, sc.TimeBase)
+	return trimBegin(sc.Origin, sc.StartOf(k), sc.TimeBase)
 }
 
-// ScanInput reads every packet of the input's video stream (but those the decoder is to
-// discard) (opts.Input, Format and
-// InputOptions; Trim is ignored) and lists the frames' times. A frame without a time is an
+// ScanInput reads every packet of the video stream of the input opts name (Input, Format,
+// InputOptions; Trim is ignored), but those the decoder is to discard, and lists the
+// frames' times. A frame without a time is an
 // error: such an input cannot be cut by time.
 func ScanInput(opts Options) (*Scan, error) {
 	opts.Trim = Trim{}
@@ -64,8 +61,7 @@ func ScanInput(opts Options) (*Scan, error) {
 		return nil, err
 	}
 	defer s.Close()
-	sc := &Scan{TimeBase: s.video.TimeBase(), Rate: s.rate, Streams: len(s.fc.Streams()),
-		PixFmt: s.video.CodecParameters().PixelFormat().Name()}
+	sc := &Scan{TimeBase: s.video.TimeBase(), PixFmt: s.video.CodecParameters().PixelFormat().Name()}
 	if sc.Origin = s.fc.StartTime(); sc.Origin == astiav.NoPtsValue {
 		sc.Origin = 0
 	}

@@ -61,6 +61,12 @@ type trimState struct {
 
 var microseconds = astiav.NewRational(1, 1000000)
 
+// trimBegin is where a piece that starts start after origin (microseconds) begins, in tb:
+// the time taken off its frames' times (Scan.StartPTS says it ahead).
+func trimBegin(origin int64, start time.Duration, tb astiav.Rational) int64 {
+	return astiav.RescaleQ(origin+start.Microseconds(), microseconds, tb)
+}
+
 // startTrim works out the piece's bounds and seeks to its start.
 func (s *Source) startTrim() error {
 	t := s.opts.Trim
@@ -78,7 +84,7 @@ func (s *Source) startTrim() error {
 	var st trimState
 	st.beginUS = origin + t.Start.Microseconds()
 	st.endUS = st.beginUS + t.Duration.Microseconds()
-	st.begin = astiav.RescaleQ(st.beginUS, microseconds, tb)
+	st.begin = trimBegin(origin, t.Start, tb)
 	st.end = astiav.RescaleQ(st.endUS, microseconds, tb)
 	if t.Start > 0 {
 		st.shift = st.begin

@@ -16,7 +16,8 @@ type STNLMConfig struct {
 	// reliability scale is set from it.
 	Window WindowConfig
 	// Sigma is the noise standard deviation; 0 estimates it per plane on the centre frame
-	// (at every scene start, and at every frame whose Index is a multiple of SigmaEvery).
+	// (at every scene start, and at the first frame of every run of SigmaEvery frame
+	// numbers).
 	Sigma float64
 	// SigmaEvery is how often, in frame numbers, the estimate is refreshed within a scene
 	// (0: DefaultSigmaEvery). The noise of a clip changes slowly, and the estimate costs
@@ -300,13 +301,19 @@ func (s *STNLM) Denoise(dst *frame.Frame, c *Centre) error {
 	return err
 }
 
-// sigmasOf sets s.used for the first np planes of c's frame, estimating them anew where a
-// refresh falls. The refreshes fall on frame numbers, not on counts since the scene began,
+// sigmasOf sets s.used for the planes of c's frame the stage filters (all but an alpha
+// plane, at most maxPlanes), estimating them anew where a refresh falls, and returns how
+// many they are. The refreshes fall on frame numbers, not on counts since the scene began,
 // so that a piece of a stream denoised on its own (package cluster) refreshes where the
 // whole stream's run does: at the first frame of every run of SigmaEvery numbers (the first
 // one present, where frames were dropped), and at scene starts.
-func (s *STNLM) sigmasOf(c *Centre, np int) {
+func (s *STNLM) sigmasOf(c *Centre) (np int) {
 	f := c.Frame
+	np = f.Format.NumPlanes()
+	if f.Format.Alpha {
+		np--
+	}
+	np = min(np, maxPlanes)
 	bucket := f.Index / int64(s.cfg.SigmaEvery)
 	refresh := s.cfg.Sigma == 0 && (c.SceneStart || bucket != s.bucket || s.sigmas[0] == 0)
 	s.bucket = bucket
@@ -320,6 +327,7 @@ func (s *STNLM) sigmasOf(c *Centre, np int) {
 		}
 		s.used[i] = sigma
 	}
+	return np
 }
 
 // AnalyseOnlyBefore has the stage skip the filtering of the frames numbered below first:
@@ -340,11 +348,7 @@ func (s *STNLM) analyse(c *Centre) error {
 		return err
 	}
 	f := c.Frame
-	np := f.Format.NumPlanes()
-	if f.Format.Alpha {
-		np--
-	}
-	s.sigmasOf(c, min(np, maxPlanes))
+	s.sigmasOf(c)
 	out := s.pool.Like(f)
 	out.CopyFrom(f)
 	return s.emit(out)
@@ -357,13 +361,11 @@ func (s *STNLM) analyse(c *Centre) error {
 // such a frame overlaps nothing.
 func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
 	f := c.Frame
-	np := f.Format.NumPlanes()
 	if f.Format.Alpha {
-		np--
-		dst.Planes[np].CopyFrom(&f.Planes[np])
+		a := f.Format.NumPlanes() - 1
+		dst.Planes[a].CopyFrom(&f.Planes[a])
 	}
-	np = min(np, maxPlanes)
-	s.sigmasOf(c, np)
+	np := s.sigmasOf(c)
 	if s.cfg.OnSigma != nil {
 		s.cfg.OnSigma(f.Index, s.used[0])
 	}

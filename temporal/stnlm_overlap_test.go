@@ -113,20 +113,7 @@ func TestSTNLMAnalyseOnlyBefore(t *testing.T) {
 		st := newSTNLM(t, STNLMConfig{Window: WindowConfig{Radius: 2}})
 		st.Overlap()
 		st.AnalyseOnlyBefore(mark)
-		pool := frame.NewPool(64)
-		var out []*frame.Frame
-		emit := func(f *frame.Frame) error { out = append(out, f); return nil }
-		for _, s := range src {
-			f := pool.Get(s.Geometry())
-			f.CopyFrom(s)
-			if err := st.Push(f, emit); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := st.Flush(emit); err != nil {
-			t.Fatal(err)
-		}
-		return out
+		return runTemporal(t, st, src)
 	}
 	want, got := run(0), run(7)
 	if len(got) != len(src) || len(want) != len(src) {
