@@ -73,8 +73,27 @@ func render(p *frame.Plane, sw, sh int, fn func(x, y float64) float32) {
 	}
 }
 
-// renderFrame fills every plane of f from the scene.
+// renderFrame fills every plane of f from the scene; an RGB frame gets the scene's three
+// planes as luma and two chroma (BT.601), so that its channels move together as a real
+// picture's do.
 func renderFrame(f *frame.Frame, fn scene) {
+	if f.Format.Layout == frame.RGB && len(f.Planes) >= 3 {
+		rgb := [3]func(y, u, v float64) float64{
+			func(y, u, v float64) float64 { return y + 1.402*(v-0.5) },
+			func(y, u, v float64) float64 { return y - 0.344136*(u-0.5) - 0.714136*(v-0.5) },
+			func(y, u, v float64) float64 { return y + 1.772*(u-0.5) },
+		}
+		for i := range 3 {
+			render(&f.Planes[i], 0, 0, func(x, y float64) float32 {
+				c := rgb[i](float64(fn(0, x, y)), float64(fn(1, x, y)), float64(fn(2, x, y)))
+				return float32(min(max(c, 0), 1))
+			})
+		}
+		for i := 3; i < len(f.Planes); i++ {
+			render(&f.Planes[i], 0, 0, func(x, y float64) float32 { return fn(i, x, y) })
+		}
+		return
+	}
 	for i := range f.Planes {
 		sw, sh := 0, 0
 		if f.Format.Layout == frame.YUV && i > 0 {

@@ -3,6 +3,7 @@ package temporal
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/denoise-go/denoise/filter/nlm"
@@ -386,7 +387,8 @@ type steadyCase struct {
 }
 
 // steadyCases: 4:2:0 with neighbours, centred and causal, and colour frames with none, which
-// take nlm's joint path (an RGB and a 4:4:4 picture sequence at radius 0).
+// take nlm's joint path (an RGB and a 4:4:4 picture sequence at radius 0), and with
+// neighbours, weighed jointly too (BeginJoint).
 func steadyCases() []steadyCase {
 	rgb := frame.Geometry{Format: frame.Format{Layout: frame.RGB, BitDepth: 8}, W: 96, H: 80}
 	yuv444 := frame.Geometry{Format: frame.Format{Layout: frame.YUV, BitDepth: 8}, W: 96, H: 80}
@@ -395,6 +397,8 @@ func steadyCases() []steadyCase {
 		{"r=1 causal", yuvGeom(128, 96), WindowConfig{Radius: 1, Causal: true}},
 		{"rgb r=0", rgb, WindowConfig{}},
 		{"yuv444 r=0", yuv444, WindowConfig{}},
+		{"rgb r=2", rgb, WindowConfig{Radius: 2}},
+		{"yuv444 r=1 causal", yuv444, WindowConfig{Radius: 1, Causal: true}},
 	}
 }
 
@@ -441,6 +445,58 @@ func TestSTNLMColourStill(t *testing.T) {
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestSTNLMColourJoint checks that the three planes of RGB frames with neighbours share one
+// set of weights, and that it pays: on a moving colour texture with noise, the colour PSNR
+// over all planes beats per-plane weights (PerPlane) by 1 dB, and every plane gains. A 4:4:4
+// frame with neighbours is weighed per plane.
+func TestSTNLMColourJoint(t *testing.T) {
+	tex := newColourTexture(70)
+	for _, f := range []frame.Format{{Layout: frame.RGB, BitDepth: 8}, {Layout: frame.YUV, BitDepth: 8}} {
+		g := frame.Geometry{Format: f, W: 96, H: 80}
+		clean := renderShotsOnly(g, shot{tex: tex, vx: 1.6, vy: -0.7, n: 8})
+		src := noisy(clean, 20.0/255, 9)
+		if f.Layout == frame.YUV {
+			a := runTemporal(t, newSTNLM(t, STNLMConfig{Window: WindowConfig{Radius: 2}}), src)
+			b := runTemporal(t, newSTNLM(t, STNLMConfig{Window: WindowConfig{Radius: 2}, PerPlane: true}), src)
+			for i := range a {
+				for p := range 3 {
+					if !slices.Equal(a[i].Planes[p].Pix, b[i].Planes[p].Pix) {
+						t.Fatalf("4:4:4 frame %d plane %d: differs from per-plane weights", i, p)
+					}
+				}
+			}
+			continue
+		}
+		var joint, plane [3]float64
+		var jointAll, planeAll float64
+		for _, perPlane := range []bool{false, true} {
+			out := runTemporal(t, newSTNLM(t, STNLMConfig{Window: WindowConfig{Radius: 2}, PerPlane: perPlane}), src)
+			res, all := &joint, &jointAll
+			if perPlane {
+				res, all = &plane, &planeAll
+			}
+			for i := range out {
+				var mse float64
+				for p := range 3 {
+					ps := psnr(&out[i].Planes[p], &clean[i].Planes[p], 0)
+					res[p] += ps / float64(len(out))
+					mse += math.Pow(10, -ps/10) / 3
+				}
+				*all += -10 * math.Log10(mse) / float64(len(out))
+			}
+		}
+		t.Logf("%v: joint %.2f dB %.2f, per plane %.2f dB %.2f", f, jointAll, joint, planeAll, plane)
+		if jointAll < planeAll+1 {
+			t.Errorf("%v: joint weights %.2f dB, per plane %.2f: want ≥ 1 dB more", f, jointAll, planeAll)
+		}
+		for p := range 3 {
+			if joint[p] < plane[p] {
+				t.Errorf("%v plane %d: joint %.2f dB, per plane %.2f", f, p, joint[p], plane[p])
 			}
 		}
 	}

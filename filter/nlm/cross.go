@@ -76,16 +76,22 @@ func (d *STDenoiser) Close() { d.pool.Close() }
 
 // stJob is what every band of one call shares.
 type stJob struct {
-	g       padded        // the current plane, guide and values alike
-	nb      []padded      // cross planes
+	nc      int           // channels: 1, or 3 weighed jointly (BeginJoint)
+	g       [3]padded     // the current planes' guides: with one channel, its values too
+	v       [3]padded     // with three, their values
+	gs, vs  [3]*padded    // the guides and values by channel (vs[c] is g[c] with one)
+	nb      [][3]padded   // cross planes' guides, by slot and channel
+	nv      [][3]padded   // with three channels, their values
 	rel     []padded      // their reliabilities at the plane's size (pix empty: none)
+	mix     [9]float32    // with three channels, the guides' colour matrix (jointMix)
 	n       int           // cross planes of the call
 	slots   int           // copies of cross planes kept: cross plane k is in nb[k%slots]
 	wt      dsp.NLMWeight // the current plane's candidates
 	wtT     dsp.NLMWeight // the cross planes'
 	r, f    int
 	rt, ft  int
-	dst     *frame.Plane
+	w, h    int
+	dst     [3]*frame.Plane
 	spatial bool // the current plane's own candidates are used
 	cross   bool // the cross planes' candidates are used
 	copy    bool // nothing to filter: Begin copied cur
@@ -116,7 +122,7 @@ func (d *STDenoiser) Denoise(dst, cur *frame.Plane, cross []CrossPlane, p Params
 	}
 	d.pool.SetThreads(max(1, d.Threads))
 	d.pool.Run((*stRunner)(d), nb)
-	d.job.dst = nil
+	d.job.dst = [3]*frame.Plane{}
 	return nil
 }
 
@@ -124,6 +130,47 @@ func (d *STDenoiser) Denoise(dst, cur *frame.Plane, cross []CrossPlane, p Params
 // cross planes, and returns its number of bands. Then SetCross gives cross plane k before
 // any band runs step k+1, and RunStep runs every step of every band.
 func (d *STDenoiser) Begin(dst, cur *frame.Plane, n int, p Params, cp CrossParams) (int, error) {
+	nb, err := d.begin([3]*frame.Plane{dst}, [3]*frame.Plane{cur}, 1, n, p, cp)
+	if err != nil || d.job.copy {
+		return nb, err
+	}
+	d.job.g[0].fill(cur)
+	return nb, nil
+}
+
+// BeginJoint is Begin for three planes of one size weighed jointly, as
+// PlaneDenoiser.DenoiseJoint weighs them: each channel whitened by its σ (sigma, on the
+// 0–255 scale; p.Sigma and cp.Sigma are ignored), taken to space's guide, and one patch
+// distance summed over the three channels gives the weight that averages each of them, in
+// the current planes and in every cross plane (SetCrossJoint). A dst may be nil: that
+// channel then only guides.
+func (d *STDenoiser) BeginJoint(dst, cur [3]*frame.Plane, n int, sigma [3]float64, space JointSpace, p Params, cp CrossParams) (int, error) {
+	for c := range 3 {
+		if cur[c].W != cur[0].W || cur[c].H != cur[0].H || dst[c] != nil && (dst[c].W != cur[0].W || dst[c].H != cur[0].H) {
+			return 0, fmt.Errorf("nlm: joint planes differ in size: %dx%d and %dx%d", cur[0].W, cur[0].H, cur[c].W, cur[c].H)
+		}
+	}
+	k, rms := whiten(sigma)
+	p.Sigma, cp.Sigma = rms, rms
+	if rms == 0 {
+		p.H, cp.H = 0, 0
+	}
+	nb, err := d.begin(dst, cur, 3, n, p, cp)
+	if err != nil || d.job.copy {
+		return nb, err
+	}
+	j := &d.job
+	jointMix(&j.mix, space, k)
+	for c := range 3 {
+		j.v[c].fill(cur[c])
+	}
+	dsp.Mix3Row(j.g[0].pix, j.g[1].pix, j.g[2].pix, j.v[0].pix, j.v[1].pix, j.v[2].pix, &j.mix)
+	return nb, nil
+}
+
+// begin validates a call of nc channels and sizes what it needs; the caller fills the
+// current planes' copies unless it copied cur into dst (j.copy).
+func (d *STDenoiser) begin(dst, cur [3]*frame.Plane, nc, n int, p Params, cp CrossParams) (int, error) {
 	if err := p.validate(); err != nil {
 		return 0, err
 	}
@@ -132,9 +179,9 @@ func (d *STDenoiser) Begin(dst, cur *frame.Plane, n int, p Params, cp CrossParam
 		return 0, fmt.Errorf("nlm: cross search radius %d, patch radius %d, h %g, sigma %g or %d planes out of range",
 			cp.SearchRadius, cp.PatchRadius, cp.H, cp.Sigma, n)
 	}
-	w, h := cur.W, cur.H
-	if dst.W != w || dst.H != h {
-		return 0, fmt.Errorf("nlm: plane sizes differ: %dx%d and %dx%d", dst.W, dst.H, w, h)
+	w, h := cur[0].W, cur[0].H
+	if nc == 1 && (dst[0].W != w || dst[0].H != h) {
+		return 0, fmt.Errorf("nlm: plane sizes differ: %dx%d and %dx%d", dst[0].W, dst[0].H, w, h)
 	}
 	if cp.H == 0 {
 		cp.H = p.H
@@ -146,7 +193,8 @@ func (d *STDenoiser) Begin(dst, cur *frame.Plane, n int, p Params, cp CrossParam
 		cp.PatchRadius = p.PatchRadius
 	}
 	j := &d.job
-	j.r, j.f, j.rt, j.ft, j.dst, j.n = p.SearchRadius, p.PatchRadius, cp.SearchRadius, cp.PatchRadius, dst, n
+	j.nc, j.w, j.h, j.dst = nc, w, h, dst
+	j.r, j.f, j.rt, j.ft, j.n = p.SearchRadius, p.PatchRadius, cp.SearchRadius, cp.PatchRadius, n
 	j.spatial = p.H > 0 && p.SearchRadius > 0
 	if !j.spatial {
 		j.r = 0
@@ -154,29 +202,39 @@ func (d *STDenoiser) Begin(dst, cur *frame.Plane, n int, p Params, cp CrossParam
 	j.cross = cp.H > 0 && n > 0
 	j.copy = w == 0 || h == 0 || !j.spatial && !j.cross
 	if j.copy {
-		j.g.w, j.g.h = w, h // for SetCross's checks
-		if dst != cur {
-			dst.CopyFrom(cur)
+		for c := range nc {
+			if dst[c] != nil && dst[c] != cur[c] {
+				dst[c].CopyFrom(cur[c])
+			}
 		}
 		return 1, nil
 	}
-	j.g.resize(w, h, max(j.r+j.f, j.rt+j.ft))
-	j.g.fill(cur)
+	pad := max(j.r+j.f, j.rt+j.ft)
+	for c := range nc {
+		j.g[c].resize(w, h, pad)
+		j.gs[c], j.vs[c] = &j.g[c], &j.g[c]
+		if nc > 1 {
+			j.v[c].resize(w, h, pad)
+			j.vs[c] = &j.v[c]
+		}
+	}
+	patch := nc * (2*j.f + 1) * (2*j.f + 1)
 	if j.spatial {
-		j.wt = dsp.NewNLMWeight((2*j.f+1)*(2*j.f+1), p.Sigma/255, p.H/255)
+		j.wt = dsp.NewNLMWeight(patch, p.Sigma/255, p.H/255)
 		if a := cp.SpatialWeight; a > 0 && a != 1 && j.cross {
 			j.wt = j.wt.Scaled(float32(a))
 		}
 	}
 	if j.cross {
-		j.wtT = dsp.NewNLMWeight((2*j.ft+1)*(2*j.ft+1), cp.Sigma/255, cp.H/255)
+		j.wtT = dsp.NewNLMWeight(nc*(2*j.ft+1)*(2*j.ft+1), cp.Sigma/255, cp.H/255)
 	}
 	j.slots = n
 	if d.CrossSlots > 0 && d.CrossSlots < n && !d.denoising {
 		j.slots = d.CrossSlots
 	}
 	for len(j.nb) < j.slots {
-		j.nb = append(j.nb, padded{})
+		j.nb = append(j.nb, [3]padded{})
+		j.nv = append(j.nv, [3]padded{})
 		j.rel = append(j.rel, padded{})
 	}
 	rows := d.BandRows
@@ -196,7 +254,7 @@ func (d *STDenoiser) Begin(dst, cur *frame.Plane, n int, p Params, cp CrossParam
 		d.xs = append(d.xs, crossScratch{})
 	}
 	for i := range d.bands {
-		d.bands[i].resize(h*i/nb, h*(i+1)/nb, w, max(j.r, j.rt), max(j.f, j.ft))
+		d.bands[i].resizeN(h*i/nb, h*(i+1)/nb, w, max(j.r, j.rt), max(j.f, j.ft), nc)
 		if j.cross {
 			d.xs[i].resize(w+2*j.ft, 2*j.ft+1)
 		}
@@ -207,32 +265,73 @@ func (d *STDenoiser) Begin(dst, cur *frame.Plane, n int, p Params, cp CrossParam
 // SetCross prepares cross plane k of the call (0 ≤ k < n): it copies the plane and its
 // reliability, so they may change once it returns.
 func (d *STDenoiser) SetCross(k int, c CrossPlane) error {
+	if d.job.nc != 1 {
+		return fmt.Errorf("nlm: SetCross on a joint call")
+	}
+	if err := d.checkCross(k, c.Plane, c); err != nil || !d.job.cross || d.job.copy {
+		return err
+	}
+	j := &d.job
+	k %= j.slots
+	j.nb[k][0].resize(j.w, j.h, j.rt+j.ft)
+	j.nb[k][0].fill(c.Plane)
+	j.setRel(k, c)
+	return nil
+}
+
+// SetCrossJoint is SetCross for a BeginJoint call: the three planes of cross plane k, in the
+// call's channel order, with the reliability of c (whose Plane is ignored).
+func (d *STDenoiser) SetCrossJoint(k int, planes [3]*frame.Plane, c CrossPlane) error {
+	j := &d.job
+	if j.nc != 3 {
+		return fmt.Errorf("nlm: SetCrossJoint on a call of one plane")
+	}
+	for _, pl := range planes {
+		if err := d.checkCross(k, pl, c); err != nil {
+			return err
+		}
+	}
+	if !j.cross || j.copy {
+		return nil
+	}
+	k %= j.slots
+	g, v := &j.nb[k], &j.nv[k]
+	for ch, pl := range planes {
+		v[ch].resize(j.w, j.h, j.rt+j.ft)
+		v[ch].fill(pl)
+		g[ch].resize(j.w, j.h, j.rt+j.ft)
+	}
+	dsp.Mix3Row(g[0].pix, g[1].pix, g[2].pix, v[0].pix, v[1].pix, v[2].pix, &j.mix)
+	j.setRel(k, c)
+	return nil
+}
+
+// checkCross checks cross plane k's plane pl and c's reliability against the call.
+func (d *STDenoiser) checkCross(k int, pl *frame.Plane, c CrossPlane) error {
 	j := &d.job
 	if k < 0 || k >= j.n {
 		return fmt.Errorf("nlm: cross plane %d of %d", k, j.n)
 	}
-	w, h := j.g.w, j.g.h
-	if c.Plane.W != w || c.Plane.H != h {
-		return fmt.Errorf("nlm: cross plane %d is %dx%d, want %dx%d", k, c.Plane.W, c.Plane.H, w, h)
+	w, h := j.w, j.h
+	if pl.W != w || pl.H != h {
+		return fmt.Errorf("nlm: cross plane %d is %dx%d, want %dx%d", k, pl.W, pl.H, w, h)
 	}
 	if r := c.Reliability; r != nil && (r.W < w<<c.RelShiftW-(1<<c.RelShiftW-1) || r.W > w<<c.RelShiftW ||
 		r.H < h<<c.RelShiftH-(1<<c.RelShiftH-1) || r.H > h<<c.RelShiftH) {
 		return fmt.Errorf("nlm: reliability %dx%d does not fit a %dx%d plane with shifts %d,%d",
 			r.W, r.H, w, h, c.RelShiftW, c.RelShiftH)
 	}
-	if !j.cross || j.copy {
-		return nil
-	}
-	k %= j.slots
-	j.nb[k].resize(w, h, j.rt+j.ft)
-	j.nb[k].fill(c.Plane)
+	return nil
+}
+
+// setRel copies c's reliability into slot k (or marks the slot as having none).
+func (j *stJob) setRel(k int, c CrossPlane) {
 	if c.Reliability == nil {
 		j.rel[k].pix = j.rel[k].pix[:0]
-		return nil
+		return
 	}
-	j.rel[k].resize(w, h, j.rt)
+	j.rel[k].resize(j.w, j.h, j.rt)
 	j.rel[k].fillScaled(c.Reliability, c.RelShiftW, c.RelShiftH)
-	return nil
 }
 
 // RunStep runs step s of band b of the call: step 0 accumulates the current plane's own
@@ -244,9 +343,12 @@ func (d *STDenoiser) RunStep(b, s int) {
 		return
 	}
 	bd := &d.bands[b]
+	nc := j.nc
 	switch {
+	case s == 0 && j.spatial && nc == 1:
+		bd.run(&j.g[0], &j.g[0], j.wt, j.r, j.f)
 	case s == 0 && j.spatial:
-		bd.run(&j.g, &j.g, j.wt, j.r, j.f)
+		bd.runN(j.gs[:], j.vs[:], j.wt, j.r, j.f)
 	case s == 0:
 		clear(bd.acc)
 	case s <= j.n:
@@ -258,9 +360,21 @@ func (d *STDenoiser) RunStep(b, s int) {
 		if len(j.rel[k].pix) > 0 {
 			rel = &j.rel[k]
 		}
-		bd.cross(&d.xs[b], &j.g, &j.nb[k], rel, j.wtT, j.rt, j.ft, j.r)
+		if nc == 1 {
+			bd.cross(&d.xs[b], &j.g[0], &j.nb[k][0], rel, j.wtT, j.rt, j.ft, j.r)
+			return
+		}
+		var ns, nvs [3]*padded
+		for c := range 3 {
+			ns[c], nvs[c] = &j.nb[k][c], &j.nv[k][c]
+		}
+		bd.crossN(&d.xs[b], j.gs[:], ns[:], nvs[:], rel, j.wtT, j.rt, j.ft, j.r)
 	case s == j.n+1:
-		bd.finish(j.dst, &j.g, j.r, false)
+		for c := range nc {
+			if j.dst[c] != nil {
+				bd.finishC(c, j.dst[c], j.vs[c], j.r, false)
+			}
+		}
 	}
 }
 
@@ -398,5 +512,65 @@ func (b *band) cross3(x *crossScratch, g, n, rel *padded, wt dsp.NLMWeight, dx, 
 		}
 		dw, dv := b.accRows(y, 0, r)
 		dsp.NLMCrossRow3(wt, col[0], col[1], col[2], box, n.row(y+dy, dx)[:w+2], rel.row(y+dy, dx)[:w+2], dw, dv)
+	}
+}
+
+// crossN is cross for three channels weighed jointly (BeginJoint): the patch distance of an
+// offset sums the channels' squared differences in the guides gs and ns (one column sum, kept
+// from one ring per channel), and its weight averages every channel of the values nvs.
+func (b *band) crossN(x *crossScratch, gs, ns, nvs []*padded, rel *padded, wt dsp.NLMWeight, rt, f, r int) {
+	nt := b.tiles((gs[0].w + 2*r) * len(gs))
+	for t := range nt {
+		b.lo, b.hi = b.y0+(b.y1-b.y0)*t/nt, b.y0+(b.y1-b.y0)*(t+1)/nt
+		for dy := -rt; dy <= rt; dy++ {
+			for dx := -rt; dx <= rt; dx++ {
+				b.cross1N(x, gs, ns, nvs, rel, wt, dx, dy, f, r)
+			}
+		}
+	}
+	b.lo, b.hi = b.y0, b.y1
+}
+
+// cross1N accumulates crossN's candidates at offset (dx, dy).
+func (b *band) cross1N(x *crossScratch, gs, ns, nvs []*padded, rel *padded, wt dsp.NLMWeight, dx, dy, f, r int) {
+	w := gs[0].w
+	box := 2*f + 1
+	cn := w + 2*f
+	col := x.col[0][:cn+1]
+	clear(col)
+	slot := 0
+	for y := b.lo - f; y < b.lo+f; y++ {
+		for c, g := range gs {
+			dsp.NLMAddCols(col[:cn], x.ring[c][slot*cn:slot*cn+cn], g.row(y, -f), ns[c].row(y+dy, dx-f))
+		}
+		slot++
+	}
+	for c := range gs {
+		clear(x.ring[c][slot*cn : slot*cn+cn])
+	}
+	for y := b.lo; y < b.hi; y++ {
+		for c, g := range gs {
+			dsp.NLMUpdateCols(col[:cn], x.ring[c][slot*cn:slot*cn+cn], g.row(y+f, -f), ns[c].row(y+f+dy, dx-f))
+		}
+		if slot++; slot == box {
+			slot = 0
+		}
+		if (y-b.lo)%syncEvery == syncEvery-1 {
+			dsp.NLMSumCols(col[:cn], x.ring[0], cn, box)
+			for c := 1; c < len(gs); c++ {
+				dsp.NLMAddSumCols(col[:cn], x.ring[c], cn, box)
+			}
+		}
+		for c, nv := range nvs {
+			dw, dv := b.accRowsC(c, y, 0, r)
+			if c > 0 {
+				dw = b.dummy[r:b.aw] // channel 0 has added the weights
+			}
+			if rel == nil {
+				dsp.NLMCrossRow(wt, col, box, nv.row(y+dy, dx)[:w], dw, dv)
+			} else {
+				dsp.NLMCrossRowRel(wt, col, box, nv.row(y+dy, dx)[:w], rel.row(y+dy, dx), dw, dv)
+			}
+		}
 	}
 }

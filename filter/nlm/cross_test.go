@@ -20,22 +20,6 @@ func referenceST(cur *frame.Plane, cross []CrossPlane, p Params, cp CrossParams)
 	at := func(pl *frame.Plane, x, y int) float64 {
 		return float64(pl.Pix[dsp.Mirror(y, pl.H)*pl.Stride+dsp.Mirror(x, pl.W)])
 	}
-	relAt := func(c CrossPlane, x, y int) float64 {
-		if c.Reliability == nil {
-			return 1
-		}
-		x, y = dsp.Mirror(x, w), dsp.Mirror(y, h)
-		kx, ky := 1<<c.RelShiftW, 1<<c.RelShiftH
-		var s float64
-		n := 0
-		for yy := y * ky; yy < min((y+1)*ky, c.Reliability.H); yy++ {
-			for xx := x * kx; xx < min((x+1)*kx, c.Reliability.W); xx++ {
-				s += float64(c.Reliability.Pix[yy*c.Reliability.Stride+xx])
-				n++
-			}
-		}
-		return s / float64(n)
-	}
 	weight := func(other *frame.Plane, x, y, dx, dy, f int, sigma, hh float64) float64 {
 		n := float64((2*f + 1) * (2*f + 1))
 		var ssd float64
@@ -80,7 +64,7 @@ func referenceST(cur *frame.Plane, cross []CrossPlane, p Params, cp CrossParams)
 				rt := cp.SearchRadius
 				for dy := -rt; dy <= rt; dy++ {
 					for dx := -rt; dx <= rt; dx++ {
-						wt := weight(c.Plane, x, y, dx, dy, ft, st/255, ht/255) * relAt(c, x+dx, y+dy)
+						wt := weight(c.Plane, x, y, dx, dy, ft, st/255, ht/255) * relMean(c, w, h, x+dx, y+dy)
 						sw += wt
 						sv += wt * at(c.Plane, x+dx, y+dy)
 					}
@@ -90,6 +74,25 @@ func referenceST(cur *frame.Plane, cross []CrossPlane, p Params, cp CrossParams)
 		}
 	}
 	return out
+}
+
+// relMean is c's reliability at (x, y) of a w×h plane (mirrored): the mean of the samples
+// it covers, sampled down by its shifts; 1 without one.
+func relMean(c CrossPlane, w, h, x, y int) float64 {
+	if c.Reliability == nil {
+		return 1
+	}
+	x, y = dsp.Mirror(x, w), dsp.Mirror(y, h)
+	kx, ky := 1<<c.RelShiftW, 1<<c.RelShiftH
+	var s float64
+	n := 0
+	for yy := y * ky; yy < min((y+1)*ky, c.Reliability.H); yy++ {
+		for xx := x * kx; xx < min((x+1)*kx, c.Reliability.W); xx++ {
+			s += float64(c.Reliability.Pix[yy*c.Reliability.Stride+xx])
+			n++
+		}
+	}
+	return s / float64(n)
 }
 
 func TestCrossMatchesReference(t *testing.T) {

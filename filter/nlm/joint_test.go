@@ -8,11 +8,24 @@ import (
 	"github.com/denoise-go/denoise/internal/dsp"
 )
 
-// referenceJointNLM is referenceNLM with one weight per candidate from all three planes: each
+// referenceJointNLM is referenceNLM with one weight per candidate from all three planes
+// (referenceJointST without cross planes).
+func referenceJointNLM(src [3]*frame.Plane, sig [3]float64, p Params, space JointSpace) [3][]float64 {
+	return referenceJointST(src, nil, sig, p, CrossParams{}, space)
+}
+
+// jointCross is a cross plane of referenceJointST: three planes and the reliability of rel.
+type jointCross struct {
+	planes [3]*frame.Plane
+	rel    CrossPlane
+}
+
+// referenceJointST is referenceST with one weight per candidate from all three planes: each
 // plane is whitened (times σ/σ_c, σ² the mean of the σ_c²), RGB is taken to its opponent
 // channels, and the patch distance is the sum over 3·(2f+1)² samples of the squared luma
-// differences times 2.25 and the chroma ones times 0.375; every plane is averaged with it.
-func referenceJointNLM(src [3]*frame.Plane, sig [3]float64, p Params, space JointSpace) [3][]float64 {
+// differences times 2.25 and the chroma ones times 0.375, in cur and in every cross plane
+// alike; every plane is averaged with it, the pixel itself at weight 1.
+func referenceJointST(src [3]*frame.Plane, cross []jointCross, sig [3]float64, p Params, cp CrossParams, space JointSpace) [3][]float64 {
 	w, h := src[0].W, src[0].H
 	ms := (sig[0]*sig[0] + sig[1]*sig[1] + sig[2]*sig[2]) / 3
 	sigma := math.Sqrt(ms)
@@ -20,12 +33,12 @@ func referenceJointNLM(src [3]*frame.Plane, sig [3]float64, p Params, space Join
 	for c := range k {
 		k[c] = sigma / max(sig[c], sigma/10)
 	}
-	at := func(c, x, y int) float64 {
-		return float64(src[c].Pix[dsp.Mirror(y, h)*src[c].Stride+dsp.Mirror(x, w)])
+	at := func(pl [3]*frame.Plane, c, x, y int) float64 {
+		return float64(pl[c].Pix[dsp.Mirror(y, h)*pl[c].Stride+dsp.Mirror(x, w)])
 	}
-	// guide is channel i of the decorrelated, weighted guide at (x, y).
-	guide := func(i, x, y int) float64 {
-		r, g, b := k[0]*at(0, x, y), k[1]*at(1, x, y), k[2]*at(2, x, y)
+	// guide is channel i of the decorrelated, weighted guide of pl at (x, y).
+	guide := func(pl [3]*frame.Plane, i, x, y int) float64 {
+		r, g, b := k[0]*at(pl, 0, x, y), k[1]*at(pl, 1, x, y), k[2]*at(pl, 2, x, y)
 		if space == JointYUV {
 			return [3]float64{1.5 * r, math.Sqrt(0.375) * g, math.Sqrt(0.375) * b}[i]
 		}
@@ -37,44 +50,71 @@ func referenceJointNLM(src [3]*frame.Plane, sig [3]float64, p Params, space Join
 		}
 		return math.Sqrt(0.375) * (r - 2*g + b) / math.Sqrt(6)
 	}
-	r, f := p.SearchRadius, p.PatchRadius
-	s, hh := sigma/255, p.H/255
-	n := float64(3 * (2*f + 1) * (2*f + 1))
+	s := sigma / 255
+	weight := func(other [3]*frame.Plane, x, y, dx, dy, f int, hh float64) float64 {
+		n := float64(3 * (2*f + 1) * (2*f + 1))
+		var ssd float64
+		for c := range 3 {
+			for j := -f; j <= f; j++ {
+				for i := -f; i <= f; i++ {
+					d := guide(src, c, x+i, y+j) - guide(other, c, x+dx+i, y+dy+j)
+					ssd += d * d
+				}
+			}
+		}
+		t := max(ssd/n-2*s*s, 0) / (hh * hh)
+		if t >= dsp.NLMTail {
+			return 0
+		}
+		return math.Exp(-t)
+	}
+	ht, ft := cp.H, cp.PatchRadius
+	if ft == 0 {
+		ft = p.PatchRadius
+	}
+	if ht == 0 {
+		ht = p.H
+	}
+	a := 1.0 // the spatial candidates' scale
+	if cp.SpatialWeight > 0 && len(cross) > 0 {
+		a = cp.SpatialWeight
+	}
+	r := p.SearchRadius
 	var out [3][]float64
 	for c := range out {
 		out[c] = make([]float64, w*h)
 	}
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			var sw float64
+			sw := 1.0
 			var sv [3]float64
+			for c := range 3 {
+				sv[c] = at(src, c, x, y)
+			}
+			add := func(pl [3]*frame.Plane, wt float64, x, y int) {
+				sw += wt
+				for c := range 3 {
+					sv[c] += wt * at(pl, c, x, y)
+				}
+			}
 			for dy := -r; dy <= r; dy++ {
 				for dx := -r; dx <= r; dx++ {
-					if dx == 0 && dy == 0 {
-						continue
+					if dx != 0 || dy != 0 {
+						add(src, a*weight(src, x, y, dx, dy, p.PatchRadius, p.H/255), x+dx, y+dy)
 					}
-					var ssd float64
-					for c := range 3 {
-						for j := -f; j <= f; j++ {
-							for i := -f; i <= f; i++ {
-								d := guide(c, x+i, y+j) - guide(c, x+dx+i, y+dy+j)
-								ssd += d * d
-							}
-						}
-					}
-					t := max(ssd/n-2*s*s, 0) / (hh * hh)
-					if t >= dsp.NLMTail {
-						continue
-					}
-					wt := math.Exp(-t)
-					sw += wt
-					for c := range 3 {
-						sv[c] += wt * at(c, x+dx, y+dy)
+				}
+			}
+			for _, cr := range cross {
+				rt := cp.SearchRadius
+				for dy := -rt; dy <= rt; dy++ {
+					for dx := -rt; dx <= rt; dx++ {
+						wt := weight(cr.planes, x, y, dx, dy, ft, ht/255) * relMean(cr.rel, w, h, x+dx, y+dy)
+						add(cr.planes, wt, x+dx, y+dy)
 					}
 				}
 			}
 			for c := range 3 {
-				out[c][y*w+x] = (sv[c] + at(c, x, y)) / (sw + 1)
+				out[c][y*w+x] = sv[c] / sw
 			}
 		}
 	}

@@ -186,11 +186,8 @@ func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64,
 			return fmt.Errorf("nlm: joint planes differ in size: %dx%d and %dx%d", w, h, src[c].W, src[c].H)
 		}
 	}
-	var ms float64
-	for _, s := range sigma {
-		ms += s * s / 3
-	}
-	p.Sigma = math.Sqrt(ms)
+	k, rms := whiten(sigma)
+	p.Sigma = rms
 	if p.H == 0 || p.Sigma == 0 || w == 0 || h == 0 || p.SearchRadius == 0 {
 		for c := range 3 {
 			if dst[c] != src[c] {
@@ -202,14 +199,11 @@ func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64,
 	j := &d.job
 	j.r, j.f = p.SearchRadius, p.PatchRadius
 	pad := j.r + j.f
-	var k [3]float64
 	for c := range 3 {
 		j.jv[c].resize(w, h, pad)
 		j.jv[c].fill(src[c])
 		j.jg[c].resize(w, h, pad)
 		j.vsa[c], j.gsa[c] = &j.jv[c], &j.jg[c]
-		// A plane with no noise counts as one with a tenth of the mean.
-		k[c] = p.Sigma / max(sigma[c], p.Sigma/10)
 	}
 	// The mix is per sample, so it is taken over the mirrored borders too.
 	jointMix(&j.mix, space, k)
@@ -226,6 +220,20 @@ func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64,
 	}
 	j.gs, j.vs = nil, nil
 	return nil
+}
+
+// whiten returns the scale of each channel that whitens noise of sigma (σ/σ_c, σ² the mean
+// of the σ_c²; a plane with no noise counts as one with a tenth of the mean) and that σ.
+func whiten(sigma [3]float64) (k [3]float64, rms float64) {
+	var ms float64
+	for _, s := range sigma {
+		ms += s * s / 3
+	}
+	rms = math.Sqrt(ms)
+	for c := range 3 {
+		k[c] = rms / max(sigma[c], rms/10)
+	}
+	return k, rms
 }
 
 // sizeBands splits the h rows into one band per thread (each at least minBandRows tall),
