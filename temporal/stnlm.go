@@ -39,9 +39,10 @@ type STNLMConfig struct {
 	// PerPlane weighs each colour plane from its own patches, as a gray plane, in every
 	// frame. By default the three planes of an RGB frame share one set of weights, computed
 	// from all three (opponent colours, nlm's JointRGB) in the frame and in each aligned
-	// neighbour (nlm's BeginJoint), and so do those of a 4:4:4 frame with no neighbours (a
-	// picture: nlm's DenoiseJoint, as mode nlm). YUV frames with neighbours are weighed per
-	// plane, where joint weights measured worse (filter/nlm/NOTES.md).
+	// neighbour (nlm's BeginJoint), and a YUV frame with no neighbours (a picture) is
+	// weighed as mode nlm weighs it (nlm's DenoiseJointFrame: 4:4:4 jointly, a subsampled
+	// chroma's U and V jointly with the luma averaged down to their size). YUV frames with
+	// neighbours are weighed per plane, where joint weights measured worse (filter/NOTES.md).
 	PerPlane bool
 	// Threads is how many goroutines share one frame (≤ 0: 1).
 	Threads int
@@ -147,7 +148,10 @@ type STNLM struct {
 	emit  func(*frame.Frame) error
 	ready func(*Centre) error // s.denoise, bound once so Push does not allocate
 
-	joint nlm.PlaneDenoiser // an RGB or 4:4:4 frame with no neighbours (denoiseJoint)
+	joint nlm.PlaneDenoiser // a colour frame with no neighbours (denoiseJoint)
+	// guideSigma estimates the noise of the luma averaged down to a subsampled chroma's
+	// size, which leads the chroma's weights in denoiseJoint (est's, bound once).
+	guideSigma func(*frame.Plane) float64
 
 	sigmas [maxPlanes]float64 // per plane, the last estimate
 	bucket int64              // Index / SigmaEvery of the last frame
@@ -184,6 +188,7 @@ func NewSTNLM(cfg STNLMConfig) (*STNLM, error) {
 		s.d[i].CrossSlots = crossSlots
 	}
 	s.ready = s.denoise
+	s.guideSigma = func(p *frame.Plane) float64 { return s.est.Estimate(p, nil) }
 	s.sched.stopWhenGarbage(s)
 	return s, nil
 }
@@ -300,9 +305,9 @@ func (s *STNLM) denoiseOverlapped(c *Centre) error {
 // aligned neighbours, plane by plane; an alpha plane is copied. The bands of every plane
 // start on the frame's own candidates while the neighbours are being aligned, and take each
 // neighbour's as soon as it is (see stepper). Each aligned neighbour is released once the
-// bands have their copy of it (c.Release), so one is held at a time. An RGB or 4:4:4 frame
-// with no neighbours is denoised with one set of weights for its colour planes instead
-// (denoiseJoint).
+// bands have their copy of it (c.Release), so one is held at a time. The planes of an RGB
+// frame share one set of weights; a colour frame with no neighbours is denoised as mode nlm
+// denoises it instead (denoiseJoint).
 func (s *STNLM) Denoise(dst *frame.Frame, c *Centre) error {
 	err := s.start(dst, c)
 	s.sched.finish() // every band done, whatever happened
@@ -363,8 +368,8 @@ func (s *STNLM) analyse(c *Centre) error {
 }
 
 // start sets up the bands of every plane of c into dst and runs them on the helpers, handing
-// them each neighbour as it is aligned; the caller joins them with s.sched.finish. An RGB or
-// 4:4:4 frame with no neighbours is done before start returns, on the stage's goroutine and
+// them each neighbour as it is aligned; the caller joins them with s.sched.finish. A colour
+// frame with no neighbours is done before start returns, on the stage's goroutine and
 // the joint denoiser's threads (denoiseJoint), and nothing is left for s.sched; with Overlap
 // such a frame overlaps nothing.
 func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
@@ -472,14 +477,19 @@ const jointH = 1.5
 
 // denoiseJoint writes into dst the spatial NLM of f's three colour planes with one set of
 // weights (nlm.PlaneDenoiser.DenoiseJointFrame, for the σ of s.used, as nlm's filter does),
-// on the stage's goroutine and its Threads: an RGB or 4:4:4 picture (nlm.JointFormat), or
-// such a frame whose window has no neighbours.
+// on the stage's goroutine and its Threads: a colour picture (nlm.JointFormat: RGB, YUV;
+// a subsampled chroma's U and V share theirs), or a colour frame whose window has no
+// neighbours.
 func (s *STNLM) denoiseJoint(dst, f *frame.Frame) error {
 	if s.cfg.OnSigmas != nil {
 		s.cfg.OnSigmas(f.Index, f.Format.Layout, s.used[:3])
 	}
 	o := nlm.Options{PatchRadius: s.cfg.PatchRadius, SearchRadius: s.cfg.SearchRadius, HScale: s.cfg.HScale}
-	if err := s.joint.DenoiseJointFrame(dst, f, [3]float64(s.used[:3]), o); err != nil {
+	guide := s.guideSigma
+	if s.cfg.Sigma > 0 {
+		guide = nil // a given σ: white noise
+	}
+	if err := s.joint.DenoiseJointFrame(dst, f, [3]float64(s.used[:3]), guide, o); err != nil {
 		return fmt.Errorf("stnlm: frame %d (%dx%d): %w", f.Index, f.W, f.H, err)
 	}
 	return nil

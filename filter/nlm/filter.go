@@ -30,14 +30,14 @@ type Options struct {
 	// Estimator is the noise estimator used when Sigma is 0.
 	Estimator noise.Method
 	// PerPlane weighs every plane on its own patches, as for gray, also where the planes of
-	// a frame could share weights (RGB and YUV 4:4:4, see Process).
+	// a frame could share weights (RGB and YUV, see Process).
 	PerPlane bool
 	// OnSigma, when set, is called for every frame with its index and the σ used for its
 	// first plane (luma, gray or red), estimated or given.
 	OnSigma func(index int64, sigma float64)
 	// OnSigmas, when set, is called for every frame with its index, layout and the σ each
 	// colour plane was filtered with (Y, U, V; R, G, B; gray), estimated or given, after
-	// OnSigma; the slice is only valid during the call. With joint weights (RGB, YUV 4:4:4)
+	// OnSigma; the slice is only valid during the call. With joint weights (RGB, YUV)
 	// these are the per-plane σ the joint distance is scaled by.
 	OnSigmas func(index int64, layout frame.Layout, sigmas []float64)
 }
@@ -72,6 +72,9 @@ type Filter struct {
 	opt Options
 	d   PlaneDenoiser
 	est noise.Estimator
+	// guideSigma estimates the noise of a subsampled chroma's luma guide (est's, bound
+	// once).
+	guideSigma func(*frame.Plane) float64
 	// sigmas is the σ of each colour plane of the frame in hand, for OnSigmas.
 	sigmas []float64
 }
@@ -88,13 +91,16 @@ func New(opt Options) (*Filter, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
-	return &Filter{opt: opt, d: PlaneDenoiser{Threads: opt.Threads}, est: noise.Estimator{Method: opt.Estimator}}, nil
+	f := &Filter{opt: opt, d: PlaneDenoiser{Threads: opt.Threads}, est: noise.Estimator{Method: opt.Estimator}}
+	f.guideSigma = func(p *frame.Plane) float64 { return f.est.Estimate(p, nil) }
+	return f, nil
 }
 
 // Process denoises every colour plane of in, in place (an alpha plane passes through), and
-// returns in. The three planes of an RGB or YUV 4:4:4 frame share one set of weights
-// (PlaneDenoiser.DenoiseJoint) unless PerPlane is set; other frames are denoised plane by
-// plane.
+// returns in. Unless PerPlane is set, the three planes of an RGB or YUV 4:4:4 frame share
+// one set of weights, and so do the U and V of a subsampled YUV frame, led by its luma
+// averaged down to their size (PlaneDenoiser.DenoiseJointFrame); gray frames, and every
+// frame with PerPlane, are denoised plane by plane.
 func (f *Filter) Process(in *frame.Frame) (*frame.Frame, error) {
 	if !f.opt.PerPlane && JointFormat(in.Format) {
 		return f.processJoint(in)
@@ -130,10 +136,16 @@ func colourPlanes(f frame.Format) int {
 	return n
 }
 
-// JointFormat reports whether the colour planes of f are three of the same size (RGB, YUV
-// 4:4:4), which DenoiseJointFrame weighs together.
+// JointFormat reports whether DenoiseJointFrame weighs the colour planes of f together: the
+// three of RGB and YUV 4:4:4, and a subsampled YUV frame's two chroma planes (4:2:0, 4:2:2),
+// whose luma keeps weights of its own.
 func JointFormat(f frame.Format) bool {
-	return f.Layout == frame.RGB || f.Layout == frame.YUV && f.ChromaShiftW == 0 && f.ChromaShiftH == 0
+	return f.Layout == frame.RGB || f.Layout == frame.YUV
+}
+
+// subsampled reports whether f is YUV with chroma smaller than its luma.
+func subsampled(f frame.Format) bool {
+	return f.Layout == frame.YUV && (f.ChromaShiftW > 0 || f.ChromaShiftH > 0)
 }
 
 // JointParams returns the parameters these options give for joint weights (RGB, YUV 4:4:4)
@@ -154,6 +166,18 @@ func (o Options) JointParams(sigma float64) Params {
 	return p
 }
 
+// SubsampledParams returns the parameters these options give for the joint weights of a
+// subsampled chroma (JointSubsampled) at noise of σ: JointParams' with h·1.3 more, chosen
+// with the luma weight (jointSubLuma) on carphone, park_joy, McMaster and 20 CBSD432
+// pictures as 4:2:0 at AWGN σ=20 (filter/NOTES.md).
+func (o Options) SubsampledParams(sigma float64) Params {
+	p := o.JointParams(sigma)
+	if o.H == 0 {
+		p.H *= 1.3
+	}
+	return p
+}
+
 func (f *Filter) processJoint(in *frame.Frame) (*frame.Frame, error) {
 	var sig [3]float64
 	for i := range 3 {
@@ -169,25 +193,49 @@ func (f *Filter) processJoint(in *frame.Frame) (*frame.Frame, error) {
 		f.sigmas = append(f.sigmas[:0], sig[:]...)
 		f.opt.OnSigmas(in.Index, in.Format.Layout, f.sigmas)
 	}
-	if err := f.d.DenoiseJointFrame(in, in, sig, f.opt); err != nil {
+	guide := f.guideSigma
+	if f.opt.Sigma > 0 {
+		guide = nil // a given σ: white noise
+	}
+	if err := f.d.DenoiseJointFrame(in, in, sig, guide, f.opt); err != nil {
 		return nil, fmt.Errorf("nlm: frame %d (%dx%d): %w", in.Index, in.W, in.H, err)
 	}
 	return in, nil
 }
 
-// DenoiseJointFrame writes into dst (src's geometry; it may be src) the NLM of src's three
-// colour planes (JointFormat) with one set of weights: DenoiseJoint at the parameters
-// o.JointParams gives for the root mean square of sig (each plane's σ, 0–255 scale), in the
-// space of src's layout.
-func (d *PlaneDenoiser) DenoiseJointFrame(dst, src *frame.Frame, sig [3]float64, o Options) error {
+// DenoiseJointFrame writes into dst (src's geometry; it may be src) the NLM of src's colour
+// planes (JointFormat) with shared weights, sig being each plane's σ (0–255 scale). RGB and
+// YUV 4:4:4: DenoiseJoint of the three at the parameters o.JointParams gives for the root
+// mean square of sig, in the space of src's layout. Subsampled YUV: the luma on its own
+// patches (o.Params), and U and V with one set of weights led by the luma averaged down to
+// their size (BlockMean, JointSubsampled, o.SubsampledParams), whose noise guide estimates
+// (nil: the luma's σ over the square root of the samples averaged, as for white noise).
+func (d *PlaneDenoiser) DenoiseJointFrame(dst, src *frame.Frame, sig [3]float64, guide func(*frame.Plane) float64, o Options) error {
 	var in, out [3]*frame.Plane
 	for i := range 3 {
 		in[i], out[i] = &src.Planes[i], &dst.Planes[i]
 	}
-	ms := (sig[0]*sig[0] + sig[1]*sig[1] + sig[2]*sig[2]) / 3
+	if subsampled(src.Format) {
+		sw, sh := src.Format.ChromaShiftW, src.Format.ChromaShiftH
+		BlockMean(&d.lumaMean, in[0], sw, sh) // before the luma is filtered: dst may be src
+		gs := sig[0] / math.Sqrt(float64(int(1)<<(sw+sh)))
+		if guide != nil {
+			gs = guide(&d.lumaMean)
+		}
+		if err := d.Denoise(out[0], in[0], o.Params(sig[0])); err != nil {
+			return err
+		}
+		cs := [3]float64{gs, sig[1], sig[2]}
+		in[0], out[0] = &d.lumaMean, nil
+		return d.DenoiseJoint(out, in, cs, o.SubsampledParams(rootMeanSquare(cs)), JointSubsampled)
+	}
 	space := JointYUV
 	if src.Format.Layout == frame.RGB {
 		space = JointRGB
 	}
-	return d.DenoiseJoint(out, in, sig, o.JointParams(math.Sqrt(ms)), space)
+	return d.DenoiseJoint(out, in, sig, o.JointParams(rootMeanSquare(sig)), space)
+}
+
+func rootMeanSquare(s [3]float64) float64 {
+	return math.Sqrt((s[0]*s[0] + s[1]*s[1] + s[2]*s[2]) / 3)
 }

@@ -38,8 +38,9 @@ func TestFilterSteadyStateDoesNotAllocate(t *testing.T) {
 	}
 }
 
-// TestYUV420AndDepths runs the filter over a 4:2:0 frame with odd size at several bit depths
-// and checks each plane against the reference with the same parameters.
+// TestYUV420AndDepths runs the filter with per-plane weights over a 4:2:0 frame with odd size
+// at several bit depths and checks each plane against the reference with the same
+// parameters (the default's joint chroma: TestJointSubsampledFrame).
 func TestYUV420AndDepths(t *testing.T) {
 	for _, depth := range []int{8, 10, 16} {
 		fr := frame.New(frame.Format{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: depth}, 45, 31)
@@ -52,7 +53,7 @@ func TestYUV420AndDepths(t *testing.T) {
 			}
 		}
 		var want [][]float64
-		opt := Options{Sigma: 20, Threads: 2}
+		opt := Options{Sigma: 20, Threads: 2, PerPlane: true}
 		for i := range fr.Planes {
 			want = append(want, referenceNLM(&fr.Planes[i], opt.Params(20)))
 		}

@@ -2,6 +2,7 @@ package nlm
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/denoise-go/denoise/frame"
@@ -39,8 +40,13 @@ func referenceJointST(src [3]*frame.Plane, cross []jointCross, sig [3]float64, p
 	// guide is channel i of the decorrelated, weighted guide of pl at (x, y).
 	guide := func(pl [3]*frame.Plane, i, x, y int) float64 {
 		r, g, b := k[0]*at(pl, 0, x, y), k[1]*at(pl, 1, x, y), k[2]*at(pl, 2, x, y)
-		if space == JointYUV {
+		switch space {
+		case JointYUV:
 			return [3]float64{1.5 * r, math.Sqrt(0.375) * g, math.Sqrt(0.375) * b}[i]
+		case JointSubsampled:
+			a := jointSubLuma
+			c := math.Sqrt((3 - a*a) / 2)
+			return [3]float64{a * r, c * g, c * b}[i]
 		}
 		switch i {
 		case 0:
@@ -135,6 +141,7 @@ func TestJointMatchesReference(t *testing.T) {
 		{40, 110, [3]float64{12, 12, 14}, Params{PatchRadius: 1, SearchRadius: 6, H: 9}, 2, JointYUV},
 		{35, 60, [3]float64{20, 15, 15}, Params{PatchRadius: 2, SearchRadius: 1, H: 10}, 2, JointYUV},
 		{23, 64, [3]float64{8, 30, 12}, Params{PatchRadius: 1, SearchRadius: 2, H: 12}, 2, JointRGB},
+		{29, 50, [3]float64{6, 20, 18}, Params{PatchRadius: 1, SearchRadius: 3, H: 14}, 2, JointSubsampled},
 	}
 	for _, c := range cases {
 		var src, dst [3]*frame.Plane
@@ -161,8 +168,8 @@ func TestJointMatchesReference(t *testing.T) {
 	}
 }
 
-// TestJointFormats checks which frames Process weighs jointly: RGB and YUV 4:4:4 (the three
-// planes then have equal weights), not gray, 4:2:0 or PerPlane.
+// TestJointFormats checks which frames Process weighs jointly: RGB and YUV, 4:4:4 (the three
+// planes then have equal weights) or subsampled (TestJointSubsampledFrame), not gray.
 func TestJointFormats(t *testing.T) {
 	for _, c := range []struct {
 		f     frame.Format
@@ -170,7 +177,7 @@ func TestJointFormats(t *testing.T) {
 	}{
 		{frame.Format{Layout: frame.RGB, BitDepth: 8}, true},
 		{frame.Format{Layout: frame.YUV, BitDepth: 8}, true},
-		{frame.Format{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: 8}, false},
+		{frame.Format{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: 8}, true},
 		{frame.Format{Layout: frame.Gray, BitDepth: 8}, false},
 	} {
 		if got := JointFormat(c.f); got != c.joint {
@@ -203,6 +210,71 @@ func TestJointFormats(t *testing.T) {
 			for j, v := range dst[i].Pix {
 				if math.Abs(float64(v-want.Pix[j])) > 1e-5 {
 					t.Fatalf("space %d plane %d sample %d: joint %v, per plane %v", c.space, i, j, v, want.Pix[j])
+				}
+			}
+		}
+	}
+}
+
+// TestJointSubsampledFrame checks DenoiseJointFrame on subsampled YUV (4:2:0 and 4:2:2, odd
+// sizes): the luma is the per-plane NLM, U and V are the joint NLM of the luma averaged down
+// to their size (its σ from the estimator given, or the white-noise σ without one) and
+// themselves, and in place equals out of place (the luma is averaged before it is filtered).
+func TestJointSubsampledFrame(t *testing.T) {
+	for _, f := range []frame.Format{
+		{Layout: frame.YUV, ChromaShiftW: 1, ChromaShiftH: 1, BitDepth: 8},
+		{Layout: frame.YUV, ChromaShiftW: 1, BitDepth: 10},
+	} {
+		src := frame.New(f, 45, 37)
+		for i := range src.Planes {
+			src.Planes[i].CopyFrom(randomPlane(src.Planes[i].W, src.Planes[i].H, src.Planes[i].Stride, uint64(40+i)))
+		}
+		sig := [3]float64{20, 15, 17}
+		var o Options
+		for _, guide := range []func(*frame.Plane) float64{nil, func(*frame.Plane) float64 { return 9 }} {
+			// the expected planes, computed directly
+			var lm frame.Plane
+			BlockMean(&lm, &src.Planes[0], f.ChromaShiftW, f.ChromaShiftH)
+			if lm.W != src.Planes[1].W || lm.H != src.Planes[1].H {
+				t.Fatalf("%v: luma mean %dx%d, chroma %dx%d", f, lm.W, lm.H, src.Planes[1].W, src.Planes[1].H)
+			}
+			gs := 20 / math.Sqrt(float64(int(1)<<(f.ChromaShiftW+f.ChromaShiftH)))
+			if guide != nil {
+				gs = 9
+			}
+			cs := [3]float64{gs, 15, 17}
+			want := referenceJointNLM([3]*frame.Plane{&lm, &src.Planes[1], &src.Planes[2]}, cs,
+				o.SubsampledParams(rootMeanSquare(cs)), JointSubsampled)
+			luma := &frame.Plane{W: 45, H: 37, Stride: 45, Pix: make([]float32, 45*37)}
+			var d PlaneDenoiser
+			if err := d.Denoise(luma, &src.Planes[0], o.Params(20)); err != nil {
+				t.Fatal(err)
+			}
+			dst := frame.New(f, 45, 37)
+			if err := d.DenoiseJointFrame(dst, src, sig, guide, o); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(dst.Planes[0].Pix, luma.Pix) {
+				t.Errorf("%v: the luma is not the per-plane NLM", f)
+			}
+			for c := 1; c < 3; c++ {
+				pl := &dst.Planes[c]
+				for y := 0; y < pl.H; y++ {
+					for x, v := range pl.Row(y) {
+						if d := math.Abs(float64(v) - want[c][y*pl.W+x]); d > 1e-4 {
+							t.Fatalf("%v plane %d (%d,%d): %v, reference %v", f, c, x, y, v, want[c][y*pl.W+x])
+						}
+					}
+				}
+			}
+			in := frame.New(f, 45, 37)
+			in.CopyFrom(src)
+			if err := d.DenoiseJointFrame(in, in, sig, guide, o); err != nil {
+				t.Fatal(err)
+			}
+			for c := range 3 {
+				if !slices.Equal(in.Planes[c].Pix, dst.Planes[c].Pix) {
+					t.Errorf("%v plane %d: in place differs", f, c)
 				}
 			}
 		}

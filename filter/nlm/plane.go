@@ -44,9 +44,10 @@ type PlaneDenoiser struct {
 	// Threads is how many goroutines work on one plane; ≤ 1 runs on the caller's.
 	Threads int
 
-	job   job
-	bands []band
-	pool  par.Pool
+	job      job
+	bands    []band
+	pool     par.Pool
+	lumaMean frame.Plane // DenoiseJointFrame's guide of a subsampled chroma
 }
 
 // Close ends the denoiser's helper goroutines now rather than when it is garbage.
@@ -134,6 +135,10 @@ const (
 	JointRGB JointSpace = iota
 	// JointYUV: Y, U, V at full resolution (4:4:4), already luma and two chroma.
 	JointYUV
+	// JointSubsampled: a subsampled chroma's U and V after the luma averaged down to their
+	// size (BlockMean), which holds less noise and the structure the chroma shares; the
+	// chroma's own differences weigh more in it than in JointYUV (jointSubLuma).
+	JointSubsampled
 )
 
 // Weights of the luma and of each chroma channel in the joint patch distance, for noise that
@@ -149,6 +154,10 @@ const (
 	jointChroma = 0.6123724356957945 // √((3 − 1.5²)/2)
 )
 
+// jointSubLuma is the luma's weight in JointSubsampled's distance (the chroma's follow from
+// a² + 2b² = 3).
+var jointSubLuma = 0.8
+
 // jointMix writes into m the matrix that takes the three channels of space, each whitened by
 // k[c], to the weighted decorrelated guide: for RGB the orthonormal opponent transform
 // (R+G+B)/√3, (R−B)/√2, (R−2G+B)/√6, for YUV the planes as they are.
@@ -158,10 +167,14 @@ func jointMix(m *[9]float32, space JointSpace, k [3]float64) {
 		a, b, c := 1/math.Sqrt(3), 1/math.Sqrt(2), 1/math.Sqrt(6)
 		t = [9]float64{a, a, a, b, 0, -b, c, -2 * c, c}
 	}
+	lw, cw := jointLuma, jointChroma
+	if space == JointSubsampled {
+		lw, cw = jointSubLuma, math.Sqrt((3-jointSubLuma*jointSubLuma)/2)
+	}
 	for i := range 3 {
-		wi := jointChroma
+		wi := cw
 		if i == 0 {
-			wi = jointLuma
+			wi = lw
 		}
 		for c := range 3 {
 			m[3*i+c] = float32(wi * t[3*i+c] * k[c])
@@ -173,16 +186,17 @@ func jointMix(m *[9]float32, space JointSpace, k [3]float64) {
 // says) with one set of weights: each channel is whitened (scaled by σ/σ_c, σ_c the noise of
 // plane c and σ² their mean square; p.Sigma is ignored), taken to a luma and two chroma
 // channels (jointMix), and the patch distance of a candidate is the sum over the 3·(2f+1)²
-// samples of their squared differences, luma weighted 2.25 and each chroma 0.375. Its weight
-// exp(−max(d²−2σ², 0)/h²) averages every channel of the values, which are the planes as given.
-// dst may be src.
+// samples of their squared differences, luma weighted 2.25 and each chroma 0.375 (JointRGB,
+// JointYUV). Its weight exp(−max(d²−2σ², 0)/h²) averages every channel of the values, which
+// are the planes as given. dst may be src; a nil dst[c] is not written (a channel that only
+// guides).
 func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64, p Params, space JointSpace) error {
 	if err := p.validate(); err != nil {
 		return err
 	}
 	w, h := src[0].W, src[0].H
 	for c := range 3 {
-		if src[c].W != w || src[c].H != h || dst[c].W != w || dst[c].H != h {
+		if src[c].W != w || src[c].H != h || dst[c] != nil && (dst[c].W != w || dst[c].H != h) {
 			return fmt.Errorf("nlm: joint planes differ in size: %dx%d and %dx%d", w, h, src[c].W, src[c].H)
 		}
 	}
@@ -190,7 +204,7 @@ func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64,
 	p.Sigma = rms
 	if p.H == 0 || p.Sigma == 0 || w == 0 || h == 0 || p.SearchRadius == 0 {
 		for c := range 3 {
-			if dst[c] != src[c] {
+			if dst[c] != nil && dst[c] != src[c] {
 				dst[c].CopyFrom(src[c])
 			}
 		}
@@ -215,7 +229,9 @@ func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64,
 	d.pool.Run((*bandRunner)(d), nb)
 	for i := range d.bands {
 		for c := range 3 {
-			d.bands[i].finishC(c, dst[c], j.vs[c], j.r, p.LeaveOut)
+			if dst[c] != nil {
+				d.bands[i].finishC(c, dst[c], j.vs[c], j.r, p.LeaveOut)
+			}
 		}
 	}
 	j.gs, j.vs = nil, nil
@@ -234,6 +250,19 @@ func whiten(sigma [3]float64) (k [3]float64, rms float64) {
 		k[c] = rms / max(sigma[c], rms/10)
 	}
 	return k, rms
+}
+
+// BlockMean makes dst the plane of s sampled down by (2^sw, 2^sh): each sample is the mean
+// of the samples of s it covers (those inside s). dst takes the size of a plane subsampled
+// that way (rounded up): a 4:2:0 frame's luma averaged to its chroma's size, which leads
+// the chroma's joint weights (JointSubsampled).
+func BlockMean(dst, s *frame.Plane, sw, sh int) {
+	kx, ky := 1<<sw, 1<<sh
+	dst.Resize((s.W+kx-1)>>sw, (s.H+ky-1)>>sh)
+	for y := 0; y < dst.H; y++ {
+		y0, y1 := y*ky, min((y+1)*ky, s.H)
+		dsp.NLMBlockMeanRow(dst.Row(y), s.Pix[y0*s.Stride:], s.Stride, y1-y0, kx, s.W)
+	}
 }
 
 // sizeBands splits the h rows into one band per thread (each at least minBandRows tall),
