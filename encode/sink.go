@@ -86,6 +86,11 @@ func Open(opts Options, src *decode.Source) (_ *Sink, err error) {
 	if s.fc.OutputFormat().Name() == "image2" && !IsPattern(opts.Output) {
 		_ = mux.Set("update", "1", 0) // one file, rewritten per frame: a single image
 	}
+	if s.fc.OutputFormat().Name() == "yuv4mpegpipe" {
+		// FFmpeg's Y4M muxer writes more than 8 bits (the C420p10 … tags that FFmpeg, x264 and
+		// mpv read) only when told the format may go beyond the standard's.
+		_ = mux.Set("strict", "unofficial", 0)
+	}
 	s.liveMuxerOptions(mux)
 	for k, v := range opts.MuxerOptions {
 		_ = mux.Set(k, v, 0)

@@ -90,14 +90,9 @@ func openSequence(ctx context.Context, path string, limit int, log *slog.Logger)
 func (s *sequence) close() { s.src.Close() }
 
 // write encodes frames as the clip path (its container from the name: .y4m for Y4M), with the
-// clean frames' timestamps. Y4M of more than 8 bits is an extension FFmpeg writes only when
-// told to (and reads as it is).
+// clean frames' timestamps.
 func (s *sequence) write(path string, frames []*frame.Frame, log *slog.Logger) error {
-	var mux map[string]string
-	if s.clean[0].Format.BitDepth > 8 {
-		mux = map[string]string{"strict": "-1"}
-	}
-	sink, err := encode.Open(encode.Options{Output: path, Overwrite: true, MuxerOptions: mux, Logger: log}, s.src)
+	sink, err := encode.Open(encode.Options{Output: path, Overwrite: true, Logger: log}, s.src)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}

@@ -210,6 +210,9 @@ func TestRoundTrip(t *testing.T) {
 		{name: "10-bit 4:2:2 ffv1 to mkv", make: func() {
 			ffmpeg(t, "-f", "lavfi", "-i", src, "-pix_fmt", "yuv422p10le", "-c:v", "ffv1", in("p10.mkv"))
 		}, input: in("p10.mkv"), output: in("p10_out.mkv"), outArgs: []string{"-c:v", "ffv1"}, lossless: true, pixFmt: "yuv422p10le"},
+		{name: "10-bit 4:2:0 y4m to y4m", make: func() {
+			ffmpeg(t, "-f", "lavfi", "-i", src, "-pix_fmt", "yuv420p10le", "-strict", "-1", in("p10.y4m"))
+		}, input: in("p10.y4m"), output: in("p10_out.y4m"), lossless: true, pixFmt: "yuv420p10le"},
 		{name: "16-bit mkv keeps depth by default", make: func() {
 			ffmpeg(t, "-f", "lavfi", "-i", src, "-pix_fmt", "gray16le", "-c:v", "ffv1", in("d16.mkv"))
 		}, input: in("d16.mkv"), output: in("d16_out.mkv"), lossless: true, pixFmt: "gray16le"},
