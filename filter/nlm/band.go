@@ -281,15 +281,14 @@ func (b *band) run1N(gs, vs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
 				dsp.NLMAddSumCols(col, b.rings(c, 0), cw, box)
 			}
 		}
+		vp, vq, dv, rv := &b.jrows[0], &b.jrows[1], &b.jrows[2], &b.jrows[3]
+		var dw, rw []float32
 		for c, v := range vs {
-			dw, dv := b.accRowsC(c, y, xa, r)
-			rw, rv := b.accRowsC(c, y+dy, xa+dx, r)
-			if c > 0 {
-				// Channel 0 has added the weights.
-				dw, rw = b.dummy[xa+r:b.aw], b.dummy[xa+dx+r:b.aw]
-			}
-			dsp.NLMAccumRow(wt, col, box, v.row(y, xa)[:n], v.row(y+dy, xa+dx), dw, dv, rw, rv)
+			dw, dv[c] = b.accRowsC(c, y, xa, r)
+			rw, rv[c] = b.accRowsC(c, y+dy, xa+dx, r)
+			vp[c], vq[c] = v.row(y, xa)[:n], v.row(y+dy, xa+dx)
 		}
+		dsp.NLMAccumRowJoint(wt, col, box, vp, vq, dv, rv, dw, rw)
 	}
 }
 

@@ -304,6 +304,32 @@ func NLMAddSumCols(col, ring []float32, stride, box int) {
 	}
 }
 
+// NLMAccumRowJoint is NLMAccumRow for three channels weighed jointly: col holds the patch
+// distances summed over the channels, so each weight is computed once and accumulated into
+// the shared weight rows dw and rw and into every channel's values: pixel p gets w·vq[c][x]
+// into dv[c], pixel p+o gets w·vp[c][x] into rv[c]. Lengths and aliasing are as for
+// NLMAccumRow, channel by channel.
+func NLMAccumRowJoint(w NLMWeight, col []float32, box int, vp, vq, dv, rv *[3][]float32, dw, rw []float32) {
+	nlmAccumRowJoint(w, col, box, vp, vq, dv, rv, dw, rw)
+}
+
+var nlmAccumRowJoint, fastNLMAccumRowJoint = nlmAccumRowJointGeneric, (func(w NLMWeight, col []float32, box int, vp, vq, dv, rv *[3][]float32, dw, rw []float32))(nil)
+
+func nlmAccumRowJointGeneric(w NLMWeight, col []float32, box int, vp, vq, dv, rv *[3][]float32, dw, rw []float32) {
+	n := len(vp[0])
+	col = col[:n+box-1]
+	dw, rw = dw[:n], rw[:n]
+	for x := range n {
+		wt := w.Of(boxSum(col, x, box))
+		dw[x] += wt
+		rw[x] += wt
+		for c := range 3 {
+			dv[c][x] += wt * vq[c][x]
+			rv[c][x] += wt * vp[c][x]
+		}
+	}
+}
+
 // NLMAccumRow3Joint is NLMAccumRow3 for three channels weighed jointly: the column sums ck
 // hold the patch distances of offset k summed over the channels, so each weight is computed
 // once and accumulated into the shared weight rows dw and rw and into every channel's values:

@@ -18,14 +18,14 @@ func init() {
 	fastNLMAddCols, fastNLMUpdateCols = nlmAddColsAVX2, nlmUpdateColsAVX2
 	fastNLMAddCols3, fastNLMUpdateCols3 = nlmAddCols3AVX2, nlmUpdateCols3AVX2
 	fastNLMAccumRow, fastNLMAccumRow3 = nlmAccumRowAVX2, nlmAccumRow3AVX2
-	fastNLMAccumRow3Joint = nlmAccumRow3JointAVX2
+	fastNLMAccumRowJoint, fastNLMAccumRow3Joint = nlmAccumRowJointAVX2, nlmAccumRow3JointAVX2
 	fastNLMFinishRow = nlmFinishRowAVX2
 	fastNLMCrossRow, fastNLMCrossRowRel, fastNLMCrossRow3 = nlmCrossRowAVX2, nlmCrossRowRelAVX2, nlmCrossRow3AVX2
 	if UseFast() {
 		nlmAddCols, nlmUpdateCols = fastNLMAddCols, fastNLMUpdateCols
 		nlmAddCols3, nlmUpdateCols3 = fastNLMAddCols3, fastNLMUpdateCols3
 		nlmAccumRow, nlmAccumRow3 = fastNLMAccumRow, fastNLMAccumRow3
-		nlmAccumRow3Joint = fastNLMAccumRow3Joint
+		nlmAccumRowJoint, nlmAccumRow3Joint = fastNLMAccumRowJoint, fastNLMAccumRow3Joint
 		nlmFinishRow = fastNLMFinishRow
 		nlmCrossRow, nlmCrossRowRel, nlmCrossRow3 = fastNLMCrossRow, fastNLMCrossRowRel, fastNLMCrossRow3
 	}
@@ -439,6 +439,56 @@ func nlmFinishRowAVX2(out, aw, av, u []float32, c float32) {
 	}
 	if x < n {
 		nlmFinishRowGeneric(out[x:], aw[x:], av[x:], u[x:], c)
+	}
+}
+
+// nlmAccumRowJointAVX2 is nlmAccumRowAVX2 with the weights computed once per chunk into the
+// stack array a, from which each channel's values are accumulated in its own pass.
+func nlmAccumRowJointAVX2(w NLMWeight, col []float32, box int, vp, vq, dv, rv *[3][]float32, dw, rw []float32) {
+	n := len(vp[0])
+	col = col[:n+box-1]
+	dw, rw = dw[:n], rw[:n]
+	var p3, q3, dv3, rv3 [3][]float32
+	for c := range 3 {
+		p3[c], q3[c], dv3[c], rv3[c] = vp[c][:n], vq[c][:n], dv[c][:n], rv[c][:n]
+	}
+	cw := newWeight8(w)
+	var s, a [nlmChunk]float32
+	ps, pa := unsafe.Pointer(&s), unsafe.Pointer(&a)
+	x := 0
+	for x+8 <= n {
+		m := min(nlmChunk, (n-x)&^7)
+		boxSums8(&s, col[x:], box, m)
+		pdw, prw := ptr(dw[x:]), ptr(rw[x:])
+		// dw may be rw shifted: each read-modify-write ends before the next begins.
+		for i := 0; i < m; i += 8 {
+			wt := cw.of(ld(ps, i))
+			st(wt, pa, i)
+			st(ld(pdw, i).Add(wt), pdw, i)
+			st(ld(prw, i).Add(wt), prw, i)
+		}
+		for c := range 3 {
+			pp, pq, pdv, prv := ptr(p3[c][x:]), ptr(q3[c][x:]), ptr(dv3[c][x:]), ptr(rv3[c][x:])
+			for i := 0; i < m; i += 8 {
+				wt := ld(pa, i)
+				st(wt.MulAdd(ld(pq, i), ld(pdv, i)), pdv, i)
+				st(wt.MulAdd(ld(pp, i), ld(prv, i)), prv, i)
+			}
+		}
+		x += m
+	}
+	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
+	if x < n {
+		tw := cw.tail8(col, box, x, n)
+		for i := x; i < n; i++ {
+			wt := tw[i-x]
+			dw[i] += wt
+			rw[i] += wt
+			for c := range 3 {
+				dv3[c][i] += wt * q3[c][i]
+				rv3[c][i] += wt * p3[c][i]
+			}
+		}
 	}
 }
 

@@ -289,3 +289,78 @@ func TestNLMAccumRow3JointParity(t *testing.T) {
 		}
 	}
 }
+
+func TestNLMAccumRowJointParity(t *testing.T) {
+	needFast(t, fastNLMAccumRowJoint != nil)
+	r := rand.New(rand.NewPCG(17, 18))
+	widths := append([]int{nlmChunk - 3, nlmChunk + 9, 2*nlmChunk + 17}, parityWidths...)
+	for _, wt := range nlmWeights {
+		for _, box := range []int{1, 3, 5} {
+			for _, w := range widths {
+				off := w % 3
+				gcol := newGuardedF32(w+box-1, off)
+				gcol.fill(colRow(r, w+box-1, box))
+				var vp, vq, want, wantR, got, gotR [3][]float32
+				var g, gr [3]*guardedF32
+				for c := range 3 {
+					vp[c], vq[c] = randF32(r, w, 0, 1), randF32(r, w, 0, 1)
+					want[c], wantR[c] = randF32(r, w, 0, 3), randF32(r, w, 0, 3)
+					g[c], gr[c] = newGuardedF32(w, off+c), newGuardedF32(w, off+2-c)
+					g[c].fill(want[c])
+					gr[c].fill(wantR[c])
+					got[c], gotR[c] = g[c].Data, gr[c].Data
+				}
+				dw, rw := randF32(r, w, 0, 3), randF32(r, w, 0, 3)
+				gw, grw := newGuardedF32(w, off+1), newGuardedF32(w, off+2)
+				gw.fill(dw)
+				grw.fill(rw)
+				nlmAccumRowJointGeneric(wt, gcol.Data, box, &vp, &vq, &want, &wantR, dw, rw)
+				fastNLMAccumRowJoint(wt, gcol.Data, box, &vp, &vq, &got, &gotR, gw.Data, grw.Data)
+				gcol.check(t, "NLMAccumRowJoint col")
+				gw.check(t, "NLMAccumRowJoint dw")
+				grw.check(t, "NLMAccumRowJoint rw")
+				what := fmt.Sprintf("NLMAccumRowJoint %+v box=%d w=%d", wt, box, w)
+				compareF32(t, what+" dw", gw.Data, dw)
+				compareF32(t, what+" rw", grw.Data, rw)
+				for c := range 3 {
+					g[c].check(t, "NLMAccumRowJoint dv")
+					gr[c].check(t, "NLMAccumRowJoint rv")
+					compareF32(t, what+" dv", g[c].Data, want[c])
+					compareF32(t, what+" rv", gr[c].Data, wantR[c])
+				}
+			}
+		}
+	}
+	// Offsets with dy = 0: the reverse rows are the direct ones shifted by dx.
+	for _, dx := range []int{1, 2, 5, 7, 9} {
+		for _, w := range parityWidths {
+			const box = 3
+			col := colRow(r, w+box-1, box)
+			n := w + dx
+			var vp, vq, want, wantR, got, gotR, wantAll [3][]float32
+			var gv [3]*guardedF32
+			for c := range 3 {
+				vp[c], vq[c] = randF32(r, w, 0, 1), randF32(r, w, 0, 1)
+				acc := randF32(r, n, 0, 3)
+				wantAll[c] = append([]float32(nil), acc...)
+				want[c], wantR[c] = wantAll[c][:w], wantAll[c][dx:]
+				gv[c] = newGuardedF32(n, c)
+				gv[c].fill(acc)
+				got[c], gotR[c] = gv[c].Data[:w], gv[c].Data[dx:]
+			}
+			accW := randF32(r, n, 0, 3)
+			wantW := append([]float32(nil), accW...)
+			gw := newGuardedF32(n, 1)
+			gw.fill(accW)
+			nlmAccumRowJointGeneric(nlmWeights[0], col, box, &vp, &vq, &want, &wantR, wantW[:w], wantW[dx:])
+			fastNLMAccumRowJoint(nlmWeights[0], col, box, &vp, &vq, &got, &gotR, gw.Data[:w], gw.Data[dx:])
+			gw.check(t, "weights")
+			what := fmt.Sprintf("NLMAccumRowJoint aliased dx=%d w=%d", dx, w)
+			compareF32(t, what+" weights", gw.Data, wantW)
+			for c := range 3 {
+				gv[c].check(t, "values")
+				compareF32(t, what+" values", gv[c].Data, wantAll[c])
+			}
+		}
+	}
+}

@@ -245,3 +245,36 @@ func TestNLMAccumRow3Joint(t *testing.T) {
 		}
 	}
 }
+
+// TestNLMAccumRowJoint checks the one-offset joint kernel against NLMAccumRow's reference run
+// once per channel on the same column sums (the weights accumulated once).
+func TestNLMAccumRowJoint(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, w := range []int{1, 7, 40, nlmChunk + 11} {
+		const box = 3
+		col := colRow(r, w+box-1, box)
+		var vp, vq, dv, rv, wdv, wrv [3][]float32
+		for c := range 3 {
+			vp[c], vq[c] = randF32(r, w, 0, 1), randF32(r, w, 0, 1)
+			dv[c], rv[c] = randF32(r, w, 0, 3), randF32(r, w, 0, 3)
+			wdv[c], wrv[c] = append([]float32(nil), dv[c]...), append([]float32(nil), rv[c]...)
+		}
+		dw, rw := randF32(r, w, 0, 3), randF32(r, w, 0, 3)
+		wdw, wrw := append([]float32(nil), dw...), append([]float32(nil), rw...)
+		for c := range 3 {
+			tw, trw := wdw, wrw
+			if c > 0 {
+				tw, trw = make([]float32, w), make([]float32, w)
+			}
+			nlmAccumRowGeneric(nlmWeights[1], col, box, vp[c], vq[c], tw, wdv[c], trw, wrv[c])
+		}
+		NLMAccumRowJoint(nlmWeights[1], col, box, &vp, &vq, &dv, &rv, dw, rw)
+		what := fmt.Sprintf("NLMAccumRowJoint w=%d", w)
+		compareF32(t, what+" dw", dw, wdw)
+		compareF32(t, what+" rw", rw, wrw)
+		for c := range 3 {
+			compareF32(t, what+" dv", dv[c], wdv[c])
+			compareF32(t, what+" rv", rv[c], wrv[c])
+		}
+	}
+}
