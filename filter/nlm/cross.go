@@ -561,16 +561,22 @@ func (b *band) cross1N(x *crossScratch, gs, ns, nvs []*padded, rel *padded, wt d
 				dsp.NLMAddSumCols(col[:cn], x.ring[c], cn, box)
 			}
 		}
+		if rel != nil {
+			vq, dv := &b.jrows[0], &b.jrows[1]
+			var dw []float32
+			for c, nv := range nvs {
+				dw, dv[c] = b.accRowsC(c, y, 0, r)
+				vq[c] = nv.row(y+dy, dx)[:w]
+			}
+			dsp.NLMCrossRowRelJoint(wt, col, box, vq, rel.row(y+dy, dx), dw, dv)
+			continue
+		}
 		for c, nv := range nvs {
 			dw, dv := b.accRowsC(c, y, 0, r)
 			if c > 0 {
 				dw = b.dummy[r:b.aw] // channel 0 has added the weights
 			}
-			if rel == nil {
-				dsp.NLMCrossRow(wt, col, box, nv.row(y+dy, dx)[:w], dw, dv)
-			} else {
-				dsp.NLMCrossRowRel(wt, col, box, nv.row(y+dy, dx)[:w], rel.row(y+dy, dx), dw, dv)
-			}
+			dsp.NLMCrossRow(wt, col, box, nv.row(y+dy, dx)[:w], dw, dv)
 		}
 	}
 }

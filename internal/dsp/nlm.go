@@ -304,6 +304,28 @@ func NLMAddSumCols(col, ring []float32, stride, box int) {
 	}
 }
 
+// NLMCrossRowRelJoint is NLMCrossRowRel for three channels weighed jointly: col holds the
+// patch distances summed over the channels, so each weight (times rel) is computed once and
+// accumulated into dw and, times vq[c], into every channel's dv[c].
+func NLMCrossRowRelJoint(w NLMWeight, col []float32, box int, vq *[3][]float32, rel, dw []float32, dv *[3][]float32) {
+	nlmCrossRowRelJoint(w, col, box, vq, rel, dw, dv)
+}
+
+var nlmCrossRowRelJoint, fastNLMCrossRowRelJoint = nlmCrossRowRelJointGeneric, (func(w NLMWeight, col []float32, box int, vq *[3][]float32, rel, dw []float32, dv *[3][]float32))(nil)
+
+func nlmCrossRowRelJointGeneric(w NLMWeight, col []float32, box int, vq *[3][]float32, rel, dw []float32, dv *[3][]float32) {
+	n := len(vq[0])
+	col = col[:n+box-1]
+	rel, dw = rel[:n], dw[:n]
+	for x := range n {
+		wt := w.Of(boxSum(col, x, box)) * rel[x]
+		dw[x] += wt
+		for c := range 3 {
+			dv[c][x] += wt * vq[c][x]
+		}
+	}
+}
+
 // NLMAccumRowJoint is NLMAccumRow for three channels weighed jointly: col holds the patch
 // distances summed over the channels, so each weight is computed once and accumulated into
 // the shared weight rows dw and rw and into every channel's values: pixel p gets w·vq[c][x]

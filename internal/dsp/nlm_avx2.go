@@ -21,6 +21,7 @@ func init() {
 	fastNLMAccumRowJoint, fastNLMAccumRow3Joint = nlmAccumRowJointAVX2, nlmAccumRow3JointAVX2
 	fastNLMFinishRow = nlmFinishRowAVX2
 	fastNLMCrossRow, fastNLMCrossRowRel, fastNLMCrossRow3 = nlmCrossRowAVX2, nlmCrossRowRelAVX2, nlmCrossRow3AVX2
+	fastNLMCrossRowRelJoint = nlmCrossRowRelJointAVX2
 	if UseFast() {
 		nlmAddCols, nlmUpdateCols = fastNLMAddCols, fastNLMUpdateCols
 		nlmAddCols3, nlmUpdateCols3 = fastNLMAddCols3, fastNLMUpdateCols3
@@ -28,6 +29,7 @@ func init() {
 		nlmAccumRowJoint, nlmAccumRow3Joint = fastNLMAccumRowJoint, fastNLMAccumRow3Joint
 		nlmFinishRow = fastNLMFinishRow
 		nlmCrossRow, nlmCrossRowRel, nlmCrossRow3 = fastNLMCrossRow, fastNLMCrossRowRel, fastNLMCrossRow3
+		nlmCrossRowRelJoint = fastNLMCrossRowRelJoint
 	}
 }
 
@@ -314,6 +316,50 @@ func nlmCrossRowRelAVX2(w NLMWeight, col []float32, box int, vq, rel, dw, dv []f
 			wt := tw[i-x] * rel[i]
 			dw[i] += wt
 			dv[i] += wt * vq[i]
+		}
+	}
+}
+
+// nlmCrossRowRelJointAVX2 is nlmCrossRowRelAVX2 with the weights computed once per chunk into
+// the stack array a, from which each channel's values are accumulated in its own pass.
+func nlmCrossRowRelJointAVX2(w NLMWeight, col []float32, box int, vq *[3][]float32, rel, dw []float32, dv *[3][]float32) {
+	n := len(vq[0])
+	col = col[:n+box-1]
+	rel, dw = rel[:n], dw[:n]
+	var q3, dv3 [3][]float32
+	for c := range 3 {
+		q3[c], dv3[c] = vq[c][:n], dv[c][:n]
+	}
+	cw := newWeight8(w)
+	var s, a [nlmChunk]float32
+	ps, pa := unsafe.Pointer(&s), unsafe.Pointer(&a)
+	x := 0
+	for x+8 <= n {
+		m := min(nlmChunk, (n-x)&^7)
+		boxSums8(&s, col[x:], box, m)
+		pr, pdw := ptr(rel[x:]), ptr(dw[x:])
+		for i := 0; i < m; i += 8 {
+			wt := cw.of(ld(ps, i)).Mul(ld(pr, i))
+			st(wt, pa, i)
+			st(ld(pdw, i).Add(wt), pdw, i)
+		}
+		for c := range 3 {
+			pq, pdv := ptr(q3[c][x:]), ptr(dv3[c][x:])
+			for i := 0; i < m; i += 8 {
+				st(ld(pa, i).MulAdd(ld(pq, i), ld(pdv, i)), pdv, i)
+			}
+		}
+		x += m
+	}
+	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
+	if x < n {
+		tw := cw.tail8(col, box, x, n)
+		for i := x; i < n; i++ {
+			wt := tw[i-x] * rel[i]
+			dw[i] += wt
+			for c := range 3 {
+				dv3[c][i] += wt * q3[c][i]
+			}
 		}
 	}
 }

@@ -364,3 +364,41 @@ func TestNLMAccumRowJointParity(t *testing.T) {
 		}
 	}
 }
+
+func TestNLMCrossRowRelJointParity(t *testing.T) {
+	needFast(t, fastNLMCrossRowRelJoint != nil)
+	r := rand.New(rand.NewPCG(21, 22))
+	widths := append([]int{nlmChunk - 3, nlmChunk + 9, 2*nlmChunk + 17}, parityWidths...)
+	for _, wt := range nlmWeights {
+		for _, box := range []int{1, 3, 5} {
+			for _, w := range widths {
+				off := w % 3
+				gcol := newGuardedF32(w+box-1, off)
+				gcol.fill(colRow(r, w+box-1, box))
+				rel := randF32(r, w, 0, 1)
+				var vq, want, got [3][]float32
+				var g [3]*guardedF32
+				for c := range 3 {
+					vq[c] = randF32(r, w, 0, 1)
+					want[c] = randF32(r, w, 0, 3)
+					g[c] = newGuardedF32(w, off+c)
+					g[c].fill(want[c])
+					got[c] = g[c].Data
+				}
+				dw := randF32(r, w, 0, 3)
+				gw := newGuardedF32(w, off+1)
+				gw.fill(dw)
+				nlmCrossRowRelJointGeneric(wt, gcol.Data, box, &vq, rel, dw, &want)
+				fastNLMCrossRowRelJoint(wt, gcol.Data, box, &vq, rel, gw.Data, &got)
+				gcol.check(t, "NLMCrossRowRelJoint col")
+				gw.check(t, "NLMCrossRowRelJoint dw")
+				what := fmt.Sprintf("NLMCrossRowRelJoint %+v box=%d w=%d", wt, box, w)
+				compareF32(t, what+" dw", gw.Data, dw)
+				for c := range 3 {
+					g[c].check(t, "NLMCrossRowRelJoint dv")
+					compareF32(t, what+" dv", g[c].Data, want[c])
+				}
+			}
+		}
+	}
+}

@@ -278,3 +278,34 @@ func TestNLMAccumRowJoint(t *testing.T) {
 		}
 	}
 }
+
+// TestNLMCrossRowRelJoint checks the joint cross kernel against NLMCrossRowRel's reference
+// run once per channel on the same column sums (the weights accumulated once).
+func TestNLMCrossRowRelJoint(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, w := range []int{1, 7, 40, nlmChunk + 11} {
+		const box = 3
+		col := colRow(r, w+box-1, box)
+		rel := randF32(r, w, 0, 1)
+		var vq, dv, wdv [3][]float32
+		for c := range 3 {
+			vq[c], dv[c] = randF32(r, w, 0, 1), randF32(r, w, 0, 3)
+			wdv[c] = append([]float32(nil), dv[c]...)
+		}
+		dw := randF32(r, w, 0, 3)
+		wdw := append([]float32(nil), dw...)
+		for c := range 3 {
+			tw := wdw
+			if c > 0 {
+				tw = make([]float32, w)
+			}
+			nlmCrossRowRelGeneric(nlmWeights[1], col, box, vq[c], rel, tw, wdv[c])
+		}
+		NLMCrossRowRelJoint(nlmWeights[1], col, box, &vq, rel, dw, &dv)
+		what := fmt.Sprintf("NLMCrossRowRelJoint w=%d", w)
+		compareF32(t, what+" dw", dw, wdw)
+		for c := range 3 {
+			compareF32(t, what+" dv", dv[c], wdv[c])
+		}
+	}
+}
