@@ -3,7 +3,6 @@ package temporal
 import (
 	"fmt"
 
-	"github.com/denoise-go/denoise/filter/noise"
 	"github.com/denoise-go/denoise/frame"
 	"github.com/denoise-go/denoise/internal/dsp"
 )
@@ -79,11 +78,10 @@ type SceneCutDetector struct {
 	pyr     [2]Pyramid
 	cur     int // index of this frame's buffers
 	field   MotionField
-	have    bool            // a previous frame is held
-	noise   float32         // cost of pure noise when Sigma is known
-	levels  []float32       // the scene's recent median block costs
-	fracs   []float32       // and unmatched fractions
-	nest    noise.Estimator // the noise of a scene's first pair, when Sigma is not given
+	have    bool      // a previous frame is held
+	noise   float32   // cost of pure noise when Sigma is known
+	levels  []float32 // the scene's recent median block costs
+	fracs   []float32 // and unmatched fractions
 	scratch []float32
 	sel     dsp.SelectScratch
 	last    SceneCutStats
@@ -132,44 +130,28 @@ func (d *SceneCutDetector) Push(luma *frame.Plane) bool {
 		return true
 	}
 	d.est.EstimatePyramids(&d.field, &d.pyr[d.cur], &d.pyr[d.cur^1])
-	return d.judge(d.field.Cost, luma)
+	return d.judge(d.field.Cost)
 }
 
-// PushField judges a frame, whose luma is given, by a motion field from it to the previous
-// frame estimated elsewhere at half resolution (its costs per pixel of half-size planes, as
-// the detector's own), instead of estimating one: a window whose own fields are at half
-// resolution estimates that pair anyway. The caller handles the first frame of a stream or
-// size, which has no previous frame; Reset clears what the detector learnt of the scene.
-func (d *SceneCutDetector) PushField(f *MotionField, luma *frame.Plane) bool {
-	return d.judge(f.Cost, luma)
+// PushField judges a frame by a motion field from it to the previous frame estimated
+// elsewhere at half resolution (its costs per pixel of half-size planes, as the detector's
+// own), instead of estimating one: a window whose own fields are at half resolution
+// estimates that pair anyway. The caller handles the first frame of a stream or size,
+// which has no previous frame; Reset clears what the detector learnt of the scene.
+func (d *SceneCutDetector) PushField(f *MotionField) bool {
+	return d.judge(f.Cost)
 }
 
-// A scene's first pair, when the noise is not given, is judged against the noise its own
-// frame shows (estimated on its luma, as white noise halved by the 2×2 means), and only
-// blocks that cost firstThreshold times that, and firstFloor more, count as unmatched (a
-// cut from firstFraction of them: flat regions of two pictures can match): with
-// no history of the scene's costs, only content that no vector comes near tells, such as
-// another picture altogether in a folder of unrelated images, each its own scene. (Judged
-// against its own costs, as later pairs are, every such pair but the first would look
-// matched: the sequence would be one scene of unrelated pictures.)
-const (
-	firstFraction  = 0.5
-	firstThreshold = 4
-	firstFloor     = (20.0 / 255) * (20.0 / 255)
-)
-
-// judge says whether a frame (of luma luma) whose blocks cost costs (per pixel, half size)
-// against the previous frame starts a new scene, and updates the scene's history.
-func (d *SceneCutDetector) judge(costs []float32, luma *frame.Plane) bool {
+// judge says whether a frame whose blocks cost costs (per pixel, half size) against the
+// previous frame starts a new scene, and updates the scene's history.
+func (d *SceneCutDetector) judge(costs []float32) bool {
 	// The level a matched block costs: what noise alone costs when that is known, or more
 	// if this scene's blocks usually cost more (motion the blocks follow imperfectly, fine
 	// texture between pixels); else the median cost of the scene's recent pairs. The first
-	// pair of a scene with no known noise is judged against the noise of its frame, with a
-	// wide margin (firstThreshold).
+	// pair of a scene with no known noise has only itself to measure against, which would
+	// make any frame look like its own scene: it cannot cut.
 	med := d.median(costs)
-	// A floor of about 2 codes of 8-bit difference keeps clean, static material from
-	// counting its rounding as mismatch.
-	threshold, floor, fraction := d.cfg.Threshold, float32(2*(2.0/255)*(2.0/255)), d.cfg.Fraction
+	canCut := true
 	var level float32
 	switch {
 	case len(d.levels) > 0:
@@ -180,10 +162,11 @@ func (d *SceneCutDetector) judge(costs []float32, luma *frame.Plane) bool {
 	case d.cfg.Sigma > 0:
 		level = d.noise
 	default:
-		s := float32(d.nest.Estimate(luma, nil) / 255)
-		level, threshold, floor, fraction = s*s/2, firstThreshold, firstFloor, firstFraction
+		level, canCut = med, false
 	}
-	limit := threshold*level + floor
+	// A floor of about 2 codes of 8-bit difference keeps clean, static material from
+	// counting its rounding as mismatch.
+	limit := d.cfg.Threshold*level + 2*(2.0/255)*(2.0/255)
 	bad := 0
 	for _, c := range costs {
 		if c > limit {
@@ -191,7 +174,7 @@ func (d *SceneCutDetector) judge(costs []float32, luma *frame.Plane) bool {
 		}
 	}
 	frac := float32(bad) / float32(len(costs))
-	cut := frac >= fraction
+	cut := canCut && frac >= d.cfg.Fraction
 	if cut && len(d.fracs) > 0 {
 		cut = frac >= d.median(d.fracs)+d.cfg.Jump
 	}

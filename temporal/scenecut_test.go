@@ -168,31 +168,3 @@ func TestSceneCutKnownSigma(t *testing.T) {
 		t.Errorf("cuts at %v, want [0 1]", cuts)
 	}
 }
-
-// TestSceneCutsEveryFrame: a sequence of unrelated pictures (a folder of photographs of one
-// size) is a scene per picture. Every pair is then a scene's first, judged against the noise
-// of its own frame (firstThreshold); judged against its own costs, none of them could cut
-// and the pictures would all be one scene.
-func TestSceneCutsEveryFrame(t *testing.T) {
-	g := grayGeom(192, 144)
-	var shots []shot
-	for i := range 10 {
-		shots = append(shots, shot{tex: newColourTexture(uint64(300 + i)), n: 1})
-	}
-	clean, starts := renderShots(g, shots)
-	for _, sigma255 := range []float64{0, 10, 20} {
-		d, err := NewSceneCutDetector(SceneCutConfig{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var cuts []int
-		for i, f := range noisy(clean, sigma255/255, 8) {
-			if d.Push(&f.Planes[0]) {
-				cuts = append(cuts, i)
-			}
-		}
-		if !slices.Equal(cuts, starts) {
-			t.Errorf("σ=%g: cuts at %v, want %v", sigma255, cuts, starts)
-		}
-	}
-}

@@ -317,7 +317,7 @@ func (w *Window) Push(f *frame.Frame, ready func(*Centre) error) error {
 	w.est.BuildPyramid(&s.pyr, luma)
 	s.setLuma(luma)
 	if shared && !restart {
-		if n := len(w.slots); n > 0 && w.slots[n-1].seq == s.seq-1 && w.cut.PushField(w.field(s, w.slots[n-1]), luma) {
+		if n := len(w.slots); n > 0 && w.slots[n-1].seq == s.seq-1 && w.cut.PushField(w.field(s, w.slots[n-1])) {
 			restart = true
 		}
 	}
