@@ -434,11 +434,11 @@ func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
 func (s *STNLM) setCross(k int, a *Aligned, fm frame.Format, np int, joint bool) error {
 	rel := nlm.CrossPlane{Reliability: &a.Reliability.Planes[0]}
 	pl := a.Frame.Planes
+	var err error
 	if joint {
-		if err := s.d[0].SetCrossJoint(k, [3]*frame.Plane{&pl[0], &pl[1], &pl[2]}, rel); err != nil {
-			return err
-		}
+		err = s.d[0].SetCrossJoint(k, [3]*frame.Plane{&pl[0], &pl[1], &pl[2]}, rel)
 	}
+	// Every plane gets the neighbour even when one fails, so that no band runs on a stale copy.
 	for i := 0; i < np; i++ {
 		if joint && i < 3 {
 			continue
@@ -448,11 +448,11 @@ func (s *STNLM) setCross(k int, a *Aligned, fm frame.Format, np int, joint bool)
 		if fm.Layout == frame.YUV && (i == 1 || i == 2) {
 			cp.RelShiftW, cp.RelShiftH = fm.ChromaShiftW, fm.ChromaShiftH
 		}
-		if err := s.d[i].SetCross(k, cp); err != nil {
-			return fmt.Errorf("plane %d: %w", i, err)
+		if e := s.d[i].SetCross(k, cp); e != nil && err == nil {
+			err = fmt.Errorf("plane %d: %w", i, e)
 		}
 	}
-	return nil
+	return err
 }
 
 // jointParams returns the parameters of three planes weighed jointly with n neighbours at
@@ -475,8 +475,9 @@ func (s *STNLM) jointParams(sig []float64, n int) STParams {
 // with h·1.8; per plane, 32.33 and 28.99 (carphone's best h, ·1.15, 32.38).
 const jointH = 1.5
 
-// denoiseJoint writes into dst the spatial NLM of f's three colour planes with one set of
-// weights (nlm.PlaneDenoiser.DenoiseJointFrame, for the σ of s.used, as nlm's filter does),
+// denoiseJoint writes into dst the spatial NLM of f's colour planes with shared weights
+// (nlm.PlaneDenoiser.DenoiseJointFrame, for the σ of s.used, as nlm's filter does: RGB and
+// 4:4:4 one set for the three, subsampled YUV its luma's own and one for U and V),
 // on the stage's goroutine and its Threads: a colour picture (nlm.JointFormat: RGB, YUV;
 // a subsampled chroma's U and V share theirs), or a colour frame whose window has no
 // neighbours.

@@ -265,7 +265,7 @@ func (d *STDenoiser) begin(dst, cur [3]*frame.Plane, nc, n int, p Params, cp Cro
 // SetCross prepares cross plane k of the call (0 ≤ k < n): it copies the plane and its
 // reliability, so they may change once it returns.
 func (d *STDenoiser) SetCross(k int, c CrossPlane) error {
-	if d.job.nc != 1 {
+	if d.job.nc == 3 {
 		return fmt.Errorf("nlm: SetCross on a joint call")
 	}
 	if err := d.checkCross(k, c.Plane, c); err != nil || !d.job.cross || d.job.copy {

@@ -37,8 +37,10 @@ type Options struct {
 	OnSigma func(index int64, sigma float64)
 	// OnSigmas, when set, is called for every frame with its index, layout and the σ each
 	// colour plane was filtered with (Y, U, V; R, G, B; gray), estimated or given, after
-	// OnSigma; the slice is only valid during the call. With joint weights (RGB, YUV)
-	// these are the per-plane σ the joint distance is scaled by.
+	// OnSigma; the slice is only valid during the call. With joint weights these are the
+	// per-plane σ the joint distance is scaled by (RGB, YUV 4:4:4), or, for a subsampled
+	// frame, the luma's own and the chroma's (whose distance also weighs the luma averaged
+	// down to their size, at the σ estimated on it).
 	OnSigmas func(index int64, layout frame.Layout, sigmas []float64)
 }
 
