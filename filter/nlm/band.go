@@ -49,8 +49,6 @@ type band struct {
 	jrows [4][3][]float32
 }
 
-func (b *band) resize(y0, y1, w, r, f int) { b.resizeN(y0, y1, w, r, f, 1) }
-
 // resizeN sizes the band for nc channels (1 or 3).
 func (b *band) resizeN(y0, y1, w, r, f, nc int) {
 	b.y0, b.y1 = y0, y1
