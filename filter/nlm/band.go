@@ -47,6 +47,8 @@ type band struct {
 	// jrows are the joint accumulation's row views (vp, vq, dv, rv of NLMAccumRow3Joint),
 	// kept here so that passing them by pointer does not allocate every row.
 	jrows [4][3][]float32
+	// fin is finishJoint's rows: the three guide channels' means and a discarded output.
+	fin [4][]float32
 }
 
 // resizeN sizes the band for nc channels (1 or 3).

@@ -77,13 +77,12 @@ func (d *STDenoiser) Close() { d.pool.Close() }
 // stJob is what every band of one call shares.
 type stJob struct {
 	nc      int           // channels: 1, or 3 weighed jointly (BeginJoint)
-	g       [3]padded     // the current planes' guides: with one channel, its values too
-	v       [3]padded     // with three, their values
-	gs, vs  [3]*padded    // the guides and values by channel (vs[c] is g[c] with one)
-	nb      [][3]padded   // cross planes' guides, by slot and channel
-	nv      [][3]padded   // with three channels, their values
+	g       [3]padded     // the current planes (one channel), or their guides (three)
+	gs      [3]*padded    // &g[c]
+	nb      [][3]padded   // cross planes (or their guides), by slot and channel
 	rel     []padded      // their reliabilities at the plane's size (pix empty: none)
 	mix     [9]float32    // with three channels, the guides' colour matrix (jointMix)
+	inv     [9]float32    // and its inverse, which takes the guides' means back to the planes
 	n       int           // cross planes of the call
 	slots   int           // copies of cross planes kept: cross plane k is in nb[k%slots]
 	wt      dsp.NLMWeight // the current plane's candidates
@@ -143,7 +142,9 @@ func (d *STDenoiser) Begin(dst, cur *frame.Plane, n int, p Params, cp CrossParam
 // 0–255 scale; p.Sigma and cp.Sigma are ignored), taken to space's guide, and one patch
 // distance summed over the three channels gives the weight that averages each of them, in
 // the current planes and in every cross plane (SetCrossJoint). A dst may be nil: that
-// channel then only guides.
+// channel then only guides. Only the guides are kept, not the planes: the means are taken
+// of the guides, which are a linear mix of the planes, and mixed back at the end (the mix's
+// inverse), which holds half the copies.
 func (d *STDenoiser) BeginJoint(dst, cur [3]*frame.Plane, n int, sigma [3]float64, space JointSpace, p Params, cp CrossParams) (int, error) {
 	for c := range 3 {
 		if cur[c].W != cur[0].W || cur[c].H != cur[0].H || dst[c] != nil && (dst[c].W != cur[0].W || dst[c].H != cur[0].H) {
@@ -160,12 +161,22 @@ func (d *STDenoiser) BeginJoint(dst, cur [3]*frame.Plane, n int, sigma [3]float6
 		return nb, err
 	}
 	j := &d.job
-	jointMix(&j.mix, space, k)
-	for c := range 3 {
-		j.v[c].fill(cur[c])
-	}
-	dsp.Mix3Row(j.g[0].pix, j.g[1].pix, j.g[2].pix, j.v[0].pix, j.v[1].pix, j.v[2].pix, &j.mix)
+	jointMix(&j.mix, &j.inv, space, k)
+	fillMixed(&j.g, cur, &j.mix)
 	return nb, nil
+}
+
+// fillMixed fills the padded guides g (sized) from planes through the colour matrix m, row
+// by row, then mirrors their borders (the mix is per sample, so mirroring commutes with it).
+func fillMixed(g *[3]padded, planes [3]*frame.Plane, m *[9]float32) {
+	w := g[0].w
+	for y := 0; y < g[0].h; y++ {
+		dsp.Mix3Row(g[0].row(y, 0)[:w], g[1].row(y, 0)[:w], g[2].row(y, 0)[:w],
+			planes[0].Row(y), planes[1].Row(y), planes[2].Row(y), m)
+	}
+	for c := range g {
+		g[c].mirrorBorder()
+	}
 }
 
 // begin validates a call of nc channels and sizes what it needs; the caller fills the
@@ -212,11 +223,7 @@ func (d *STDenoiser) begin(dst, cur [3]*frame.Plane, nc, n int, p Params, cp Cro
 	pad := max(j.r+j.f, j.rt+j.ft)
 	for c := range nc {
 		j.g[c].resize(w, h, pad)
-		j.gs[c], j.vs[c] = &j.g[c], &j.g[c]
-		if nc > 1 {
-			j.v[c].resize(w, h, pad)
-			j.vs[c] = &j.v[c]
-		}
+		j.gs[c] = &j.g[c]
 	}
 	patch := nc * (2*j.f + 1) * (2*j.f + 1)
 	if j.spatial {
@@ -234,7 +241,6 @@ func (d *STDenoiser) begin(dst, cur [3]*frame.Plane, nc, n int, p Params, cp Cro
 	}
 	for len(j.nb) < j.slots {
 		j.nb = append(j.nb, [3]padded{})
-		j.nv = append(j.nv, [3]padded{})
 		j.rel = append(j.rel, padded{})
 	}
 	rows := d.BandRows
@@ -295,13 +301,11 @@ func (d *STDenoiser) SetCrossJoint(k int, planes [3]*frame.Plane, c CrossPlane) 
 		return nil
 	}
 	k %= j.slots
-	g, v := &j.nb[k], &j.nv[k]
-	for ch, pl := range planes {
-		v[ch].resize(j.w, j.h, j.rt+j.ft)
-		v[ch].fill(pl)
+	g := &j.nb[k]
+	for ch := range g {
 		g[ch].resize(j.w, j.h, j.rt+j.ft)
 	}
-	dsp.Mix3Row(g[0].pix, g[1].pix, g[2].pix, v[0].pix, v[1].pix, v[2].pix, &j.mix)
+	fillMixed(g, planes, &j.mix)
 	j.setRel(k, c)
 	return nil
 }
@@ -348,7 +352,7 @@ func (d *STDenoiser) RunStep(b, s int) {
 	case s == 0 && j.spatial && nc == 1:
 		bd.run(&j.g[0], &j.g[0], j.wt, j.r, j.f)
 	case s == 0 && j.spatial:
-		bd.runN(j.gs[:], j.vs[:], j.wt, j.r, j.f)
+		bd.runN(j.gs[:], j.gs[:], j.wt, j.r, j.f)
 	case s == 0:
 		clear(bd.acc)
 	case s <= j.n:
@@ -364,17 +368,38 @@ func (d *STDenoiser) RunStep(b, s int) {
 			bd.cross(&d.xs[b], &j.g[0], &j.nb[k][0], rel, j.wtT, j.rt, j.ft, j.r)
 			return
 		}
-		var ns, nvs [3]*padded
+		var ns [3]*padded
 		for c := range 3 {
-			ns[c], nvs[c] = &j.nb[k][c], &j.nv[k][c]
+			ns[c] = &j.nb[k][c]
 		}
-		bd.crossN(&d.xs[b], j.gs[:], ns[:], nvs[:], rel, j.wtT, j.rt, j.ft, j.r)
+		bd.crossN(&d.xs[b], j.gs[:], ns[:], ns[:], rel, j.wtT, j.rt, j.ft, j.r)
+	case s == j.n+1 && nc == 1:
+		bd.finish(j.dst[0], &j.g[0], j.r, false)
 	case s == j.n+1:
-		for c := range nc {
-			if j.dst[c] != nil {
-				bd.finishC(c, j.dst[c], j.vs[c], j.r, false)
+		bd.finishJoint(j.dst, j.gs, j.r, &j.inv)
+	}
+}
+
+// finishJoint writes the band's output rows of a joint call, whose candidates were averaged
+// in the guides gs: each guide channel's weighted mean (the pixel itself at weight 1), taken
+// back to the planes by inv, the inverse of the guides' colour matrix. A nil dst channel is
+// computed all the same (the inverse needs the three) and dropped.
+func (b *band) finishJoint(dst [3]*frame.Plane, gs [3]*padded, r int, inv *[9]float32) {
+	w := gs[0].w
+	for i := range b.fin {
+		b.fin[i] = grow(b.fin[i], w)
+	}
+	for y := b.y0; y < b.y1; y++ {
+		var out [3][]float32
+		for c := range 3 {
+			aw, av := b.accRowsC(c, y, 0, r)
+			dsp.NLMFinishRow(b.fin[c], aw, av, gs[c].row(y, 0), 1)
+			out[c] = b.fin[3]
+			if dst[c] != nil {
+				out[c] = dst[c].Row(y)
 			}
 		}
+		dsp.Mix3Row(out[0], out[1], out[2], b.fin[0], b.fin[1], b.fin[2], inv)
 	}
 }
 

@@ -160,8 +160,10 @@ var jointSubLuma = 0.8
 
 // jointMix writes into m the matrix that takes the three channels of space, each whitened by
 // k[c], to the weighted decorrelated guide: for RGB the orthonormal opponent transform
-// (R+G+B)/√3, (R−B)/√2, (R−2G+B)/√6, for YUV the planes as they are.
-func jointMix(m *[9]float32, space JointSpace, k [3]float64) {
+// (R+G+B)/√3, (R−B)/√2, (R−2G+B)/√6, for YUV the planes as they are; and into inv its
+// inverse (nil: not wanted). With m = W·T·K (channel weights, transform, whitening) and T
+// orthonormal, inv = K⁻¹·Tᵀ·W⁻¹.
+func jointMix(m, inv *[9]float32, space JointSpace, k [3]float64) {
 	t := [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1}
 	if space == JointRGB {
 		a, b, c := 1/math.Sqrt(3), 1/math.Sqrt(2), 1/math.Sqrt(6)
@@ -178,6 +180,9 @@ func jointMix(m *[9]float32, space JointSpace, k [3]float64) {
 		}
 		for c := range 3 {
 			m[3*i+c] = float32(wi * t[3*i+c] * k[c])
+			if inv != nil {
+				inv[3*c+i] = float32(t[3*i+c] / (k[c] * wi))
+			}
 		}
 	}
 }
@@ -220,7 +225,7 @@ func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64,
 		j.vsa[c], j.gsa[c] = &j.jv[c], &j.jg[c]
 	}
 	// The mix is per sample, so it is taken over the mirrored borders too.
-	jointMix(&j.mix, space, k)
+	jointMix(&j.mix, nil, space, k)
 	dsp.Mix3Row(j.jg[0].pix, j.jg[1].pix, j.jg[2].pix, j.jv[0].pix, j.jv[1].pix, j.jv[2].pix, &j.mix)
 	j.gs, j.vs = j.gsa[:], j.vsa[:]
 	j.wt = dsp.NewNLMWeight(3*(2*j.f+1)*(2*j.f+1), p.Sigma/255, p.H/255)
