@@ -376,15 +376,20 @@ func (d *STDenoiser) RunStep(b, s int) {
 	case s == j.n+1 && nc == 1:
 		bd.finish(j.dst[0], &j.g[0], j.r, false)
 	case s == j.n+1:
-		bd.finishJoint(j.dst, j.gs, j.r, &j.inv)
+		bd.finishJoint(j.dst, j.gs, j.r, &j.inv, false)
 	}
 }
 
 // finishJoint writes the band's output rows of a joint call, whose candidates were averaged
 // in the guides gs: each guide channel's weighted mean (the pixel itself at weight 1), taken
 // back to the planes by inv, the inverse of the guides' colour matrix. A nil dst channel is
-// computed all the same (the inverse needs the three) and dropped.
-func (b *band) finishJoint(dst [3]*frame.Plane, gs [3]*padded, r int, inv *[9]float32) {
+// computed all the same (the inverse needs the three) and dropped. leaveOut leaves each pixel
+// out of its own mean (Params.LeaveOut).
+func (b *band) finishJoint(dst [3]*frame.Plane, gs [3]*padded, r int, inv *[9]float32, leaveOut bool) {
+	var self float32 = 1
+	if leaveOut {
+		self = 0
+	}
 	w := gs[0].w
 	for i := range b.fin {
 		b.fin[i] = grow(b.fin[i], w)
@@ -393,7 +398,7 @@ func (b *band) finishJoint(dst [3]*frame.Plane, gs [3]*padded, r int, inv *[9]fl
 		var out [3][]float32
 		for c := range 3 {
 			aw, av := b.accRowsC(c, y, 0, r)
-			dsp.NLMFinishRow(b.fin[c], aw, av, gs[c].row(y, 0), 1)
+			dsp.NLMFinishRow(b.fin[c], aw, av, gs[c].row(y, 0), self)
 			out[c] = b.fin[3]
 			if dst[c] != nil {
 				out[c] = dst[c].Row(y)

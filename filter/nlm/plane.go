@@ -59,11 +59,12 @@ type job struct {
 	gp, vp padded
 	wt     dsp.NLMWeight
 	r, f   int
-	// joint: the guides and values of DenoiseJoint's three channels (nil otherwise)
-	gs, vs   []*padded
-	jg, jv   [3]padded
-	gsa, vsa [3]*padded
-	mix      [9]float32 // the guide's colour matrix (jointMix)
+	// joint: the guides of DenoiseJoint's three channels (nil otherwise), which serve as
+	// their values too: the means are mixed back to the planes by inv at the end
+	gs       []*padded
+	jg       [3]padded
+	gsa      [3]*padded
+	mix, inv [9]float32 // the guide's colour matrix (jointMix) and its inverse
 }
 
 // bandRunner runs band i of the current call for the pool.
@@ -72,7 +73,7 @@ type bandRunner PlaneDenoiser
 func (d *bandRunner) RunPart(i int) {
 	j := &d.job
 	if j.gs != nil {
-		d.bands[i].runN(j.gs, j.vs, j.wt, j.r, j.f)
+		d.bands[i].runN(j.gs, j.gs, j.wt, j.r, j.f)
 		return
 	}
 	d.bands[i].run(j.g, j.v, j.wt, j.r, j.f)
@@ -104,7 +105,7 @@ func (d *PlaneDenoiser) DenoiseGuided(dst, guide, src *frame.Plane, p Params) er
 		return nil
 	}
 	j := &d.job
-	j.gs, j.vs = nil, nil
+	j.gs = nil
 	j.r, j.f = p.SearchRadius, p.PatchRadius
 	w, h := src.W, src.H
 	pad := j.r + j.f
@@ -219,27 +220,20 @@ func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64,
 	j.r, j.f = p.SearchRadius, p.PatchRadius
 	pad := j.r + j.f
 	for c := range 3 {
-		j.jv[c].resize(w, h, pad)
-		j.jv[c].fill(src[c])
 		j.jg[c].resize(w, h, pad)
-		j.vsa[c], j.gsa[c] = &j.jv[c], &j.jg[c]
+		j.gsa[c] = &j.jg[c]
 	}
-	// The mix is per sample, so it is taken over the mirrored borders too.
-	jointMix(&j.mix, nil, space, k)
-	dsp.Mix3Row(j.jg[0].pix, j.jg[1].pix, j.jg[2].pix, j.jv[0].pix, j.jv[1].pix, j.jv[2].pix, &j.mix)
-	j.gs, j.vs = j.gsa[:], j.vsa[:]
+	jointMix(&j.mix, &j.inv, space, k)
+	fillMixed(&j.jg, src, &j.mix)
+	j.gs = j.gsa[:]
 	j.wt = dsp.NewNLMWeight(3*(2*j.f+1)*(2*j.f+1), p.Sigma/255, p.H/255)
 
 	nb := d.sizeBands(w, h, j.r, j.f, 3)
 	d.pool.Run((*bandRunner)(d), nb)
 	for i := range d.bands {
-		for c := range 3 {
-			if dst[c] != nil {
-				d.bands[i].finishC(c, dst[c], j.vs[c], j.r, p.LeaveOut)
-			}
-		}
+		d.bands[i].finishJoint(dst, j.gsa, j.r, &j.inv, p.LeaveOut)
 	}
-	j.gs, j.vs = nil, nil
+	j.gs = nil
 	return nil
 }
 
