@@ -157,7 +157,7 @@ const (
 
 // jointSubLuma is the luma's weight in JointSubsampled's distance (the chroma's follow from
 // a² + 2b² = 3).
-var jointSubLuma = 0.8
+const jointSubLuma = 0.8
 
 // jointMix writes into m the matrix that takes the three channels of space, each whitened by
 // k[c], to the weighted decorrelated guide: for RGB the orthonormal opponent transform
