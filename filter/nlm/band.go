@@ -141,11 +141,12 @@ func (b *band) sweep(width, r int, pass3, pass1 func(dx, dy int)) {
 
 // runN is run for b.nc channels weighed jointly: the patch distance of an offset is the sum
 // of the channels' squared differences in the guides gs (one column sum, kept from one ring
-// per channel), and its weight averages the values of every channel vs[c].
-func (b *band) runN(gs, vs []*padded, wt dsp.NLMWeight, r, f int) {
+// per channel), and its weight averages every channel of gs (the joint calls take their means
+// in the guides and mix them back to the planes at the end: finishJoint).
+func (b *band) runN(gs []*padded, wt dsp.NLMWeight, r, f int) {
 	b.sweep((gs[0].w+2*r)*len(gs), r, // each channel has its rows and accumulators
-		func(dx, dy int) { b.run3N(gs, vs, wt, r, f, dx, dy) },
-		func(dx, dy int) { b.run1N(gs, vs, wt, r, f, dx, dy) })
+		func(dx, dy int) { b.run3N(gs, wt, r, f, dx, dy) },
+		func(dx, dy int) { b.run1N(gs, wt, r, f, dx, dy) })
 }
 
 // tileBytes is about what the rows of one tile take (two accumulator planes and the padded
@@ -242,7 +243,7 @@ func (b *band) run3(g, v *padded, wt dsp.NLMWeight, r, f, dx, dy int) {
 }
 
 // run1N is run1 for runN's channels.
-func (b *band) run1N(gs, vs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
+func (b *band) run1N(gs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
 	w := gs[0].w
 	box := 2*f + 1
 	cw := w + 2*r + 2*f + 1
@@ -283,7 +284,7 @@ func (b *band) run1N(gs, vs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
 		}
 		vp, vq, dv, rv := &b.jrows[0], &b.jrows[1], &b.jrows[2], &b.jrows[3]
 		var dw, rw []float32
-		for c, v := range vs {
+		for c, v := range gs {
 			dw, dv[c] = b.accRowsC(c, y, xa, r)
 			rw, rv[c] = b.accRowsC(c, y+dy, xa+dx, r)
 			vp[c], vq[c] = v.row(y, xa)[:n], v.row(y+dy, xa+dx)
@@ -293,7 +294,7 @@ func (b *band) run1N(gs, vs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
 }
 
 // run3N is run3 for runN's channels (3): one weight per offset and pixel, computed once.
-func (b *band) run3N(gs, vs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
+func (b *band) run3N(gs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
 	w := gs[0].w
 	box := 2*f + 1
 	cw := w + 2*r + 2*f + 1
@@ -341,7 +342,7 @@ func (b *band) run3N(gs, vs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
 		}
 		vp, vq, dv, rv := &b.jrows[0], &b.jrows[1], &b.jrows[2], &b.jrows[3]
 		var dw, rw []float32
-		for c, v := range vs {
+		for c, v := range gs {
 			dw, dv[c] = b.accRowsC(c, y, xa, r)
 			rw, rv[c] = b.accRowsC(c, y+dy, xa+dx, r)
 			vp[c], vq[c] = v.row(y, xa)[:n], v.row(y+dy, xa+dx)

@@ -352,7 +352,7 @@ func (d *STDenoiser) RunStep(b, s int) {
 	case s == 0 && j.spatial && nc == 1:
 		bd.run(&j.g[0], &j.g[0], j.wt, j.r, j.f)
 	case s == 0 && j.spatial:
-		bd.runN(j.gs[:], j.gs[:], j.wt, j.r, j.f)
+		bd.runN(j.gs[:], j.wt, j.r, j.f)
 	case s == 0:
 		clear(bd.acc)
 	case s <= j.n:
@@ -372,7 +372,7 @@ func (d *STDenoiser) RunStep(b, s int) {
 		for c := range 3 {
 			ns[c] = &j.nb[k][c]
 		}
-		bd.crossN(&d.xs[b], j.gs[:], ns[:], ns[:], rel, j.wtT, j.rt, j.ft, j.r)
+		bd.crossN(&d.xs[b], j.gs[:], ns[:], rel, j.wtT, j.rt, j.ft, j.r)
 	case s == j.n+1 && nc == 1:
 		bd.finish(j.dst[0], &j.g[0], j.r, false)
 	case s == j.n+1:
@@ -547,14 +547,15 @@ func (b *band) cross3(x *crossScratch, g, n, rel *padded, wt dsp.NLMWeight, dx, 
 
 // crossN is cross for three channels weighed jointly (BeginJoint): the patch distance of an
 // offset sums the channels' squared differences in the guides gs and ns (one column sum, kept
-// from one ring per channel), and its weight averages every channel of the values nvs.
-func (b *band) crossN(x *crossScratch, gs, ns, nvs []*padded, rel *padded, wt dsp.NLMWeight, rt, f, r int) {
+// from one ring per channel), and its weight averages every channel of ns (the call's means
+// are taken in the guides: finishJoint).
+func (b *band) crossN(x *crossScratch, gs, ns []*padded, rel *padded, wt dsp.NLMWeight, rt, f, r int) {
 	nt := b.tiles((gs[0].w + 2*r) * len(gs))
 	for t := range nt {
 		b.lo, b.hi = b.y0+(b.y1-b.y0)*t/nt, b.y0+(b.y1-b.y0)*(t+1)/nt
 		for dy := -rt; dy <= rt; dy++ {
 			for dx := -rt; dx <= rt; dx++ {
-				b.cross1N(x, gs, ns, nvs, rel, wt, dx, dy, f, r)
+				b.cross1N(x, gs, ns, rel, wt, dx, dy, f, r)
 			}
 		}
 	}
@@ -562,7 +563,7 @@ func (b *band) crossN(x *crossScratch, gs, ns, nvs []*padded, rel *padded, wt ds
 }
 
 // cross1N accumulates crossN's candidates at offset (dx, dy).
-func (b *band) cross1N(x *crossScratch, gs, ns, nvs []*padded, rel *padded, wt dsp.NLMWeight, dx, dy, f, r int) {
+func (b *band) cross1N(x *crossScratch, gs, ns []*padded, rel *padded, wt dsp.NLMWeight, dx, dy, f, r int) {
 	w := gs[0].w
 	box := 2*f + 1
 	cn := w + 2*f
@@ -594,14 +595,14 @@ func (b *band) cross1N(x *crossScratch, gs, ns, nvs []*padded, rel *padded, wt d
 		if rel != nil {
 			vq, dv := &b.jrows[0], &b.jrows[1]
 			var dw []float32
-			for c, nv := range nvs {
+			for c, nv := range ns {
 				dw, dv[c] = b.accRowsC(c, y, 0, r)
 				vq[c] = nv.row(y+dy, dx)[:w]
 			}
 			dsp.NLMCrossRowRelJoint(wt, col, box, vq, rel.row(y+dy, dx), dw, dv)
 			continue
 		}
-		for c, nv := range nvs {
+		for c, nv := range ns {
 			dw, dv := b.accRowsC(c, y, 0, r)
 			if c > 0 {
 				dw = b.dummy[r:b.aw] // channel 0 has added the weights

@@ -73,7 +73,7 @@ type bandRunner PlaneDenoiser
 func (d *bandRunner) RunPart(i int) {
 	j := &d.job
 	if j.gs != nil {
-		d.bands[i].runN(j.gs, j.gs, j.wt, j.r, j.f)
+		d.bands[i].runN(j.gs, j.wt, j.r, j.f)
 		return
 	}
 	d.bands[i].run(j.g, j.v, j.wt, j.r, j.f)
