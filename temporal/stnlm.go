@@ -2,7 +2,6 @@ package temporal
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/denoise-go/denoise/filter/nlm"
 	"github.com/denoise-go/denoise/filter/noise"
@@ -149,9 +148,6 @@ type STNLM struct {
 	ready func(*Centre) error // s.denoise, bound once so Push does not allocate
 
 	joint nlm.PlaneDenoiser // a colour frame with no neighbours (denoiseJoint)
-	// guideSigma estimates the noise of the luma averaged down to a subsampled chroma's
-	// size, which leads the chroma's weights in denoiseJoint (est's, bound once).
-	guideSigma func(*frame.Plane) float64
 
 	sigmas [maxPlanes]float64 // per plane, the last estimate
 	bucket int64              // Index / SigmaEvery of the last frame
@@ -188,7 +184,6 @@ func NewSTNLM(cfg STNLMConfig) (*STNLM, error) {
 		s.d[i].CrossSlots = crossSlots
 	}
 	s.ready = s.denoise
-	s.guideSigma = func(p *frame.Plane) float64 { return s.est.Estimate(p, nil) }
 	s.sched.stopWhenGarbage(s)
 	return s, nil
 }
@@ -394,9 +389,10 @@ func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
 		var err error
 		switch {
 		case joint && i == 0:
-			p := s.jointParams(s.used[:3], n)
+			sig := [3]float64(s.used[:3])
+			p := s.jointParams(sig, n)
 			bands, err = s.d[0].BeginJoint([3]*frame.Plane{&dst.Planes[0], &dst.Planes[1], &dst.Planes[2]},
-				[3]*frame.Plane{&f.Planes[0], &f.Planes[1], &f.Planes[2]}, n, [3]float64(s.used[:3]), nlm.JointRGB, p.Spatial, p.Cross)
+				[3]*frame.Plane{&f.Planes[0], &f.Planes[1], &f.Planes[2]}, n, sig, nlm.JointRGB, p.Spatial, p.Cross)
 		case joint && i < 3:
 			continue // plane 0's denoiser has them
 		default:
@@ -457,12 +453,8 @@ func (s *STNLM) setCross(k int, a *Aligned, fm frame.Format, np int, joint bool)
 
 // jointParams returns the parameters of three planes weighed jointly with n neighbours at
 // the noise levels sig: those of one plane at their root mean square, with h·jointH.
-func (s *STNLM) jointParams(sig []float64, n int) STParams {
-	var ms float64
-	for _, v := range sig {
-		ms += v * v / 3
-	}
-	p := s.cfg.Params(math.Sqrt(ms), n)
+func (s *STNLM) jointParams(sig [3]float64, n int) STParams {
+	p := s.cfg.Params(nlm.RootMeanSquare(sig), n)
 	p.Spatial.H *= jointH
 	p.Cross.H *= jointH
 	return p
@@ -477,20 +469,19 @@ const jointH = 1.5
 
 // denoiseJoint writes into dst the spatial NLM of f's colour planes with shared weights
 // (nlm.PlaneDenoiser.DenoiseJointFrame, for the σ of s.used, as nlm's filter does: RGB and
-// 4:4:4 one set for the three, subsampled YUV its luma's own and one for U and V),
-// on the stage's goroutine and its Threads: a colour picture (nlm.JointFormat: RGB, YUV;
-// a subsampled chroma's U and V share theirs), or a colour frame whose window has no
-// neighbours.
+// 4:4:4 one set for the three, subsampled YUV its luma's own and one for U and V), on the
+// stage's goroutine and its Threads: a colour picture, or a colour frame whose window has
+// no neighbours.
 func (s *STNLM) denoiseJoint(dst, f *frame.Frame) error {
 	if s.cfg.OnSigmas != nil {
 		s.cfg.OnSigmas(f.Index, f.Format.Layout, s.used[:3])
 	}
 	o := nlm.Options{PatchRadius: s.cfg.PatchRadius, SearchRadius: s.cfg.SearchRadius, HScale: s.cfg.HScale}
-	guide := s.guideSigma
+	est := &s.est
 	if s.cfg.Sigma > 0 {
-		guide = nil // a given σ: white noise
+		est = nil // a given σ: white noise
 	}
-	if err := s.joint.DenoiseJointFrame(dst, f, [3]float64(s.used[:3]), guide, o); err != nil {
+	if err := s.joint.DenoiseJointFrame(dst, f, [3]float64(s.used[:3]), est, o); err != nil {
 		return fmt.Errorf("stnlm: frame %d (%dx%d): %w", f.Index, f.W, f.H, err)
 	}
 	return nil

@@ -74,9 +74,6 @@ type Filter struct {
 	opt Options
 	d   PlaneDenoiser
 	est noise.Estimator
-	// guideSigma estimates the noise of a subsampled chroma's luma guide (est's, bound
-	// once).
-	guideSigma func(*frame.Plane) float64
 	// sigmas is the σ of each colour plane of the frame in hand, for OnSigmas.
 	sigmas []float64
 }
@@ -93,9 +90,7 @@ func New(opt Options) (*Filter, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
-	f := &Filter{opt: opt, d: PlaneDenoiser{Threads: opt.Threads}, est: noise.Estimator{Method: opt.Estimator}}
-	f.guideSigma = func(p *frame.Plane) float64 { return f.est.Estimate(p, nil) }
-	return f, nil
+	return &Filter{opt: opt, d: PlaneDenoiser{Threads: opt.Threads}, est: noise.Estimator{Method: opt.Estimator}}, nil
 }
 
 // Process denoises every colour plane of in, in place (an alpha plane passes through), and
@@ -195,11 +190,11 @@ func (f *Filter) processJoint(in *frame.Frame) (*frame.Frame, error) {
 		f.sigmas = append(f.sigmas[:0], sig[:]...)
 		f.opt.OnSigmas(in.Index, in.Format.Layout, f.sigmas)
 	}
-	guide := f.guideSigma
+	est := &f.est
 	if f.opt.Sigma > 0 {
-		guide = nil // a given σ: white noise
+		est = nil // a given σ: white noise
 	}
-	if err := f.d.DenoiseJointFrame(in, in, sig, guide, f.opt); err != nil {
+	if err := f.d.DenoiseJointFrame(in, in, sig, est, f.opt); err != nil {
 		return nil, fmt.Errorf("nlm: frame %d (%dx%d): %w", in.Index, in.W, in.H, err)
 	}
 	return in, nil
@@ -210,9 +205,9 @@ func (f *Filter) processJoint(in *frame.Frame) (*frame.Frame, error) {
 // YUV 4:4:4: DenoiseJoint of the three at the parameters o.JointParams gives for the root
 // mean square of sig, in the space of src's layout. Subsampled YUV: the luma on its own
 // patches (o.Params), and U and V with one set of weights led by the luma averaged down to
-// their size (BlockMean, JointSubsampled, o.SubsampledParams), whose noise guide estimates
+// their size (BlockMean, JointSubsampled, o.SubsampledParams), whose noise est estimates
 // (nil: the luma's σ over the square root of the samples averaged, as for white noise).
-func (d *PlaneDenoiser) DenoiseJointFrame(dst, src *frame.Frame, sig [3]float64, guide func(*frame.Plane) float64, o Options) error {
+func (d *PlaneDenoiser) DenoiseJointFrame(dst, src *frame.Frame, sig [3]float64, est *noise.Estimator, o Options) error {
 	var in, out [3]*frame.Plane
 	for i := range 3 {
 		in[i], out[i] = &src.Planes[i], &dst.Planes[i]
@@ -221,23 +216,24 @@ func (d *PlaneDenoiser) DenoiseJointFrame(dst, src *frame.Frame, sig [3]float64,
 		sw, sh := src.Format.ChromaShiftW, src.Format.ChromaShiftH
 		BlockMean(&d.lumaMean, in[0], sw, sh) // before the luma is filtered: dst may be src
 		gs := sig[0] / math.Sqrt(float64(int(1)<<(sw+sh)))
-		if guide != nil {
-			gs = guide(&d.lumaMean)
+		if est != nil {
+			gs = est.Estimate(&d.lumaMean, nil)
 		}
 		if err := d.Denoise(out[0], in[0], o.Params(sig[0])); err != nil {
 			return err
 		}
 		cs := [3]float64{gs, sig[1], sig[2]}
 		in[0], out[0] = &d.lumaMean, nil
-		return d.DenoiseJoint(out, in, cs, o.SubsampledParams(rootMeanSquare(cs)), JointSubsampled)
+		return d.DenoiseJoint(out, in, cs, o.SubsampledParams(RootMeanSquare(cs)), JointSubsampled)
 	}
 	space := JointYUV
 	if src.Format.Layout == frame.RGB {
 		space = JointRGB
 	}
-	return d.DenoiseJoint(out, in, sig, o.JointParams(rootMeanSquare(sig)), space)
+	return d.DenoiseJoint(out, in, sig, o.JointParams(RootMeanSquare(sig)), space)
 }
 
-func rootMeanSquare(s [3]float64) float64 {
+// RootMeanSquare is √((s0² + s1² + s2²)/3): the σ of three planes weighed jointly.
+func RootMeanSquare(s [3]float64) float64 {
 	return math.Sqrt((s[0]*s[0] + s[1]*s[1] + s[2]*s[2]) / 3)
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/denoise-go/denoise/filter/noise"
 	"github.com/denoise-go/denoise/frame"
 	"github.com/denoise-go/denoise/internal/dsp"
 )
@@ -231,7 +232,7 @@ func TestJointSubsampledFrame(t *testing.T) {
 		}
 		sig := [3]float64{20, 15, 17}
 		var o Options
-		for _, guide := range []func(*frame.Plane) float64{nil, func(*frame.Plane) float64 { return 9 }} {
+		for _, est := range []*noise.Estimator{nil, {}} {
 			// the expected planes, computed directly
 			var lm frame.Plane
 			BlockMean(&lm, &src.Planes[0], f.ChromaShiftW, f.ChromaShiftH)
@@ -239,19 +240,20 @@ func TestJointSubsampledFrame(t *testing.T) {
 				t.Fatalf("%v: luma mean %dx%d, chroma %dx%d", f, lm.W, lm.H, src.Planes[1].W, src.Planes[1].H)
 			}
 			gs := 20 / math.Sqrt(float64(int(1)<<(f.ChromaShiftW+f.ChromaShiftH)))
-			if guide != nil {
-				gs = 9
+			if est != nil {
+				var e noise.Estimator
+				gs = e.Estimate(&lm, nil)
 			}
 			cs := [3]float64{gs, 15, 17}
 			want := referenceJointNLM([3]*frame.Plane{&lm, &src.Planes[1], &src.Planes[2]}, cs,
-				o.SubsampledParams(rootMeanSquare(cs)), JointSubsampled)
+				o.SubsampledParams(RootMeanSquare(cs)), JointSubsampled)
 			luma := &frame.Plane{W: 45, H: 37, Stride: 45, Pix: make([]float32, 45*37)}
 			var d PlaneDenoiser
 			if err := d.Denoise(luma, &src.Planes[0], o.Params(20)); err != nil {
 				t.Fatal(err)
 			}
 			dst := frame.New(f, 45, 37)
-			if err := d.DenoiseJointFrame(dst, src, sig, guide, o); err != nil {
+			if err := d.DenoiseJointFrame(dst, src, sig, est, o); err != nil {
 				t.Fatal(err)
 			}
 			if !slices.Equal(dst.Planes[0].Pix, luma.Pix) {
@@ -269,7 +271,7 @@ func TestJointSubsampledFrame(t *testing.T) {
 			}
 			in := frame.New(f, 45, 37)
 			in.CopyFrom(src)
-			if err := d.DenoiseJointFrame(in, in, sig, guide, o); err != nil {
+			if err := d.DenoiseJointFrame(in, in, sig, est, o); err != nil {
 				t.Fatal(err)
 			}
 			for c := range 3 {

@@ -240,11 +240,7 @@ func (d *PlaneDenoiser) DenoiseJoint(dst, src [3]*frame.Plane, sigma [3]float64,
 // whiten returns the scale of each channel that whitens noise of sigma (σ/σ_c, σ² the mean
 // of the σ_c²; a plane with no noise counts as one with a tenth of the mean) and that σ.
 func whiten(sigma [3]float64) (k [3]float64, rms float64) {
-	var ms float64
-	for _, s := range sigma {
-		ms += s * s / 3
-	}
-	rms = math.Sqrt(ms)
+	rms = RootMeanSquare(sigma)
 	for c := range 3 {
 		k[c] = rms / max(sigma[c], rms/10)
 	}
