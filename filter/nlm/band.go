@@ -282,13 +282,7 @@ func (b *band) run1N(gs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
 				dsp.NLMAddSumCols(col, b.rings(c, 0), cw, box)
 			}
 		}
-		vp, vq, dv, rv := &b.jrows[0], &b.jrows[1], &b.jrows[2], &b.jrows[3]
-		var dw, rw []float32
-		for c, v := range gs {
-			dw, dv[c] = b.accRowsC(c, y, xa, r)
-			rw, rv[c] = b.accRowsC(c, y+dy, xa+dx, r)
-			vp[c], vq[c] = v.row(y, xa)[:n], v.row(y+dy, xa+dx)
-		}
+		vp, vq, dv, rv, dw, rw := b.jointRows(gs, y, xa, dx, dy, n, r)
 		dsp.NLMAccumRowJoint(wt, col, box, vp, vq, dv, rv, dw, rw)
 	}
 }
@@ -340,15 +334,22 @@ func (b *band) run3N(gs []*padded, wt dsp.NLMWeight, r, f, dx, dy int) {
 				}
 			}
 		}
-		vp, vq, dv, rv := &b.jrows[0], &b.jrows[1], &b.jrows[2], &b.jrows[3]
-		var dw, rw []float32
-		for c, v := range gs {
-			dw, dv[c] = b.accRowsC(c, y, xa, r)
-			rw, rv[c] = b.accRowsC(c, y+dy, xa+dx, r)
-			vp[c], vq[c] = v.row(y, xa)[:n], v.row(y+dy, xa+dx)
-		}
+		vp, vq, dv, rv, dw, rw := b.jointRows(gs, y, xa, dx, dy, n, r)
 		dsp.NLMAccumRow3Joint(wt, col[0], col[1], col[2], box, vp, vq, dv, rv, dw, rw)
 	}
+}
+
+// jointRows returns the row views of a joint pass's row y at offset (dx, dy) from column xa,
+// n pixels: each channel's values at p and at p+o, its value accumulators there, and the
+// shared weight accumulators (the views live in b.jrows, so that none is allocated).
+func (b *band) jointRows(gs []*padded, y, xa, dx, dy, n, r int) (vp, vq, dv, rv *[3][]float32, dw, rw []float32) {
+	vp, vq, dv, rv = &b.jrows[0], &b.jrows[1], &b.jrows[2], &b.jrows[3]
+	for c, v := range gs {
+		dw, dv[c] = b.accRowsC(c, y, xa, r)
+		rw, rv[c] = b.accRowsC(c, y+dy, xa+dx, r)
+		vp[c], vq[c] = v.row(y, xa)[:n], v.row(y+dy, xa+dx)
+	}
+	return vp, vq, dv, rv, dw, rw
 }
 
 // finish writes the band's output rows: each pixel's weighted mean, the pixel itself
