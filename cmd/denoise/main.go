@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/denoise-go/denoise/internal/av"
 	runjob "github.com/denoise-go/denoise/job"
 )
 
@@ -27,6 +28,7 @@ const (
 type usageError struct{ error }
 
 func main() {
+	av.ReturnLargeBuffers() // frames freed by FFmpeg go back to the system, not to glibc's arenas
 	os.Exit(realMain(os.Args[1:]))
 }
 
