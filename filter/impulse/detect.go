@@ -15,14 +15,14 @@ type detector struct {
 	rv     []int32     // indices flagged by randomValued
 	spDist []spFlag    // the salt and pepper saltPepper flagged, with their distances
 	medT   float32     // randomValued's last threshold on |y − 3×3 median|
-	med    frame.Plane // m(y), once medOK
-	med3   frame.Plane // plain 3×3 median
+	med    frame.Plane // m(y), once medOK (sized then)
+	med3   frame.Plane // plain 3×3 median (randomValued's; sized there)
 	src    *frame.Plane
 	medOK  bool // med holds m(y): the copy of src is made on first use
 	window []float32
 }
 
-// reset sizes the buffers for p, clears Δ and sets m(y) = y (copied on first use).
+// reset sizes the masks for p, clears Δ and sets m(y) = y (copied on first use).
 func (d *detector) reset(p *frame.Plane, maxRadius int) {
 	w, h := p.W, p.H
 	n := w * h
@@ -34,8 +34,6 @@ func (d *detector) reset(p *frame.Plane, maxRadius int) {
 	if k := (2*maxRadius + 1) * (2*maxRadius + 1); cap(d.window) < k {
 		d.window = make([]float32, 0, k)
 	}
-	d.med.Resize(w, h)
-	d.med3.Resize(w, h)
 	clear(d.mask)
 	clear(d.sp)
 	d.rv = d.rv[:0]
@@ -48,6 +46,7 @@ func (d *detector) reset(p *frame.Plane, maxRadius int) {
 // copied.
 func (d *detector) ensureMed() {
 	if !d.medOK {
+		d.med.Resize(d.src.W, d.src.H)
 		d.med.CopyFrom(d.src)
 		d.medOK = true
 	}
@@ -126,6 +125,7 @@ func (d *detector) randomValued(medT, roadT float32, m int) int {
 	d.ensureMed()
 	p := &d.med
 	w, h := p.W, p.H
+	d.med3.Resize(w, h) // sized here: only this path needs it
 	median.Median3(&d.med3, p)
 	d.medT = medT
 	count := 0

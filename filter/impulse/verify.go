@@ -122,11 +122,11 @@ func (c *Cleaner) verify(p *frame.Plane, sigma float64) int {
 	}
 	dev := c.dev[:len(d.rv)]
 	t := float32(max(verifyK*sigma, verifyFloor) / 255)
-	for i, k := range d.rv {
-		y, x := int(k)/p.W, int(k)%p.W
+	for i, e := range c.rep.means(&c.pool, d.rv) { // d.rv is in raster order
+		k := int(d.rv[i])
 		dev[i] = -1
-		if e, ok := c.rep.pixel(x, y); ok {
-			dev[i] = abs(e - p.Pix[y*p.Stride+x])
+		if e == e { // not NaN: some candidate had weight
+			dev[i] = abs(e - p.Pix[k/p.W*p.Stride+k%p.W])
 		}
 	}
 	// blocks crowded with candidates that the non-local mean does not explain hold detail

@@ -40,21 +40,23 @@ func MirrorEdgeRow(dst, src []float32, x0 int) {
 	}
 }
 
-// PadPlaneEdge is PadPlane with MirrorEdge's reflection: the w×h plane src (rows srcStride
-// apart) lands in dst at (x+pad, y+pad), rows dstStride ≥ w+2·pad apart.
-func PadPlaneEdge(dst []float32, dstStride, pad int, src []float32, srcStride, w, h int) {
-	for y := -pad; y < h+pad; y++ {
+// PadPlaneEdge is PadPlane with MirrorEdge's reflection, for the rows y0 … y1−1 of the w×h
+// plane src (rows srcStride apart) and pad rows on either side: sample (x, y) lands in dst at
+// (x+pad, y−y0+pad), rows dstStride ≥ w+2·pad apart (y0 = 0, y1 = h: the whole plane).
+func PadPlaneEdge(dst []float32, dstStride, pad int, src []float32, srcStride, w, h, y0, y1 int) {
+	for y := y0 - pad; y < y1+pad; y++ {
 		sy := MirrorEdge(y, h)
-		MirrorEdgeRow(dst[(y+pad)*dstStride:(y+pad)*dstStride+w+2*pad], src[sy*srcStride:sy*srcStride+w], -pad)
+		o := (y - y0 + pad) * dstStride
+		MirrorEdgeRow(dst[o:o+w+2*pad], src[sy*srcStride:sy*srcStride+w], -pad)
 	}
 }
 
 // PadMaskEdge writes 0 where the w×h mask (rows w apart) is set and 1 elsewhere into dst,
-// laid out and reflected as PadPlaneEdge lays out a plane.
-func PadMaskEdge(dst []float32, dstStride, pad int, mask []bool, w, h int) {
-	for y := -pad; y < h+pad; y++ {
+// for the rows y0 … y1−1, laid out and reflected as PadPlaneEdge lays out a plane's.
+func PadMaskEdge(dst []float32, dstStride, pad int, mask []bool, w, h, y0, y1 int) {
+	for y := y0 - pad; y < y1+pad; y++ {
 		m := mask[MirrorEdge(y, h)*w:][:w]
-		d := dst[(y+pad)*dstStride:][:w+2*pad]
+		d := dst[(y-y0+pad)*dstStride:][:w+2*pad]
 		for x, set := range m {
 			d[pad+x] = keepOf(set)
 		}

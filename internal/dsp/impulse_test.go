@@ -23,35 +23,44 @@ func TestMirrorEdge(t *testing.T) {
 
 func TestPadPlaneEdge(t *testing.T) {
 	for _, w := range parityWidths {
-		for _, h := range []int{1, 2, 5} {
+		for _, h := range []int{1, 2, 5, 9} {
 			for _, pad := range []int{0, 1, 3, 9} {
-				src := make([]float32, (w+3)*h)
-				mask := make([]bool, w*h)
-				for i := range src {
-					src[i] = float32(i)
-				}
-				for i := range mask {
-					mask[i] = i%3 == 0
-				}
-				stride := w + 2*pad + 5
-				g := newGuardedF32(stride*(h+2*pad), 3)
-				PadPlaneEdge(g.Data, stride, pad, src, w+3, w, h)
-				g.check(t, "PadPlaneEdge")
-				k := newGuardedF32(stride*(h+2*pad), 1)
-				PadMaskEdge(k.Data, stride, pad, mask, w, h)
-				k.check(t, "PadMaskEdge")
-				for y := -pad; y < h+pad; y++ {
-					for x := -pad; x < w+pad; x++ {
-						sy, sx := MirrorEdge(y, h), MirrorEdge(x, w)
-						if got, want := g.Data[(y+pad)*stride+pad+x], src[sy*(w+3)+sx]; got != want {
-							t.Fatalf("w=%d h=%d pad=%d: (%d,%d) = %g, want %g", w, h, pad, x, y, got, want)
-						}
-						want := float32(1)
-						if mask[sy*w+sx] {
-							want = 0
-						}
-						if got := k.Data[(y+pad)*stride+pad+x]; got != want {
-							t.Fatalf("mask w=%d h=%d pad=%d: (%d,%d) = %g, want %g", w, h, pad, x, y, got, want)
+				// the whole plane, and bands of rows at the top, inside and at the bottom
+				for _, rows := range [][2]int{{0, h}, {0, (h + 1) / 2}, {h / 3, 2 * h / 3}, {h / 2, h}} {
+					y0, y1 := rows[0], rows[1]
+					if y1 <= y0 {
+						continue
+					}
+					src := make([]float32, (w+3)*h)
+					mask := make([]bool, w*h)
+					for i := range src {
+						src[i] = float32(i)
+					}
+					for i := range mask {
+						mask[i] = i%3 == 0
+					}
+					stride := w + 2*pad + 5
+					n := stride * (y1 - y0 + 2*pad)
+					g := newGuardedF32(n, 3)
+					PadPlaneEdge(g.Data, stride, pad, src, w+3, w, h, y0, y1)
+					g.check(t, "PadPlaneEdge")
+					k := newGuardedF32(n, 1)
+					PadMaskEdge(k.Data, stride, pad, mask, w, h, y0, y1)
+					k.check(t, "PadMaskEdge")
+					for y := y0 - pad; y < y1+pad; y++ {
+						for x := -pad; x < w+pad; x++ {
+							sy, sx := MirrorEdge(y, h), MirrorEdge(x, w)
+							o := (y-y0+pad)*stride + pad + x
+							if got, want := g.Data[o], src[sy*(w+3)+sx]; got != want {
+								t.Fatalf("w=%d h=%d pad=%d rows %d-%d: (%d,%d) = %g, want %g", w, h, pad, y0, y1, x, y, got, want)
+							}
+							want := float32(1)
+							if mask[sy*w+sx] {
+								want = 0
+							}
+							if got := k.Data[o]; got != want {
+								t.Fatalf("mask w=%d h=%d pad=%d rows %d-%d: (%d,%d) = %g, want %g", w, h, pad, y0, y1, x, y, got, want)
+							}
 						}
 					}
 				}
