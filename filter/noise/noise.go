@@ -77,31 +77,33 @@ func dilated3(dst []bool, skip []bool, w, y int) {
 	}
 }
 
-// responses writes the absolute Laplacian responses of p's interior into buf (which holds
-// (W−2)(H−2) samples), leaving out those whose support touches a skipped pixel, and returns
-// how many it wrote.
-func (e *Estimator) responses(buf []float32, p *frame.Plane, skip []bool) int {
+// responses calls each with the absolute Laplacian responses of p's interior, a row at a
+// time in raster order, leaving out those whose support touches a skipped pixel, and
+// returns how many there were. The slice is only valid during the call.
+func (e *Estimator) responses(p *frame.Plane, skip []bool, each func([]float32)) int {
 	w := p.W - 2
+	e.row = grow(e.row, w)
 	if skip != nil {
-		e.row = grow(e.row, w)
 		e.mask = grow(e.mask, w)
 	}
 	n := 0
 	for y := 1; y < p.H-1; y++ {
 		a, b, c := p.Row(y-1), p.Row(y), p.Row(y+1)
-		if skip == nil {
-			dsp.LaplaceAbsRow(buf[n:n+w], a, b, c)
-			n += w
-			continue
-		}
 		dsp.LaplaceAbsRow(e.row, a, b, c)
-		dilated3(e.mask, skip, p.W, y)
-		for i, v := range e.row {
-			if !e.mask[i] {
-				buf[n] = v
-				n++
+		row := e.row
+		if skip != nil {
+			dilated3(e.mask, skip, p.W, y)
+			m := 0
+			for i, v := range e.row {
+				if !e.mask[i] {
+					row[m] = v
+					m++
+				}
 			}
+			row = row[:m]
 		}
+		each(row)
+		n += len(row)
 	}
 	return n
 }
@@ -113,36 +115,47 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
+// immerkaer sums the responses in runs of W−2 (rows when nothing is skipped), each run in
+// float32, the runs in float64.
 func (e *Estimator) immerkaer(p *frame.Plane, skip []bool) float64 {
 	if p.W < 3 || p.H < 3 {
 		return 0
 	}
-	buf := e.scratch((p.W - 2) * (p.H - 2))
-	n := e.responses(buf, p, skip)
+	run := p.W - 2
+	var sum float64
+	var rs float32
+	in := 0 // responses in the current run
+	n := e.responses(p, skip, func(row []float32) {
+		for _, v := range row {
+			rs += v
+			if in++; in == run {
+				sum += float64(rs)
+				rs, in = 0, 0
+			}
+		}
+	})
 	if n == 0 {
 		return 0
 	}
-	var sum float64
-	for i := 0; i < n; i += p.W - 2 {
-		var rs float32
-		for _, v := range buf[i:min(i+p.W-2, n)] {
-			rs += v
-		}
-		sum += float64(rs)
-	}
+	sum += float64(rs)
 	return math.Sqrt(math.Pi/2) * sum / (6 * float64(n)) * Scale255
 }
 
+// laplacianMAD takes the median of the responses without storing them: they are computed
+// twice, once to find the high bits of the median's key and once for the rest
+// (dsp.SelectScratch), so that a 1080p plane needs no 8 MB buffer.
 func (e *Estimator) laplacianMAD(p *frame.Plane, skip []bool) float64 {
 	if p.W < 3 || p.H < 3 {
 		return 0
 	}
-	buf := e.scratch((p.W - 2) * (p.H - 2))
-	n := e.responses(buf, p, skip)
+	e.sel.Begin()
+	n := e.responses(p, skip, e.sel.CountHigh)
 	if n == 0 {
 		return 0
 	}
-	return float64(dsp.Select(buf[:n], (n-1)/2, &e.sel)) / (0.6745 * 6) * Scale255
+	e.sel.Narrow((n - 1) / 2)
+	e.responses(p, skip, e.sel.CountLow)
+	return float64(e.sel.Kth()) / (0.6745 * 6) * Scale255
 }
 
 // waveletSamples is about how many diagonal coefficients WaveletMAD reads at least: all of a

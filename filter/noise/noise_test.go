@@ -63,10 +63,15 @@ func TestEstimatorsIgnoreImpulses(t *testing.T) {
 
 func TestEstimateAllocsSteadyState(t *testing.T) {
 	p := synthetic(64, 48, 5, 1)
-	e := Estimator{Method: WaveletMAD}
-	e.Estimate(p, nil)
-	if a := testing.AllocsPerRun(5, func() { e.Estimate(p, nil) }); a != 0 {
-		t.Errorf("Estimate allocates %v times per call", a)
+	skip := make([]bool, 64*48)
+	skip[100] = true
+	for _, m := range []Method{WaveletMAD, LaplacianMAD, Immerkaer} {
+		e := Estimator{Method: m}
+		e.Estimate(p, nil)
+		e.Estimate(p, skip)
+		if a := testing.AllocsPerRun(5, func() { e.Estimate(p, nil); e.Estimate(p, skip) }); a != 0 {
+			t.Errorf("%v: Estimate allocates %v times per call", m, a)
+		}
 	}
 }
 

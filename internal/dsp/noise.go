@@ -57,8 +57,66 @@ func haarDiagAbsRowGeneric(dst, a, b []float32) {
 }
 
 // SelectScratch is the histogram Select uses on long inputs; keep one per goroutine so that
-// repeated selections do not allocate.
-type SelectScratch struct{ hist []uint32 }
+// repeated selections do not allocate. It also selects from values that are never stored
+// together, read twice in the same order (CountHigh … Narrow, CountLow … Kth).
+type SelectScratch struct {
+	hist, low []uint32
+	bucket    uint32 // Narrow's: the high 16 bits of the answer's key
+	k         int    // its rank among the values of that bucket
+}
+
+// Begin starts a selection from values given in pieces: CountHigh every piece, Narrow, then
+// CountLow every piece again, and Kth.
+func (s *SelectScratch) Begin() {
+	if len(s.hist) != 1<<radixBits {
+		s.hist = make([]uint32, 1<<radixBits)
+	}
+	clear(s.hist)
+}
+
+// CountHigh counts the values of v by the high 16 bits of their keys.
+func (s *SelectScratch) CountHigh(v []float32) {
+	for _, f := range v {
+		s.hist[sortKey(f)>>(32-radixBits)]++
+	}
+}
+
+// Narrow keeps the bucket that holds the k-th smallest (0-based) of the values counted.
+func (s *SelectScratch) Narrow(k int) {
+	below := 0
+	for i, c := range s.hist {
+		if below+int(c) > k {
+			s.bucket, s.k = uint32(i), k-below
+			break
+		}
+		below += int(c)
+	}
+	if len(s.low) != 1<<(32-radixBits) {
+		s.low = make([]uint32, 1<<(32-radixBits))
+	}
+	clear(s.low)
+}
+
+// CountLow counts the values of v in Narrow's bucket by the low 16 bits of their keys.
+func (s *SelectScratch) CountLow(v []float32) {
+	for _, f := range v {
+		if key := sortKey(f); key>>(32-radixBits) == s.bucket {
+			s.low[key&(1<<(32-radixBits)-1)]++
+		}
+	}
+}
+
+// Kth returns the k-th smallest value Narrow was given k of: the same value Select returns.
+func (s *SelectScratch) Kth() float32 {
+	below := 0
+	for i, c := range s.low {
+		if below+int(c) > s.k {
+			return fromSortKey(s.bucket<<(32-radixBits) | uint32(i))
+		}
+		below += int(c)
+	}
+	return float32(math.NaN()) // fewer values than counted
+}
 
 // radixBits is the width of the first radix pass: 2^16 buckets spread the values of a
 // natural distribution thinly enough that the second step sees about a hundredth of them.
@@ -114,6 +172,14 @@ func sortKey(f float32) uint32 {
 		return ^b
 	}
 	return b | 1<<31
+}
+
+// fromSortKey is sortKey's inverse.
+func fromSortKey(k uint32) float32 {
+	if k>>31 != 0 {
+		return math.Float32frombits(k &^ (1 << 31))
+	}
+	return math.Float32frombits(^k)
 }
 
 func quickSelect(v []float32, k int) float32 {

@@ -89,6 +89,19 @@ func TestSelect(t *testing.T) {
 				if got := Select(w, k, &s); got != sorted[k] {
 					t.Fatalf("n=%d %s k=%d: Select = %g, want %g", n, dist, k, got, sorted[k])
 				}
+				// the same values in pieces of 37, never stored together
+				var st SelectScratch
+				st.Begin()
+				for i := 0; i < n; i += 37 {
+					st.CountHigh(v[i:min(i+37, n)])
+				}
+				st.Narrow(k)
+				for i := 0; i < n; i += 37 {
+					st.CountLow(v[i:min(i+37, n)])
+				}
+				if got := st.Kth(); got != sorted[k] {
+					t.Fatalf("n=%d %s k=%d: Kth = %g, want %g", n, dist, k, got, sorted[k])
+				}
 			}
 		}
 	}
