@@ -65,7 +65,7 @@ type Compensator struct {
 	rowVX  []float32
 	rowVY  []float32
 	sx, sy []float32 // WarpRow's scratch
-	hsum   []float32
+	hsum   []float32 // localError's ring of box-mean rows
 	colSum []float32
 	sq     []float32
 	fb     []float32
@@ -204,11 +204,14 @@ func (c *Compensator) Reliability(dst, cur, warped *frame.Plane, fwd, bwd *Motio
 }
 
 // localError writes into dst the mean of (warped−cur)² over the (2R+1)² square around each
-// pixel, the square cut by the frame edges.
+// pixel, the square cut by the frame edges. The rows' horizontal box means live in a ring of
+// 2R+2 rows: each is made when the running column sum first takes it in and is last read when
+// the sum lets it go.
 func (c *Compensator) localError(dst, cur, warped *frame.Plane) {
 	w, h, r := cur.W, cur.H, c.cfg.Radius
-	if cap(c.hsum) < w*h {
-		c.hsum = make([]float32, w*h)
+	ring := 2*r + 2
+	if cap(c.hsum) < ring*w {
+		c.hsum = make([]float32, ring*w)
 	}
 	if cap(c.colSum) < w {
 		c.colSum = make([]float32, w)
@@ -216,21 +219,23 @@ func (c *Compensator) localError(dst, cur, warped *frame.Plane) {
 	if cap(c.sq) < w {
 		c.sq = make([]float32, w)
 	}
-	hs, col, sq := c.hsum[:w*h], c.colSum[:w], c.sq[:w]
-	for y := 0; y < h; y++ {
+	hs, col, sq := c.hsum[:ring*w], c.colSum[:w], c.sq[:w]
+	boxRow := func(y int) []float32 { return hs[y%ring*w:][:w] }
+	take := func(y int) { // row y's box mean into its slot, then into the column sums
 		dsp.WarpSqDiffRow(sq, cur.Row(y), warped.Row(y))
-		dsp.WarpBoxMeanRow(hs[y*w:][:w], sq, r)
+		dsp.WarpBoxMeanRow(boxRow(y), sq, r)
+		dsp.WarpAddRow(col, boxRow(y))
 	}
 	clear(col)
 	for y := 0; y < min(r, h); y++ {
-		dsp.WarpAddRow(col, hs[y*w:][:w])
+		take(y)
 	}
 	for y := 0; y < h; y++ {
 		if y+r < h {
-			dsp.WarpAddRow(col, hs[(y+r)*w:][:w])
+			take(y + r)
 		}
 		if y-r-1 >= 0 {
-			dsp.WarpSubRow(col, hs[(y-r-1)*w:][:w])
+			dsp.WarpSubRow(col, boxRow(y-r-1))
 		}
 		n := float32(min(y+r, h-1) - max(y-r, 0) + 1)
 		d := dst.Row(y)
