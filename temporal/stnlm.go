@@ -125,9 +125,12 @@ func (cfg *STNLMConfig) validate() error {
 }
 
 // crossSlots is how many neighbours' copies each plane's STDenoiser keeps (nlm's CrossSlots):
-// neighbour k's waits for the bands to be done with neighbour k−crossSlots. At radius 2 and
-// 1080p, 2 instead of 4 saves ≈50 MB of peak RSS; the output is the same.
-const crossSlots = 2
+// neighbour k's waits for the bands to be done with neighbour k−crossSlots. One is enough:
+// the next neighbour is warped into the window's aligned frame while the bands work on the
+// copy, so the two still take turns. At radius 2 and 1080p, 1 instead of 2 saves ≈21 MiB of
+// peak RSS (1 instead of 4, ≈70), with the same output and CPU time (×0.98 at 1080p, ×0.97
+// at 720p, quality preset, 5 pairs each).
+const crossSlots = 1
 
 // STNLM is the spatio-temporal non-local means stage ("stnlm"): for every frame, each
 // pixel's candidates are its search window in the frame itself and a smaller window around
