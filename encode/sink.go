@@ -337,34 +337,45 @@ func (s *Sink) Passthrough(p *astiav.Packet, in *astiav.Stream) error {
 	return nil
 }
 
-// Write encodes one frame and releases it.
+// Write encodes one frame and releases it: as soon as its picture is in FFmpeg's frame,
+// before the encoder runs, so that the stage before can have it back from its pool.
 func (s *Sink) Write(f *frame.Frame) error {
+	index := f.Index
+	pic, err := s.take(f)
+	if err != nil {
+		return err
+	}
+	if err := s.enc.SendFrame(pic); err != nil {
+		return fmt.Errorf("encoding frame %d: %w", index, err)
+	}
+	s.written++
+	return s.drain()
+}
+
+// take converts f into the encoder's picture, stamps it and releases f.
+func (s *Sink) take(f *frame.Frame) (*astiav.Frame, error) {
 	defer f.Release()
 	if f.Geometry() != s.geom {
-		return fmt.Errorf("frame %d is %s, the output was opened for %s", f.Index, f.Geometry(), s.geom)
+		return nil, fmt.Errorf("frame %d is %s, the output was opened for %s", f.Index, f.Geometry(), s.geom)
 	}
 	if err := av.MakeWritable(s.stage.UnsafePointer()); err != nil {
-		return err
+		return nil, err
 	}
 	s.writer.Write(f, s.stage.UnsafePointer())
 	pic := s.stage
 	if s.sws != nil {
 		if err := av.MakeWritable(s.encf.UnsafePointer()); err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.sws.ScaleFrame(s.stage, s.encf); err != nil {
-			return fmt.Errorf("converting to %s: %w", s.encf.PixelFormat().Name(), err)
+			return nil, fmt.Errorf("converting to %s: %w", s.encf.PixelFormat().Name(), err)
 		}
 		pic = s.encf
 	}
 	av.SetColour(pic.UnsafePointer(), f.Format)
 	pic.SetPts(astiav.RescaleQ(f.PTS, astiav.NewRational(f.TimeBase.Num, f.TimeBase.Den), s.enc.TimeBase()))
 	pic.SetPictureType(astiav.PictureTypeNone)
-	if err := s.enc.SendFrame(pic); err != nil {
-		return fmt.Errorf("encoding frame %d: %w", f.Index, err)
-	}
-	s.written++
-	return s.drain()
+	return pic, nil
 }
 
 // drain writes every packet the encoder has ready.

@@ -288,10 +288,12 @@ func (s *STNLM) denoiseOverlapped(c *Centre) error {
 	if err := s.settle(); err != nil {
 		return err
 	}
-	out := s.pool.Like(c.Frame)
-	if err := s.start(out, c); err != nil {
+	out, err := s.start(nil, c)
+	if err != nil {
 		s.sched.finish()
-		out.Release()
+		if out != nil {
+			out.Release()
+		}
 		return err
 	}
 	s.held = c.Frame.Retain()
@@ -307,7 +309,7 @@ func (s *STNLM) denoiseOverlapped(c *Centre) error {
 // frame share one set of weights; a colour frame with no neighbours is denoised as mode nlm
 // denoises it instead (denoiseJoint).
 func (s *STNLM) Denoise(dst *frame.Frame, c *Centre) error {
-	err := s.start(dst, c)
+	_, err := s.start(dst, c)
 	s.sched.finish() // every band done, whatever happened
 	return err
 }
@@ -369,22 +371,25 @@ func (s *STNLM) analyse(c *Centre) error {
 // them each neighbour as it is aligned; the caller joins them with s.sched.finish. A colour
 // frame with no neighbours is done before start returns, on the stage's goroutine and
 // the joint denoiser's threads (denoiseJoint), and nothing is left for s.sched; with Overlap
-// such a frame overlaps nothing.
-func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
+// such a frame overlaps nothing. With dst nil, the output is taken from the pool once every
+// neighbour is aligned, since only the bands' last steps write it: by then the previous
+// frame's output, emitted just before, has been written and is back in the pool, so the
+// stage holds one output frame instead of two (12 MB at 1080p). start returns the output,
+// which is nil only if the bands could not be set up.
+func (s *STNLM) start(dst *frame.Frame, c *Centre) (*frame.Frame, error) {
 	f := c.Frame
-	if f.Format.Alpha {
-		a := f.Format.NumPlanes() - 1
-		dst.Planes[a].CopyFrom(&f.Planes[a])
-	}
 	np := s.sigmasOf(c)
 	if s.cfg.OnSigma != nil {
 		s.cfg.OnSigma(f.Index, s.used[0])
 	}
 	n := len(c.Neighbours)
-	dst.Neighbours = n
 	s.sched.begin(n)
 	if n == 0 && !s.cfg.PerPlane && nlm.JointFormat(f.Format) {
-		return s.denoiseJoint(dst, f)
+		if dst == nil {
+			dst = s.pool.Like(f)
+		}
+		s.finishOutput(dst, f, n)
+		return dst, s.denoiseJoint(dst, f)
 	}
 	joint := !s.cfg.PerPlane && f.Format.Layout == frame.RGB
 	for i := 0; i < np; i++ {
@@ -394,23 +399,26 @@ func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
 		case joint && i == 0:
 			sig := [3]float64(s.used[:3])
 			p := s.jointParams(sig, n)
-			bands, err = s.d[0].BeginJoint([3]*frame.Plane{&dst.Planes[0], &dst.Planes[1], &dst.Planes[2]},
+			bands, err = s.d[0].BeginJoint(outPlanes(dst, 0, 3),
 				[3]*frame.Plane{&f.Planes[0], &f.Planes[1], &f.Planes[2]}, n, sig, nlm.JointRGB, p.Spatial, p.Cross)
 		case joint && i < 3:
 			continue // plane 0's denoiser has them
 		default:
 			p := s.cfg.Params(s.used[i], n)
-			bands, err = s.d[i].Begin(&dst.Planes[i], &f.Planes[i], n, p.Spatial, p.Cross)
+			bands, err = s.d[i].Begin(outPlanes(dst, i, 1)[0], &f.Planes[i], n, p.Spatial, p.Cross)
 		}
 		if err != nil {
 			s.sched.begin(n) // nothing has run: drop the bands queued
 			pl := &f.Planes[i]
-			return fmt.Errorf("stnlm: frame %d plane %d (%dx%d): %w", f.Index, i, pl.W, pl.H, err)
+			return dst, fmt.Errorf("stnlm: frame %d plane %d (%dx%d): %w", f.Index, i, pl.W, pl.H, err)
 		}
 		s.sched.add(&s.d[i], bands)
 	}
 	if s.cfg.OnSigmas != nil {
 		s.cfg.OnSigmas(f.Index, f.Format.Layout, s.used[:np])
+	}
+	if dst != nil {
+		s.sched.finalReady()
 	}
 	s.sched.run()
 	var err error
@@ -425,7 +433,45 @@ func (s *STNLM) start(dst *frame.Frame, c *Centre) error {
 		c.Release(k) // SetCross copied it
 		s.sched.crossReady()
 	}
-	return err
+	if dst == nil {
+		dst = s.pool.Like(f)
+		for i := 0; i < np; i++ {
+			if joint && i > 0 && i < 3 {
+				continue
+			}
+			planes := outPlanes(dst, i, 1)
+			if joint && i == 0 {
+				planes = outPlanes(dst, 0, 3)
+			}
+			if e := s.d[i].SetDst(planes); e != nil {
+				panic(e) // Like gives f's geometry, which the bands were set up for
+			}
+		}
+		s.sched.finalReady()
+	}
+	s.finishOutput(dst, f, n)
+	return dst, err
+}
+
+// outPlanes returns planes i … i+n−1 of dst, or nils when dst is nil (given later).
+func outPlanes(dst *frame.Frame, i, n int) [3]*frame.Plane {
+	var p [3]*frame.Plane
+	if dst != nil {
+		for c := range n {
+			p[c] = &dst.Planes[i+c]
+		}
+	}
+	return p
+}
+
+// finishOutput does what the planes' denoisers leave of f's output dst: an alpha plane
+// copied, and the count of neighbours.
+func (s *STNLM) finishOutput(dst, f *frame.Frame, n int) {
+	if f.Format.Alpha {
+		a := f.Format.NumPlanes() - 1
+		dst.Planes[a].CopyFrom(&f.Planes[a])
+	}
+	dst.Neighbours = n
 }
 
 // setCross hands aligned neighbour k to the denoisers of the frame's planes (of format fm,

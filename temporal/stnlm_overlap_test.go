@@ -137,3 +137,54 @@ func TestSTNLMAnalyseOnlyBefore(t *testing.T) {
 		t.Error("frame 3 was filtered")
 	}
 }
+
+// TestSTNLMOverlapOneOutputFrame: with Overlap the output of a frame is taken from the
+// stage's pool only once its neighbours are aligned (the bands' last steps are all that
+// write it), so an output the sink lets go of meanwhile is reused: here each emitted frame
+// is released while the next frame is being set up (OnSigmas), after the emit and before
+// the alignment, and the pool allocates one output frame for the whole run, not two.
+func TestSTNLMOverlapOneOutputFrame(t *testing.T) {
+	g := yuvGeom(96, 64)
+	clean, _ := renderShots(g, []shot{{tex: newColourTexture(70), vx: 1.2, vy: 0.3, n: 8}})
+	src := noisy(clean, 20.0/255, 4)
+	for _, cfg := range []STNLMConfig{{Window: WindowConfig{Radius: 2}}, {Window: WindowConfig{Radius: 1, Causal: true}}} {
+		var last *frame.Frame
+		out := 0
+		cfg.OnSigmas = func(int64, frame.Layout, []float64) {
+			if last != nil {
+				last.Release()
+				last = nil
+			}
+		}
+		st := newSTNLM(t, cfg)
+		st.Overlap()
+		emit := func(f *frame.Frame) error {
+			if last != nil {
+				last.Release()
+			}
+			last = f
+			out++
+			return nil
+		}
+		pool := frame.NewPool(16)
+		for _, s := range src {
+			f := pool.Get(s.Geometry())
+			f.CopyFrom(s)
+			if err := st.Push(f, emit); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.Flush(emit); err != nil {
+			t.Fatal(err)
+		}
+		if last != nil {
+			last.Release()
+		}
+		if out != len(src) {
+			t.Fatalf("radius %d: %d frames out, want %d", cfg.Window.Radius, out, len(src))
+		}
+		if n := st.Allocated(); n != 1 {
+			t.Errorf("radius %d causal %v: %d output frames allocated, want 1", cfg.Window.Radius, cfg.Window.Causal, n)
+		}
+	}
+}

@@ -18,9 +18,10 @@ type stepper struct {
 	mu    sync.Mutex
 	cond  sync.Cond
 	jobs  []stepJob
-	n     int // cross planes of the frame
-	ready int // cross planes prepared: steps 1..ready may run
-	left  int // jobs with steps still to run
+	n     int  // cross planes of the frame
+	ready int  // cross planes prepared: steps 1..ready may run
+	final bool // the output is given: the last steps may run
+	left  int  // jobs with steps still to run
 
 	waiting  bool // the stage's goroutine is in wait(waitStep)
 	waitStep int
@@ -49,7 +50,7 @@ func newStepper(threads int) *stepper {
 // begin resets the job list for a frame with n cross planes.
 func (s *stepper) begin(n int) {
 	s.jobs = s.jobs[:0]
-	s.n, s.ready, s.left = n, 0, 0
+	s.n, s.ready, s.left, s.final = n, 0, 0, false
 }
 
 // add queues the bands of d.
@@ -93,12 +94,20 @@ func (s *stepper) crossReady() {
 	s.mu.Unlock()
 }
 
-// finish marks every cross plane ready, joins the work and returns when every job is done
-// and the helpers are idle.
+// finalReady lets the bands run their last steps, which write the output.
+func (s *stepper) finalReady() {
+	s.mu.Lock()
+	s.final = true
+	s.cond.Broadcast()
+	s.mu.Unlock()
+}
+
+// finish marks every cross plane and the output ready, joins the work and returns when
+// every job is done and the helpers are idle.
 func (s *stepper) finish() {
 	s.mu.Lock()
-	if s.ready != s.n {
-		s.ready = s.n
+	if s.ready != s.n || !s.final {
+		s.ready, s.final = s.n, true
 		s.cond.Broadcast()
 	}
 	s.mu.Unlock()
@@ -169,12 +178,12 @@ func (s *stepper) past(step int) bool {
 }
 
 // pick returns the runnable job furthest behind, or nil; s.mu is held. Step 0 needs
-// nothing, step k+1 cross plane k, the last step the ones before it.
+// nothing, step k+1 cross plane k, the last step the ones before it and the output.
 func (s *stepper) pick() *stepJob {
 	var best *stepJob
 	for i := range s.jobs {
 		j := &s.jobs[i]
-		if j.busy || j.next >= s.n+2 || (j.next >= 1 && j.next <= s.n && j.next > s.ready) {
+		if j.busy || j.next >= s.n+2 || (j.next >= 1 && j.next <= s.n && j.next > s.ready) || (j.next == s.n+1 && !s.final) {
 			continue
 		}
 		if best == nil || j.next < best.next {

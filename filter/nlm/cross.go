@@ -91,9 +91,10 @@ type stJob struct {
 	rt, ft  int
 	w, h    int
 	dst     [3]*frame.Plane
-	spatial bool // the current plane's own candidates are used
-	cross   bool // the cross planes' candidates are used
-	copy    bool // nothing to filter: Begin copied cur
+	cur     [3]*frame.Plane // with copy, what the last step copies into dst
+	spatial bool            // the current plane's own candidates are used
+	cross   bool            // the cross planes' candidates are used
+	copy    bool            // nothing to filter: the last step copies cur into dst
 }
 
 type stRunner STDenoiser
@@ -121,13 +122,15 @@ func (d *STDenoiser) Denoise(dst, cur *frame.Plane, cross []CrossPlane, p Params
 	}
 	d.pool.SetThreads(max(1, d.Threads))
 	d.pool.Run((*stRunner)(d), nb)
-	d.job.dst = [3]*frame.Plane{}
+	d.job.dst, d.job.cur = [3]*frame.Plane{}, [3]*frame.Plane{}
 	return nil
 }
 
 // Begin starts a call that will write into dst (dst may be cur) the estimate of cur with n
 // cross planes, and returns its number of bands. Then SetCross gives cross plane k before
-// any band runs step k+1, and RunStep runs every step of every band.
+// any band runs step k+1, and RunStep runs every step of every band. Only a band's last
+// step writes dst: dst may be nil here and given to SetDst before any band runs it, so
+// that a caller need not hold the output while the bands accumulate.
 func (d *STDenoiser) Begin(dst, cur *frame.Plane, n int, p Params, cp CrossParams) (int, error) {
 	nb, err := d.begin([3]*frame.Plane{dst}, [3]*frame.Plane{cur}, 1, n, p, cp)
 	if err != nil || d.job.copy {
@@ -137,12 +140,25 @@ func (d *STDenoiser) Begin(dst, cur *frame.Plane, n int, p Params, cp CrossParam
 	return nb, nil
 }
 
+// SetDst gives the planes the call's last steps write (Begin's dst; BeginJoint's three, nil
+// for a channel that only guides). It must come before any band runs its last step.
+func (d *STDenoiser) SetDst(dst [3]*frame.Plane) error {
+	j := &d.job
+	for c := range j.nc {
+		if dst[c] != nil && (dst[c].W != j.w || dst[c].H != j.h) {
+			return fmt.Errorf("nlm: output plane %d is %dx%d, want %dx%d", c, dst[c].W, dst[c].H, j.w, j.h)
+		}
+	}
+	j.dst = dst
+	return nil
+}
+
 // BeginJoint is Begin for three planes of one size weighed jointly, as
 // PlaneDenoiser.DenoiseJoint weighs them: each channel whitened by its σ (sigma, on the
 // 0–255 scale; p.Sigma and cp.Sigma are ignored), taken to space's guide, and one patch
 // distance summed over the three channels gives the weight that averages each of them, in
 // the current planes and in every cross plane (SetCrossJoint). A dst may be nil: that
-// channel then only guides. Only the guides are kept, not the planes: the means are taken
+// channel then only guides (unless SetDst gives it before the last steps run). Only the guides are kept, not the planes: the means are taken
 // of the guides, which are a linear mix of the planes, and mixed back at the end (the mix's
 // inverse), which holds half the copies.
 func (d *STDenoiser) BeginJoint(dst, cur [3]*frame.Plane, n int, sigma [3]float64, space JointSpace, p Params, cp CrossParams) (int, error) {
@@ -191,7 +207,7 @@ func (d *STDenoiser) begin(dst, cur [3]*frame.Plane, nc, n int, p Params, cp Cro
 			cp.SearchRadius, cp.PatchRadius, cp.H, cp.Sigma, n)
 	}
 	w, h := cur[0].W, cur[0].H
-	if nc == 1 && (dst[0].W != w || dst[0].H != h) {
+	if nc == 1 && dst[0] != nil && (dst[0].W != w || dst[0].H != h) {
 		return 0, fmt.Errorf("nlm: plane sizes differ: %dx%d and %dx%d", dst[0].W, dst[0].H, w, h)
 	}
 	if cp.H == 0 {
@@ -204,7 +220,7 @@ func (d *STDenoiser) begin(dst, cur [3]*frame.Plane, nc, n int, p Params, cp Cro
 		cp.PatchRadius = p.PatchRadius
 	}
 	j := &d.job
-	j.nc, j.w, j.h, j.dst = nc, w, h, dst
+	j.nc, j.w, j.h, j.dst, j.cur = nc, w, h, dst, cur
 	j.r, j.f, j.rt, j.ft, j.n = p.SearchRadius, p.PatchRadius, cp.SearchRadius, cp.PatchRadius, n
 	j.spatial = p.H > 0 && p.SearchRadius > 0
 	if !j.spatial {
@@ -213,12 +229,7 @@ func (d *STDenoiser) begin(dst, cur [3]*frame.Plane, nc, n int, p Params, cp Cro
 	j.cross = cp.H > 0 && n > 0
 	j.copy = w == 0 || h == 0 || !j.spatial && !j.cross
 	if j.copy {
-		for c := range nc {
-			if dst[c] != nil && dst[c] != cur[c] {
-				dst[c].CopyFrom(cur[c])
-			}
-		}
-		return 1, nil
+		return 1, nil // the copy is the last step's
 	}
 	pad := max(j.r+j.f, j.rt+j.ft)
 	for c := range nc {
@@ -344,6 +355,13 @@ func (j *stJob) setRel(k int, c CrossPlane) {
 func (d *STDenoiser) RunStep(b, s int) {
 	j := &d.job
 	if j.copy {
+		if s == j.n+1 {
+			for c := range j.nc {
+				if j.dst[c] != nil && j.dst[c] != j.cur[c] {
+					j.dst[c].CopyFrom(j.cur[c])
+				}
+			}
+		}
 		return
 	}
 	bd := &d.bands[b]

@@ -277,3 +277,49 @@ func TestCrossSteps(t *testing.T) {
 		t.Error("a fourth cross plane was accepted for a call of three")
 	}
 }
+
+// TestCrossLateOutput: Begin may be given no output, and SetDst the output before the last
+// steps, the only ones that write it: the same samples as Denoise, also when there is
+// nothing to filter and the last step copies the plane; a plane of another size is refused.
+func TestCrossLateOutput(t *testing.T) {
+	cur := randomPlane(61, 97, 61, 41)
+	cross := []CrossPlane{{Plane: randomPlane(61, 97, 61, 42)}, {Plane: randomPlane(61, 97, 61, 43)}}
+	for _, p := range []Params{{PatchRadius: 2, SearchRadius: 3, H: 12, Sigma: 15}, {}} {
+		cp := CrossParams{SearchRadius: 1, H: p.H}
+		want := &frame.Plane{W: 61, H: 97, Stride: 61, Pix: make([]float32, 61*97)}
+		d := STDenoiser{BandRows: 30, MaxBands: 10} // the same bands: the same sums
+		if err := d.Denoise(want, cur, cross, p, cp); err != nil {
+			t.Fatal(err)
+		}
+		s := STDenoiser{BandRows: 30, MaxBands: 10}
+		nb, err := s.Begin(nil, cur, len(cross), p, cp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range cross {
+			if err := s.SetCross(k, cross[k]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for step := 0; step <= len(cross); step++ {
+			for b := range nb {
+				s.RunStep(b, step)
+			}
+		}
+		if err := s.SetDst([3]*frame.Plane{{W: 60, H: 97, Stride: 60, Pix: make([]float32, 60*97)}}); err == nil {
+			t.Error("SetDst took a plane of another size")
+		}
+		got := &frame.Plane{W: 61, H: 97, Stride: 61, Pix: make([]float32, 61*97)}
+		if err := s.SetDst([3]*frame.Plane{got}); err != nil {
+			t.Fatal(err)
+		}
+		for b := range nb {
+			s.RunStep(b, len(cross)+1)
+		}
+		for i := range want.Pix {
+			if got.Pix[i] != want.Pix[i] {
+				t.Fatalf("h=%g sample %d: %g with the output given late, %g from Denoise", p.H, i, got.Pix[i], want.Pix[i])
+			}
+		}
+	}
+}
