@@ -66,6 +66,12 @@ func (r *runner) runFilter(s *stageRun, in <-chan *frame.Frame, out chan<- *fram
 				}
 				return
 			}
+			if s.demand != nil {
+				select {
+				case s.demand <- struct{}{}: // a worker is free: the source may read
+				default: // already called for
+				}
+			}
 			f, ok := <-in
 			if !ok {
 				return

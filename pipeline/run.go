@@ -115,6 +115,10 @@ type runner struct {
 	interrupted bool  // the source stopped because ctx was cancelled; read after the source is done
 	srcErr      error // the source's own error: it ends the input, the frames read are still written
 
+	// demand, when not nil, is the first stage's call for its next frame: the source reads
+	// one only when called for (see run).
+	demand chan struct{}
+
 	framesIn, framesOut, dropped atomic.Int64
 }
 
@@ -125,6 +129,7 @@ type stageRun struct {
 	temporal Temporal
 	in, out  atomic.Int64
 	m        stageMetrics
+	demand   chan<- struct{} // the first stage: the runner's demand
 }
 
 func (r *runner) prepare() error {
@@ -212,6 +217,16 @@ func (r *runner) run(ctx context.Context) (Stats, error) {
 	}
 	for _, s := range r.stages {
 		s.m = r.cfg.Metrics.stage(s.name)
+	}
+	// Handing frames over unbuffered, a source that read ahead would hold one more frame,
+	// waiting while the first stage works (at 1080p, 12 MB of peak RSS): a filter stage
+	// calls for each frame instead, when it has a worker free, and the source reads it then.
+	// Reading costs little beside a stage's work, so the stages still overlap. A temporal
+	// first stage settles whenever its queue is empty, and a live source is never held
+	// back: both keep the read-ahead.
+	if r.cfg.QueueDepth == Unbuffered && !r.cfg.Live && len(r.stages) > 0 && r.stages[0].temporal == nil {
+		r.demand = make(chan struct{}, 1)
+		r.stages[0].demand = r.demand
 	}
 	if m := r.cfg.Metrics; m != nil {
 		m.setQueues(refs)
@@ -321,6 +336,12 @@ func (r *runner) readSource(ctx, srcCtx context.Context, out chan<- *frame.Frame
 	defer close(out)
 	m := r.cfg.Metrics.stage(SourceName)
 	for {
+		if r.demand != nil {
+			select {
+			case <-r.demand:
+			case <-srcCtx.Done():
+			}
+		}
 		if srcCtx.Err() != nil {
 			r.noteStop(ctx)
 			return

@@ -328,3 +328,32 @@ func TestRunRecyclesFrames(t *testing.T) {
 	}
 	assertNoLeak(t, pool)
 }
+
+// TestRunUnbufferedReadsOnDemand: handing frames over unbuffered, the source reads a frame
+// only when the first stage has a worker free for it, instead of reading one more and holding
+// it while the stage works: with the only worker stuck, one frame has been read, not two.
+func TestRunUnbufferedReadsOnDemand(t *testing.T) {
+	pool := newTestPool()
+	gate := make(chan struct{})
+	src, sink := newGen(pool, 20), newSink()
+	done := make(chan error)
+	go func() {
+		_, err := Run(context.Background(), Config{
+			Source:     src,
+			Stages:     []Stage{{Filter: func() (Filter, error) { return gateFilter{gate}, nil }, Workers: 1}},
+			Sink:       sink,
+			QueueDepth: Unbuffered,
+		})
+		done <- err
+	}()
+	time.Sleep(30 * time.Millisecond)
+	if got := src.produced.Load(); got != 1 {
+		t.Errorf("the source read %d frames for a stage stuck on its first, want 1", got)
+	}
+	close(gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	sink.check(t, 20)
+	assertNoLeak(t, pool)
+}
