@@ -3,6 +3,8 @@ package dsp
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -135,11 +137,36 @@ func TestKernelsNamed(t *testing.T) {
 	if k == "" {
 		t.Fatal("Kernels() is empty")
 	}
-	if UseFast() && k != "avx2+fma" {
+	if UseFast() && !strings.HasPrefix(k, "avx2+fma") {
 		t.Fatalf("fast kernels in use but Kernels() = %q", k)
+	}
+	if UseFast() && slowTransitions != strings.Contains(k, "slow SSE/AVX transitions") {
+		t.Fatalf("slowTransitions %v but Kernels() = %q", slowTransitions, k)
 	}
 	if forcedGeneric && UseFast() {
 		t.Fatal("DENOISE_CPU=generic did not force the portable kernels")
 	}
 	t.Logf("kernels: %s", k)
+}
+
+// TestMixedKernelsFollowTransitions: where legacy-SSE transitions are slow the kernels that
+// interleave scalar and vector work are the portable ones, elsewhere the fast ones.
+func TestMixedKernelsFollowTransitions(t *testing.T) {
+	if !UseFast() {
+		t.Skipf("portable kernels: %s", Kernels())
+	}
+	same := func(a, b any) bool { return reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer() }
+	for _, c := range []struct {
+		name        string
+		inUse, fast any
+	}{
+		{"warpRow", warpRow, fastWarpRow}, {"ssd", ssd, fastSSD}, {"ssdLerpH", ssdLerpH, fastSSDLerpH},
+		{"ssdLerpV", ssdLerpV, fastSSDLerpV}, {"ssdBilinear", ssdBilinear, fastSSDBilinear},
+		{"u16ToF32", u16ToF32, fastU16ToF32}, {"f32ToU16", f32ToU16, fastF32ToU16},
+	} {
+		if same(c.inUse, c.fast) == slowTransitions {
+			t.Errorf("%s: fast kernel in use %v, slow transitions %v", c.name, same(c.inUse, c.fast), slowTransitions)
+		}
+	}
+	t.Logf("slow transitions: %v", slowTransitions)
 }

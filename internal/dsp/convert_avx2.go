@@ -10,8 +10,10 @@ func init() {
 		fastF32ToU8, fastF32ToU16 = f32ToU8AVX2, f32ToU16AVX2
 	}
 	if UseFast() {
-		u8ToF32, u16ToF32 = u8ToF32AVX2, u16ToF32AVX2
-		f32ToU8, f32ToU16 = f32ToU8AVX2, f32ToU16AVX2
+		u8ToF32, f32ToU8 = u8ToF32AVX2, f32ToU8AVX2
+	}
+	if useMixed() {
+		u16ToF32, f32ToU16 = u16ToF32AVX2, f32ToU16AVX2
 	}
 }
 

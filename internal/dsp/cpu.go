@@ -19,10 +19,16 @@ func HasFast() bool { return hasFast }
 // UseFast reports whether the fast kernels are in use: HasFast and not DENOISE_CPU=generic.
 func UseFast() bool { return hasFast && !forcedGeneric }
 
+// useMixed reports whether the fast kernels that interleave scalar and vector work in their
+// loops are in use: UseFast, unless this CPU makes them slow (slowTransitions).
+func useMixed() bool { return UseFast() && !slowTransitions }
+
 // Kernels names the kernel set in use, for logs and --version: "avx2+fma" or "generic"
 // (with the reason when a faster set exists but is not used, or is not built).
 func Kernels() string {
 	switch {
+	case UseFast() && slowTransitions:
+		return "avx2+fma (slow SSE/AVX transitions: portable warp, motion search and 16-bit conversion)"
 	case UseFast():
 		return "avx2+fma"
 	case hasFast:

@@ -5,3 +5,6 @@ package dsp
 const simdBuilt = false
 
 var hasFast = false
+
+// slowTransitions: no fast kernels here.
+const slowTransitions = false

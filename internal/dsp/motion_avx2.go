@@ -13,11 +13,13 @@ func init() {
 		fastDownsample2Row = downsample2RowAVX2
 	}
 	if UseFast() {
+		downsample2Row = downsample2RowAVX2
+	}
+	if useMixed() { // the block costs check their bound in scalar code between rows
 		ssd = ssdAVX2
 		ssdLerpH = ssdLerpHAVX2
 		ssdLerpV = ssdLerpVAVX2
 		ssdBilinear = ssdBilinearAVX2
-		downsample2Row = downsample2RowAVX2
 	}
 }
 

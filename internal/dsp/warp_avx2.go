@@ -22,8 +22,10 @@ func init() {
 		fastWarpTapsMulRow = warpTapsMulRowAVX2
 		fastWarpGradRow = warpGradRowAVX2
 	}
-	if UseFast() {
+	if useMixed() { // a run's set-up and the fallback samples are scalar code
 		warpRow = warpRowAVX2
+	}
+	if UseFast() {
 		warpSqDiffRow = warpSqDiffRowAVX2
 		warpBoxMeanRow = warpBoxMeanRowAVX2
 		warpAddRow = warpAddRowAVX2
