@@ -160,13 +160,16 @@ func TestMixedKernelsFollowTransitions(t *testing.T) {
 		name        string
 		inUse, fast any
 	}{
-		{"warpRow", warpRow, fastWarpRow}, {"ssd", ssd, fastSSD}, {"ssdLerpH", ssdLerpH, fastSSDLerpH},
-		{"ssdLerpV", ssdLerpV, fastSSDLerpV}, {"ssdBilinear", ssdBilinear, fastSSDBilinear},
-		{"u16ToF32", u16ToF32, fastU16ToF32}, {"f32ToU16", f32ToU16, fastF32ToU16},
+		{"warpRow", warpRow, fastWarpRow}, {"u16ToF32", u16ToF32, fastU16ToF32}, {"f32ToU16", f32ToU16, fastF32ToU16},
 	} {
 		if same(c.inUse, c.fast) == slowTransitions {
 			t.Errorf("%s: fast kernel in use %v, slow transitions %v", c.name, same(c.inUse, c.fast), slowTransitions)
 		}
+	}
+	// The block costs keep scalar code out of their loops: fast everywhere. They are not
+	// bit-exact with the references, so the output does not depend on the check.
+	if !same(ssd, fastSSD) || !same(ssdLerpH, fastSSDLerpH) || !same(ssdLerpV, fastSSDLerpV) || !same(ssdBilinear, fastSSDBilinear) {
+		t.Error("a block-cost kernel is not the fast one")
 	}
 	t.Logf("slow transitions: %v", slowTransitions)
 }

@@ -6,8 +6,8 @@
 // version exists (AVX2 + FMA through simd/archsimd, built with GOEXPERIMENT=simd on amd64),
 // it is chosen once at start from the CPU's features; DENOISE_CPU=generic forces the
 // references. Where a legacy-SSE instruction is slow with the upper YMM halves dirty (timed
-// once at start), the few fast kernels that mix scalar and vector work in their loops give way
-// to the references (KERNELS.md). Kernels() says which set is in use. Each fast kernel is tested against its
+// once at start), the two fast kernels that mix scalar and vector work in their loops give
+// way to the references (KERNELS.md). Kernels() says which set is in use. Each fast kernel is tested against its
 // reference on odd widths, unaligned starts and wide strides, with guard values around every
 // output (checkasm_test.go).
 //

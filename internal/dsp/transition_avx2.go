@@ -3,6 +3,7 @@
 package dsp
 
 import (
+	"os"
 	"simd/archsimd"
 	"time"
 )
@@ -11,11 +12,22 @@ import (
 // compiler emits) costs hundreds of cycles while the upper YMM halves are dirty, as on
 // Intel processors before Skylake and on some virtual ones (an AMD EPYC under KVM measured
 // ≈280 cycles per transition). The kernels that interleave scalar work with 256-bit
-// operations inside their loops — the warp's gather, the motion search's block costs, the
-// 16-bit conversions — then run several times slower than the portable ones, and those are
-// used instead; the others leave their loops before any scalar code and are fast anywhere.
-// Measured once at start (transitionProbe).
-var slowTransitions = hasFast && transitionProbe()
+// operations inside their loops — the warp's gather with its per-pixel fallback, the 16-bit
+// conversions — then run several times slower than the portable ones, and those are used
+// instead; the others keep scalar code out of their loops and are fast anywhere. Both
+// choices give the same output (those kernels are exact). Measured once at start
+// (transitionProbe); DENOISE_TRANSITIONS=slow or fast sets it instead.
+var slowTransitions = hasFast && transitionsSlow()
+
+func transitionsSlow() bool {
+	switch os.Getenv("DENOISE_TRANSITIONS") {
+	case "slow":
+		return true
+	case "fast":
+		return false
+	}
+	return transitionProbe()
+}
 
 var probeData [64]float32
 var probeSink float32
@@ -23,8 +35,10 @@ var probeSink float32
 // transitionProbe times a loop of 256-bit additions that does one scalar float addition an
 // iteration against the same loop that sums its scalars after the vectors are done with
 // (and the upper halves cleared), and reports whether the first is more than four times
-// slower: without a penalty the two cost about the same, with one about fifty times more.
-// The best of three runs of each, about a tenth of a millisecond in all.
+// slower: without a penalty the two cost about the same, where a transition costs 280 cycles
+// about 25 times more (113 against 4.4 ns an iteration). 1024 iterations, the best of three
+// runs of each: a few microseconds where transitions are cheap, about 0.4 ms where they are not,
+// and far above the clock's resolution either way.
 func transitionProbe() bool {
 	best := func(f func()) time.Duration {
 		var b time.Duration
@@ -37,7 +51,7 @@ func transitionProbe() bool {
 		}
 		return b
 	}
-	const rounds = 64
+	const rounds = 1024
 	mixed := best(func() {
 		acc := archsimd.LoadFloat32x8Slice(probeData[:])
 		var s float32
@@ -62,5 +76,5 @@ func transitionProbe() bool {
 		}
 		probeSink += s
 	})
-	return mixed > 4*apart+2*time.Microsecond
+	return mixed > 4*apart
 }
