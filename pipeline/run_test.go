@@ -291,7 +291,7 @@ func TestRunFileModeBackpressure(t *testing.T) {
 			}()
 			time.Sleep(20 * time.Millisecond)
 			// the queue (2 or none) + one frame waiting to be dispatched + one in the worker + one
-			// the source holds while it waits to send.
+			// the source holds while it waits to send (unbuffered, it reads on demand: fewer).
 			if got := src.produced.Load(); got > int64(max(depth, 0)+3) {
 				t.Errorf("source ran %d frames ahead of a stuck stage", got)
 			}
@@ -346,6 +346,9 @@ func TestRunUnbufferedReadsOnDemand(t *testing.T) {
 		})
 		done <- err
 	}()
+	for src.produced.Load() < 1 { // the first frame read, then time for a second
+		time.Sleep(time.Millisecond)
+	}
 	time.Sleep(30 * time.Millisecond)
 	if got := src.produced.Load(); got != 1 {
 		t.Errorf("the source read %d frames for a stage stuck on its first, want 1", got)

@@ -373,8 +373,8 @@ func (s *STNLM) analyse(c *Centre) error {
 // the joint denoiser's threads (denoiseJoint), and nothing is left for s.sched; with Overlap
 // such a frame overlaps nothing. With dst nil, the output is taken from the pool once every
 // neighbour is aligned, since only the bands' last steps write it: by then the previous
-// frame's output, emitted just before, has been written and is back in the pool, so the
-// stage holds one output frame instead of two (12 MB at 1080p). start returns the output,
+// frame's output, emitted before the alignment began, is usually converted by the sink and
+// back in the pool, so the stage holds one output frame instead of two (12 MB at 1080p). start returns the output,
 // which is nil only if the bands could not be set up.
 func (s *STNLM) start(dst *frame.Frame, c *Centre) (*frame.Frame, error) {
 	f := c.Frame

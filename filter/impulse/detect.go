@@ -12,7 +12,7 @@ import (
 type detector struct {
 	mask   []bool      // Δ
 	sp     []bool      // the salt and pepper of Δ
-	rv     []int32     // indices flagged by randomValued
+	rv     []int32     // indices flagged by randomValued, ascending (replacer.means needs them so)
 	spDist []spFlag    // the salt and pepper saltPepper flagged, with their distances
 	medT   float32     // randomValued's last threshold on |y − 3×3 median|
 	med    frame.Plane // m(y), once medOK (sized then)

@@ -34,6 +34,7 @@ type replacer struct {
 	idx      []int32
 	fallback *frame.Plane
 	parts    int
+	rows     int       // of a part
 	first    []int     // per part, the index in out of its first pixel; one more: the total
 	out      []float32 // the means, pixels in raster order
 	mu       sync.Mutex
@@ -49,8 +50,10 @@ type repScratch struct {
 
 const repLUT = 4096
 
-// repRows is the height of the parts a plane is replaced in.
-const repRows = 64
+// repRows bounds the height of the parts a plane is replaced in: at most 64 rows (the
+// scratch), at least 16 (the 2·pad rows padded above and below a part), and about a quarter
+// of a thread's share of the plane, so that every thread has parts to take.
+func repRows(h, threads int) int { return min(64, max(16, (h+4*threads-1)/(4*threads))) }
 
 // maxPatchRadius bounds the replacement's patch radius.
 const maxPatchRadius = dsp.ImpulseMaxPatch
@@ -73,9 +76,9 @@ func (r *replacer) setup(guide, values *frame.Plane, keep []bool, p nlm.Params) 
 // values as they were (into r.out, part by part), and only then written.
 func (r *replacer) replace(pool *par.Pool, dst, fallback *frame.Plane, mask []bool) {
 	r.mask, r.fallback = mask, fallback
-	r.start(func(i int) int {
+	r.start(pool.Threads(), func(i int) int {
 		n := 0
-		for _, m := range mask[i*repRows*r.w : min((i+1)*repRows, r.h)*r.w] {
+		for _, m := range mask[i*r.rows*r.w : min((i+1)*r.rows, r.h)*r.w] {
 			if m {
 				n++
 			}
@@ -96,14 +99,15 @@ func (r *replacer) replace(pool *par.Pool, dst, fallback *frame.Plane, mask []bo
 	r.mask, r.fallback = nil, nil
 }
 
-// means returns the non-local mean at each pixel of idx (indices y·W+x, ascending), NaN where
-// no candidate has weight; the slice is valid until the next call.
+// means returns the non-local mean at each pixel of idx (indices y·W+x, which must be
+// ascending: each part takes the run of them in its rows), NaN where no candidate has weight;
+// the slice is valid until the next call.
 func (r *replacer) means(pool *par.Pool, idx []int32) []float32 {
 	r.idx = idx
 	j := 0
-	r.start(func(i int) int {
+	r.start(pool.Threads(), func(i int) int {
 		n := 0
-		for ; j < len(idx) && int(idx[j]) < (i+1)*repRows*r.w; j++ {
+		for ; j < len(idx) && int(idx[j]) < (i+1)*r.rows*r.w; j++ {
 			n++
 		}
 		return n
@@ -113,10 +117,11 @@ func (r *replacer) means(pool *par.Pool, idx []int32) []float32 {
 	return r.out
 }
 
-// start cuts the plane into parts of repRows rows, each with count(i) pixels (called for
-// i = 0, 1, … in order), and sizes r.out for them.
-func (r *replacer) start(count func(i int) int) {
-	r.parts = (r.h + repRows - 1) / repRows
+// start cuts the plane into parts of repRows rows for threads, each with count(i) pixels
+// (called for i = 0, 1, … in order), and sizes r.out for them.
+func (r *replacer) start(threads int, count func(i int) int) {
+	r.rows = repRows(r.h, threads)
+	r.parts = (r.h + r.rows - 1) / r.rows
 	r.first = slices.Grow(r.first[:0], r.parts+1)[:r.parts+1]
 	n := 0
 	for i := range r.parts {
@@ -133,7 +138,7 @@ func (r *replacer) RunPart(i int) {
 	if k == end {
 		return // no pixel in these rows
 	}
-	y0, y1 := i*repRows, min((i+1)*repRows, r.h)
+	y0, y1 := i*r.rows, min((i+1)*r.rows, r.h)
 	s := r.scratch(y1 - y0)
 	stride := r.w + 2*r.pad
 	dsp.PadPlaneEdge(s.guide, stride, r.pad, r.guide.Pix, r.guide.Stride, r.w, r.h, y0, y1)

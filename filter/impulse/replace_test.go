@@ -23,17 +23,19 @@ func TestReplaceMatchesWholePlane(t *testing.T) {
 		keep, mask := make([]bool, w*h), make([]bool, w*h)
 		var idx []int32
 		for i := range w * h {
+			x, y := i%w, i/w
 			guide.Pix[i] = float32(rng.Float64())
 			values.Pix[i] = guide.Pix[i] + float32(rng.NormFloat64()/20)
 			fallback.Pix[i] = -1
-			keep[i] = rng.IntN(10) == 0
-			// a whole row of one plane left out: its pixels get no weight there
+			// a block larger than the search window left out of every mean: its middle
+			// pixels have no candidate with weight, and take the fallback (NaN from means)
+			keep[i] = rng.IntN(10) == 0 || x >= 3 && x < 18 && y >= 20 && y < 35
 			mask[i] = keep[i] || rng.IntN(25) == 0
 			if mask[i] {
 				idx = append(idx, int32(i))
 			}
 		}
-		p := ReplaceParams(20)
+		p := ReplaceParams(20) // search radius 5, patch radius 2
 		// the reference: whole padded planes
 		pad := p.PatchRadius + p.SearchRadius
 		stride := w + 2*pad
@@ -46,6 +48,7 @@ func TestReplaceMatchesWholePlane(t *testing.T) {
 		want := plane(w, h)
 		want.CopyFrom(values)
 		var wantMeans []float32
+		fallbacks := 0
 		for i, m := range mask {
 			if !m {
 				continue
@@ -56,10 +59,14 @@ func TestReplaceMatchesWholePlane(t *testing.T) {
 			if !ok {
 				mv = fallback.Pix[i]
 				wantMeans[len(wantMeans)-1] = float32(math.NaN())
+				fallbacks++
 			}
 			want.Pix[i] = mv
 		}
-		for _, threads := range []int{1, 3} {
+		if h >= 35 && fallbacks == 0 {
+			t.Fatalf("%dx%d: no pixel without a candidate: the fallback is not tested", w, h)
+		}
+		for _, threads := range []int{1, 3, 16} {
 			var pool par.Pool
 			pool.SetThreads(threads)
 			for _, inPlace := range []bool{false, true} {
