@@ -29,8 +29,7 @@ func transitionsSlow() bool {
 	return transitionProbe()
 }
 
-var probeData [64]float32
-var probeSink float32
+var probeData [64]float32 // zeros; the loops' results are stored back so that they stay
 
 // transitionProbe times a loop of 256-bit additions that does one scalar float addition an
 // iteration against the same loop that sums its scalars after the vectors are done with
@@ -61,7 +60,7 @@ func transitionProbe() bool {
 		}
 		acc.StoreSlice(probeData[:8])
 		archsimd.ClearAVXUpperBits()
-		probeSink += s
+		probeData[63] = s
 	})
 	apart := best(func() {
 		acc := archsimd.LoadFloat32x8Slice(probeData[:])
@@ -74,7 +73,7 @@ func transitionProbe() bool {
 		for i := range rounds {
 			s += probeData[i%64]
 		}
-		probeSink += s
+		probeData[63] = s
 	})
 	return mixed > 4*apart
 }
