@@ -64,7 +64,6 @@ type Compensator struct {
 	nextT  int
 	rowVX  []float32
 	rowVY  []float32
-	sx, sy []float32 // WarpRow's scratch
 	hsum   []float32 // localError's ring of box-mean rows
 	colSum []float32
 	sq     []float32
@@ -85,8 +84,7 @@ func NewCompensator(cfg CompensateConfig) (*Compensator, error) {
 type gridTable struct {
 	pw, ph, sw, sh, bs, bw, bh int
 	cols, rows                 []dsp.WarpTap
-	runs                       []dsp.WarpRun // of cols
-	wts                        []float32     // cols' weights
+	warp                       dsp.WarpCols // cols, for WarpRow
 }
 
 func (c *Compensator) table(pw, ph, sw, sh int, f *MotionField) *gridTable {
@@ -99,13 +97,10 @@ func (c *Compensator) table(pw, ph, sw, sh int, f *MotionField) *gridTable {
 	t := &c.tabs[c.nextT]
 	c.nextT = (c.nextT + 1) % len(c.tabs)
 	*t = gridTable{pw: pw, ph: ph, sw: sw, sh: sh, bs: f.BlockSize, bw: f.BW, bh: f.BH,
-		cols: t.cols[:0], rows: t.rows[:0], runs: t.runs[:0], wts: t.wts[:0]}
+		cols: t.cols[:0], rows: t.rows[:0], warp: t.warp}
 	t.cols = fillTaps(t.cols, pw, sw, f.BlockSize, f.BW)
 	t.rows = fillTaps(t.rows, ph, sh, f.BlockSize, f.BH)
-	t.runs = dsp.WarpRuns(t.runs, t.cols)
-	for _, c := range t.cols {
-		t.wts = append(t.wts, c.W)
-	}
+	t.warp.Set(t.cols)
 	return t
 }
 
@@ -144,14 +139,11 @@ func (c *Compensator) WarpPlane(dst, ref *frame.Plane, f *MotionField, shiftW, s
 			ref.W, ref.H, dst.W, dst.H, f.W, f.H, shiftW, shiftH))
 	}
 	t := c.table(ref.W, ref.H, shiftW, shiftH, f)
-	if cap(c.rowVX) < f.BW {
-		c.rowVX, c.rowVY = make([]float32, f.BW), make([]float32, f.BW)
+	if cap(c.rowVX) < f.BW+8 {
+		// room past the vectors: WarpRow loads 8 at a time
+		c.rowVX, c.rowVY = make([]float32, f.BW+8), make([]float32, f.BW+8)
 	}
 	vx, vy := c.rowVX[:f.BW], c.rowVY[:f.BW]
-	if cap(c.sx) < dst.W {
-		c.sx, c.sy = make([]float32, dst.W), make([]float32, dst.W)
-	}
-	sx, sy := c.sx[:dst.W], c.sy[:dst.W]
 	kx, ky := 1/float32(int(1)<<shiftW), 1/float32(int(1)<<shiftH)
 	for y := 0; y < dst.H; y++ {
 		ty := t.rows[y]
@@ -160,7 +152,7 @@ func (c *Compensator) WarpPlane(dst, ref *frame.Plane, f *MotionField, shiftW, s
 			v := lerpVec(r0[i], r1[i], ty.W)
 			vx[i], vy[i] = v.X*kx, v.Y*ky
 		}
-		dsp.WarpRow(dst.Row(y), y, vx, vy, t.runs, t.wts, sx, sy, ref.Pix, ref.Stride, ref.W, ref.H)
+		dsp.WarpRow(dst.Row(y), y, vx, vy, &t.warp, ref.Pix, ref.Stride, ref.W, ref.H)
 	}
 }
 
@@ -199,7 +191,7 @@ func (c *Compensator) Reliability(dst, cur, warped *frame.Plane, fwd, bwd *Motio
 		}
 		ty := t.rows[y]
 		f0, f1 := fb[int(ty.I0)*fwd.BW:][:fwd.BW], fb[int(ty.I1)*fwd.BW:][:fwd.BW]
-		dsp.WarpTapsMulRow(d, f0, f1, ty.W, t.runs, t.wts)
+		dsp.WarpTapsMulRow(d, f0, f1, ty.W, t.warp.Runs, t.warp.W)
 	}
 }
 

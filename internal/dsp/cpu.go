@@ -28,7 +28,7 @@ func useMixed() bool { return UseFast() && !slowTransitions }
 func Kernels() string {
 	switch {
 	case UseFast() && slowTransitions:
-		return "avx2+fma (slow SSE/AVX transitions: portable warp and 16-bit conversion)"
+		return "avx2+fma (slow SSE/AVX transitions: portable 16-bit conversion)"
 	case UseFast():
 		return "avx2+fma"
 	case hasFast:

@@ -12,10 +12,10 @@ import (
 // compiler emits) costs hundreds of cycles while the upper YMM halves are dirty, as on
 // Intel processors before Skylake and on some virtual ones (an AMD EPYC under KVM measured
 // ≈280 cycles per transition). The kernels that interleave scalar work with 256-bit
-// operations inside their loops — the warp's gather with its per-pixel fallback, the 16-bit
-// conversions — then run several times slower than the portable ones, and those are used
-// instead; the others keep scalar code out of their loops and are fast anywhere. Both
-// choices give the same output (those kernels are exact). Measured once at start
+// operations inside their loops — the 16-bit conversions — then run several times slower
+// than the portable ones, and those are used instead; the others keep scalar code out of
+// their loops and are fast anywhere. Both choices give the same output (those kernels are
+// exact). Measured once at start
 // (transitionProbe); DENOISE_TRANSITIONS=slow or fast sets it instead.
 var slowTransitions = hasFast && transitionsSlow()
 

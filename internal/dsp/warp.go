@@ -14,27 +14,38 @@ type WarpTap struct {
 // centres I0 and I1 of a motion field's row.
 type WarpRun struct{ X0, X1, I0, I1 int32 }
 
-// WarpRuns appends to runs the runs of taps (consecutive columns with equal I0 and I1) and
-// returns it; the weights stay in taps.
-func WarpRuns(runs []WarpRun, taps []WarpTap) []WarpRun {
+// WarpCols places the columns of a plane on a motion field's block grid twice: in runs of
+// columns between the same two block centres, for the portable warp, and column by column
+// (the two block centres and the second's weight), for the vector one, which interpolates
+// eight columns' vectors at once.
+type WarpCols struct {
+	Runs   []WarpRun
+	I0, I1 []int32
+	W      []float32
+}
+
+// Set fills c from taps, reusing its memory.
+func (c *WarpCols) Set(taps []WarpTap) {
+	c.Runs, c.I0, c.I1, c.W = c.Runs[:0], c.I0[:0], c.I1[:0], c.W[:0]
 	for x := 0; x < len(taps); {
 		e := x + 1
 		for e < len(taps) && taps[e].I0 == taps[x].I0 && taps[e].I1 == taps[x].I1 {
 			e++
 		}
-		runs = append(runs, WarpRun{int32(x), int32(e), taps[x].I0, taps[x].I1})
+		c.Runs = append(c.Runs, WarpRun{int32(x), int32(e), taps[x].I0, taps[x].I1})
 		x = e
 	}
-	return runs
+	for _, t := range taps {
+		c.I0, c.I1, c.W = append(c.I0, t.I0), append(c.I1, t.I1), append(c.W, t.W)
+	}
 }
 
 // WarpRow writes row y of src (a w×h plane, rows stride apart) moved along a motion field:
 // dst[x] = src(x + v(x), y + v(x)), bilinear, where v(x) is the vector interpolated by
-// weight wts[x] between the block columns I0 and I1 of x's run in this row's vectors
-// (vx, vy). Positions outside the plane are moved to its edge. The runs cover
-// [0, len(dst)); sx and sy are scratch of len(dst) samples.
-func WarpRow(dst []float32, y int, vx, vy []float32, runs []WarpRun, wts []float32, sx, sy []float32, src []float32, stride, w, h int) {
-	warpRow(dst, y, vx, vy, runs, wts, sx, sy, src, stride, w, h)
+// weight W[x] between the block columns I0[x] and I1[x] of cols in this row's vectors
+// (vx, vy). Positions outside the plane are moved to its edge. cols covers [0, len(dst)).
+func WarpRow(dst []float32, y int, vx, vy []float32, cols *WarpCols, src []float32, stride, w, h int) {
+	warpRow(dst, y, vx, vy, cols, src, stride, w, h)
 }
 
 // WarpSqDiffRow writes (a−b)² into dst.
@@ -125,7 +136,7 @@ var (
 	warpTapsMulRow  = warpTapsMulRowGeneric
 	warpGradRow     = warpGradRowGeneric
 
-	fastWarpRow         func(dst []float32, y int, vx, vy []float32, runs []WarpRun, wts []float32, sx, sy []float32, src []float32, stride, w, h int)
+	fastWarpRow         func(dst []float32, y int, vx, vy []float32, cols *WarpCols, src []float32, stride, w, h int)
 	fastWarpSqDiffRow   func(dst, a, b []float32)
 	fastWarpBoxMeanRow  func(dst, src []float32, r int)
 	fastWarpAddRow      func(d, s []float32)
@@ -139,8 +150,8 @@ var (
 	fastWarpGradRow     func(g, row, next []float32, bs int)
 )
 
-func warpRowGeneric(dst []float32, y int, vx, vy []float32, runs []WarpRun, wts []float32, _, _ []float32, src []float32, stride, w, h int) {
-	wts = wts[:len(dst)]
+func warpRowGeneric(dst []float32, y int, vx, vy []float32, cols *WarpCols, src []float32, stride, w, h int) {
+	runs, wts := cols.Runs, cols.W[:len(dst)]
 	maxX, maxY := float32(w-1), float32(h-1)
 	fy := float32(y)
 	for _, r := range runs {

@@ -22,10 +22,8 @@ func init() {
 		fastWarpTapsMulRow = warpTapsMulRowAVX2
 		fastWarpGradRow = warpGradRowAVX2
 	}
-	if useMixed() { // a run's set-up and the fallback samples are scalar code
-		warpRow = warpRowAVX2
-	}
 	if UseFast() {
+		warpRow = warpRowAVX2
 		warpSqDiffRow = warpSqDiffRowAVX2
 		warpBoxMeanRow = warpBoxMeanRowAVX2
 		warpAddRow = warpAddRowAVX2
@@ -42,110 +40,130 @@ func init() {
 
 var warpIotaF = [8]float32{0, 1, 2, 3, 4, 5, 6, 7}
 
-// warpRowAVX2 computes the source positions of the row run by run with vector arithmetic
-// (the reference's operations, so the same values), samples with vector loads each 8 pixels
-// that lie inside on one row with one whole-pixel offset — a locally smooth field — and,
-// with the upper YMM halves cleared, the others one by one.
-func warpRowAVX2(dst []float32, y int, vx, vy []float32, runs []WarpRun, wts []float32, sx, sy []float32, src []float32, stride, w, h int) {
+// warpSlowCap is how many groups of 8 columns warpRowAVX2 notes for the scalar code before
+// it runs it: each switch to scalar code costs a transition where those are slow.
+const warpSlowCap = 32
+
+// warpRowAVX2 works in groups of 8 columns (the last one overlapping the one before when the
+// width is not a multiple of 8), all in vector code: it interpolates the group's vectors
+// from block vectors loaded from the group's first block on and permuted, with the
+// reference's operations in its order (so the same positions), and samples with vector loads
+// each group that lies inside on one row with one whole-pixel offset — a locally smooth
+// field. The others (a plane's edge, a field that tears) it notes and, after the last vector
+// instruction of the row with the upper YMM halves cleared, samples one by one as the
+// reference does. No scalar float code runs between vector instructions: where moving between
+// legacy-SSE and AVX code is slow, that would cost more than the arithmetic.
+func warpRowAVX2(dst []float32, y int, vx, vy []float32, cols *WarpCols, src []float32, stride, w, h int) {
 	n := len(dst)
-	wts, sx, sy = wts[:n], sx[:n], sy[:n]
-	maxX, maxY := float32(w-1), float32(h-1)
-	fy := float32(y)
-	for _, r := range runs {
-		ax, bx := vx[r.I0], vx[r.I1]
-		ay, by := vy[r.I0], vy[r.I1]
-		dx, dy := bx-ax, by-ay
-		x := int(r.X0)
-		if x+8 <= int(r.X1) {
-			iota := archsimd.LoadFloat32x8(&warpIotaF)
-			vax, vdx := archsimd.BroadcastFloat32x8(ax), archsimd.BroadcastFloat32x8(dx)
-			vay, vdy := archsimd.BroadcastFloat32x8(ay), archsimd.BroadcastFloat32x8(dy)
-			vfy := archsimd.BroadcastFloat32x8(fy)
-			for ; x+8 <= int(r.X1); x += 8 {
-				xf := iota.Add(archsimd.BroadcastFloat32x8(float32(x))) // exact: small integers
-				wv := archsimd.LoadFloat32x8Slice(wts[x:])
-				xf.Add(vax).Add(vdx.Mul(wv)).StoreSlice(sx[x:])
-				vfy.Add(vay).Add(vdy.Mul(wv)).StoreSlice(sy[x:])
-			}
-			archsimd.ClearAVXUpperBits()
-		}
-		for ; x+4 <= int(r.X1); x += 4 {
-			wv := archsimd.LoadFloat32x4Slice(wts[x:])
-			xf := archsimd.LoadFloat32x4Slice(warpIotaF[:]).Add(archsimd.BroadcastFloat32x4(float32(x)))
-			xf.Add(archsimd.BroadcastFloat32x4(ax)).Add(archsimd.BroadcastFloat32x4(dx).Mul(wv)).StoreSlice(sx[x:])
-			archsimd.BroadcastFloat32x4(fy).Add(archsimd.BroadcastFloat32x4(ay)).Add(archsimd.BroadcastFloat32x4(dy).Mul(wv)).StoreSlice(sy[x:])
-		}
-		for ; x < int(r.X1); x++ {
-			sx[x] = float32(x) + ax + dx*wts[x]
-			sy[x] = fy + ay + dy*wts[x]
-		}
+	if n < 8 {
+		warpRowGeneric(dst, y, vx, vy, cols, src, stride, w, h)
+		return
 	}
-	for x0 := 0; x0 < n; x0 += 64 {
-		m := min(64, n-x0)
-		// slow[g]: group g goes one by one. An array in memory, not a bit set: written from
-		// the masks, it orders every vector operation before ClearAVXUpperBits.
-		var slow [8]bool
-		// Made here, not above the loop: no vector may live across ClearAVXUpperBits, or
-		// its reload dirties the upper halves again.
-		zero := archsimd.Float32x8{}
-		vmaxX, vmaxY := archsimd.BroadcastFloat32x8(maxX), archsimd.BroadcastFloat32x8(maxY)
-		izero, two, eight := archsimd.Int32x8{}, archsimd.BroadcastInt32x8(2), archsimd.BroadcastInt32x8(8)
-		g := 0
-		for ; 8*g+8 <= m; g++ {
-			i := x0 + 8*g
-			px := archsimd.LoadFloat32x8Slice(sx[i:])
-			py := archsimd.LoadFloat32x8Slice(sy[i:])
-			inside := px.GreaterEqual(zero).And(py.GreaterEqual(zero)).And(px.Less(vmaxX)).And(py.Less(vmaxY))
-			if inside.ToBits() == 0xff {
-				fx, fyv := px.Trunc(), py.Trunc()
-				ix, iy := fx.ConvertToInt32(), fyv.ConvertToInt32()
-				// The group's taps lie within 8 columns of the first pixel's and in two
-				// source rows (a pan, a zoom, a vector field crossing a whole pixel
-				// inside the group): loads of 8, permuted, and for a second row a blend
-				// gather them.
-				x1 := ix.GetLo().GetElem(0)                             // the first pixel's column
-				y1 := min(iy.GetLo().GetElem(0), iy.GetHi().GetElem(3)) // the upper of the ends' rows
-				rel := ix.Sub(archsimd.BroadcastInt32x8(x1))
-				dy := iy.Sub(archsimd.BroadcastInt32x8(y1))
-				near := rel.GreaterEqual(izero).And(rel.Less(eight)).And(dy.GreaterEqual(izero)).And(dy.Less(two))
-				o := int(y1)*stride + int(x1)
-				if near.ToBits() == 0xff && o+2*stride+9 <= len(src) {
-					idx := rel.AsUint32x8()
-					ax, ay := px.Sub(fx), py.Sub(fyv)
-					r0 := archsimd.LoadFloat32x8Slice(src[o:]).Permute(idx)
-					r0n := archsimd.LoadFloat32x8Slice(src[o+1:]).Permute(idx)
-					r1 := archsimd.LoadFloat32x8Slice(src[o+stride:]).Permute(idx)
-					r1n := archsimd.LoadFloat32x8Slice(src[o+stride+1:]).Permute(idx)
-					if upper := dy.Equal(izero); upper.ToBits() != 0xff {
-						// lanes one row down: rows y1+1 and y1+2
-						r2 := archsimd.LoadFloat32x8Slice(src[o+2*stride:]).Permute(idx)
-						r2n := archsimd.LoadFloat32x8Slice(src[o+2*stride+1:]).Permute(idx)
-						r0, r0n = r0.Merge(r1, upper), r0n.Merge(r1n, upper)
-						r1, r1n = r1.Merge(r2, upper), r1n.Merge(r2n, upper)
-					}
-					top := r0.Add(r0n.Sub(r0).Mul(ax))
-					bot := r1.Add(r1n.Sub(r1).Mul(ax))
-					top.Add(bot.Sub(top).Mul(ay)).StoreSlice(dst[i:])
-					continue
+	i0s, i1s, wts := cols.I0[:n], cols.I1[:n], cols.W[:n]
+	var slow [warpSlowCap]int32
+	ns := 0
+	// Across the scalar code's call below these are spilled and loaded again after it, in
+	// vector code: the scalar code runs clean.
+	iota := archsimd.LoadFloat32x8(&warpIotaF)
+	yf := archsimd.BroadcastInt32x8(int32(y)).ConvertToFloat32()
+	zero := archsimd.Float32x8{}
+	vmaxX := archsimd.BroadcastInt32x8(int32(w - 1)).ConvertToFloat32()
+	vmaxY := archsimd.BroadcastInt32x8(int32(h - 1)).ConvertToFloat32()
+	izero, two, eight := archsimd.Int32x8{}, archsimd.BroadcastInt32x8(2), archsimd.BroadcastInt32x8(8)
+	for x := 0; x < n; x += 8 {
+		if x+8 > n {
+			x = n - 8 // the same values again for the overlap
+		}
+		if ns == warpSlowCap {
+			archsimd.ClearAVXUpperBits()
+			warpSlowGroups(dst, y, vx, vy, cols, slow[:ns], src, stride, w, h)
+			ns = 0
+		}
+		f0 := i0s[x]
+		if i1s[x+7]-f0 >= 8 || int(i1s[x+7]) >= len(vx) || int(i1s[x+7]) >= len(vy) {
+			// blocks of a column or two: more than the 8 one load brings
+			slow[ns] = int32(x)
+			ns++
+			continue
+		}
+		base := archsimd.BroadcastInt32x8(f0)
+		r0 := archsimd.LoadInt32x8Slice(i0s[x:]).Sub(base).AsUint32x8()
+		r1 := archsimd.LoadInt32x8Slice(i1s[x:]).Sub(base).AsUint32x8()
+		var bx, by archsimd.Float32x8
+		if int(f0)+8 <= cap(vx) && int(f0)+8 <= cap(vy) {
+			// lanes past len(vx) are loaded but never picked
+			bx, by = archsimd.LoadFloat32x8Slice(vx[f0:f0+8]), archsimd.LoadFloat32x8Slice(vy[f0:f0+8])
+		} else {
+			bx, by = archsimd.LoadFloat32x8SlicePart(vx[f0:]), archsimd.LoadFloat32x8SlicePart(vy[f0:])
+		}
+		ax, ay := bx.Permute(r0), by.Permute(r0)
+		dx, dy := bx.Permute(r1).Sub(ax), by.Permute(r1).Sub(ay)
+		wv := archsimd.LoadFloat32x8Slice(wts[x:])
+		xf := iota.Add(archsimd.BroadcastInt32x8(int32(x)).ConvertToFloat32()) // exact: small integers
+		px := xf.Add(ax).Add(dx.Mul(wv))
+		py := yf.Add(ay).Add(dy.Mul(wv))
+		inside := px.GreaterEqual(zero).And(py.GreaterEqual(zero)).And(px.Less(vmaxX)).And(py.Less(vmaxY))
+		if inside.ToBits() == 0xff {
+			fx, fyv := px.Trunc(), py.Trunc()
+			ix, iy := fx.ConvertToInt32(), fyv.ConvertToInt32()
+			// The group's taps lie within 8 columns of the first pixel's and in two source
+			// rows (a pan, a zoom, a vector field crossing a whole pixel inside the group):
+			// loads of 8, permuted, and for a second row a blend gather them.
+			x1 := ix.GetLo().GetElem(0)                             // the first pixel's column
+			y1 := min(iy.GetLo().GetElem(0), iy.GetHi().GetElem(3)) // the upper of the ends' rows
+			rel := ix.Sub(archsimd.BroadcastInt32x8(x1))
+			down := iy.Sub(archsimd.BroadcastInt32x8(y1))
+			near := rel.GreaterEqual(izero).And(rel.Less(eight)).And(down.GreaterEqual(izero)).And(down.Less(two))
+			o := int(y1)*stride + int(x1)
+			upper := down.Equal(izero)
+			// Three rows whenever they exist: whether a group spans one row or two is
+			// not predictable on real motion, and a mispredicted branch costs more than
+			// the loads.
+			third := o+2*stride+9 <= len(src)
+			if near.ToBits() == 0xff && (third || upper.ToBits() == 0xff && o+stride+9 <= len(src)) {
+				idx := rel.AsUint32x8()
+				fxv, fyf := px.Sub(fx), py.Sub(fyv)
+				t0 := archsimd.LoadFloat32x8Slice(src[o:]).Permute(idx)
+				t0n := archsimd.LoadFloat32x8Slice(src[o+1:]).Permute(idx)
+				t1 := archsimd.LoadFloat32x8Slice(src[o+stride:]).Permute(idx)
+				t1n := archsimd.LoadFloat32x8Slice(src[o+stride+1:]).Permute(idx)
+				if third {
+					// lanes one row down (none, or some) take rows y1+1 and y1+2
+					t2 := archsimd.LoadFloat32x8Slice(src[o+2*stride:]).Permute(idx)
+					t2n := archsimd.LoadFloat32x8Slice(src[o+2*stride+1:]).Permute(idx)
+					t0, t0n = t0.Merge(t1, upper), t0n.Merge(t1n, upper)
+					t1, t1n = t1.Merge(t2, upper), t1n.Merge(t2n, upper)
 				}
-			}
-			slow[g] = true
-		}
-		archsimd.ClearAVXUpperBits() // after the last vector store: the scalar code runs clean
-		for k := range g {
-			if slow[k] {
-				for i := x0 + 8*k; i < x0+8*k+8; i++ {
-					dst[i] = warpSample(src, stride, w, h, sx[i], sy[i], maxX, maxY)
-				}
+				top := t0.Add(t0n.Sub(t0).Mul(fxv))
+				bot := t1.Add(t1n.Sub(t1).Mul(fxv))
+				top.Add(bot.Sub(top).Mul(fyf)).StoreSlice(dst[x:])
+				continue
 			}
 		}
-		for i := x0 + 8*g; i < x0+m; i++ {
-			dst[i] = warpSample(src, stride, w, h, sx[i], sy[i], maxX, maxY)
-		}
+		slow[ns] = int32(x)
+		ns++
 	}
 	// Measured: without this the kernel can return dirty although no vector operation
-	// follows the one above in the code the compiler emits.
+	// follows the last one in the code the compiler emits.
 	archsimd.ClearAVXUpperBits()
+	warpSlowGroups(dst, y, vx, vy, cols, slow[:ns], src, stride, w, h)
+}
+
+// warpSlowGroups samples the groups of 8 columns starting at xs one by one, as
+// warpRowGeneric does.
+func warpSlowGroups(dst []float32, y int, vx, vy []float32, cols *WarpCols, xs []int32, src []float32, stride, w, h int) {
+	maxX, maxY := float32(w-1), float32(h-1)
+	fy := float32(y)
+	for _, x0 := range xs {
+		for x := int(x0); x < int(x0)+8; x++ {
+			i0, i1, wt := cols.I0[x], cols.I1[x], cols.W[x]
+			ax, bx := vx[i0], vx[i1]
+			ay, by := vy[i0], vy[i1]
+			sx := float32(x) + ax + (bx-ax)*wt
+			sy := fy + ay + (by-ay)*wt
+			dst[x] = warpSample(src, stride, w, h, sx, sy, maxX, maxY)
+		}
+	}
 }
 
 func warpSqDiffRowAVX2(dst, a, b []float32) {

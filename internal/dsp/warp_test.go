@@ -37,12 +37,10 @@ func warpTaps(n, bs int) ([]WarpTap, int) {
 	return taps, nb
 }
 
-func tapWeights(taps []WarpTap) []float32 {
-	w := make([]float32, len(taps))
-	for i, t := range taps {
-		w[i] = t.W
-	}
-	return w
+func warpCols(taps []WarpTap) *WarpCols {
+	var c WarpCols
+	c.Set(taps)
+	return &c
 }
 
 func TestWarpRowParity(t *testing.T) {
@@ -54,10 +52,17 @@ func TestWarpRowParity(t *testing.T) {
 				stride := w + off + 3
 				src := randF32(rng, off+(h-1)*stride+w, 0, 1)[off:]
 				taps, nb := warpTaps(w, 4+4*(off&1)) // chroma's runs of 4, luma's of 8
-				runs, wts := WarpRuns(nil, taps), tapWeights(taps)
-				sx, sy := make([]float32, w), make([]float32, w)
+				cols := warpCols(taps)
 				for _, motion := range []string{"still", "pan", "smooth", "zoom", "tilt", "shrink", "wild", "edge"} {
 					vx, vy := make([]float32, nb), make([]float32, nb)
+					if off != 1 {
+						// room past the vectors, as the compensator leaves it, with
+						// values the warp must not pick
+						vx, vy = make([]float32, nb, nb+8), make([]float32, nb, nb+8)
+						for i := nb; i < nb+8; i++ {
+							vx[:nb+8][i], vy[:nb+8][i] = float32(math.NaN()), float32(math.Inf(1))
+						}
+					}
 					for i := range vx {
 						switch motion {
 						case "pan":
@@ -78,10 +83,10 @@ func TestWarpRowParity(t *testing.T) {
 					}
 					for _, y := range []int{0, h / 2, h - 1} {
 						want := make([]float32, w)
-						warpRowGeneric(want, y, vx, vy, runs, wts, nil, nil, src, stride, w, h)
+						warpRowGeneric(want, y, vx, vy, cols, src, stride, w, h)
 						what := fmt.Sprintf("warp %s %dx%d y=%d off %d", motion, w, h, y, off)
 						g := newGuardedF32(w, off)
-						fastWarpRow(g.Data, y, vx, vy, runs, wts, sx, sy, src, stride, w, h)
+						fastWarpRow(g.Data, y, vx, vy, cols, src, stride, w, h)
 						g.check(t, what)
 						exactF32(t, what, g.Data, want)
 					}
@@ -142,15 +147,15 @@ func BenchmarkWarpRow(b *testing.B) {
 	stride := w
 	src := randF32(rng, w*h, 0, 1)
 	taps, nb := warpTaps(w, 8)
-	runs, wts := WarpRuns(nil, taps), tapWeights(taps)
-	sx, sy := make([]float32, w), make([]float32, w)
-	pan, zoom := [2][]float32{make([]float32, nb), make([]float32, nb)}, [2][]float32{make([]float32, nb), make([]float32, nb)}
+	cols := warpCols(taps)
+	vec := func() []float32 { return make([]float32, nb, nb+8) } // room past the vectors, as the compensator leaves it
+	pan, zoom := [2][]float32{vec(), vec()}, [2][]float32{vec(), vec()}
 	for i := range nb {
 		pan[0][i], pan[1][i] = 3.3+0.01*float32(i%7), -2.1+0.01*float32(i%5)
 		// a zoom of 0.5 % a frame about the row's middle, as a camera's
 		zoom[0][i], zoom[1][i] = 0.005*(float32(8*i+4)-w/2), 0.3
 	}
-	noisy := [2][]float32{make([]float32, nb), make([]float32, nb)}
+	noisy := [2][]float32{vec(), vec()}
 	for i := range nb {
 		// an estimated field: neighbouring blocks' vectors up to half a pixel apart
 		noisy[0][i], noisy[1][i] = 3.3+0.5*rng.Float32(), -2.1+0.5*rng.Float32()
@@ -158,7 +163,7 @@ func BenchmarkWarpRow(b *testing.B) {
 	dst := make([]float32, w)
 	for _, k := range []struct {
 		name string
-		f    func(dst []float32, y int, vx, vy []float32, runs []WarpRun, wts []float32, sx, sy []float32, src []float32, stride, w, h int)
+		f    func(dst []float32, y int, vx, vy []float32, cols *WarpCols, src []float32, stride, w, h int)
 	}{{"generic", warpRowGeneric}, {"avx2", fastWarpRow}} {
 		if k.f == nil {
 			continue
@@ -169,7 +174,7 @@ func BenchmarkWarpRow(b *testing.B) {
 		}{{"pan", pan}, {"zoom", zoom}, {"noisy", noisy}} {
 			b.Run(k.name+"/"+m.name, func(b *testing.B) {
 				for b.Loop() {
-					k.f(dst, 16, m.v[0], m.v[1], runs, wts, sx, sy, src, stride, w, h)
+					k.f(dst, 16, m.v[0], m.v[1], cols, src, stride, w, h)
 				}
 			})
 		}
@@ -182,7 +187,8 @@ func TestWarpTapsAndGradParity(t *testing.T) {
 	for _, n := range append([]int{8, 16, 64, 65, 200}, parityWidths...) {
 		for _, bs := range []int{4, 8, 16} {
 			taps, nb := warpTaps(n, bs)
-			runs, wts := WarpRuns(nil, taps), tapWeights(taps)
+			cols := warpCols(taps)
+			runs, wts := cols.Runs, cols.W
 			f0, f1 := randF32(rng, nb, 0, 1), randF32(rng, nb, 0, 1)
 			d0 := randF32(rng, n, 0, 1)
 			want := append([]float32(nil), d0...)
