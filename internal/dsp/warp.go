@@ -96,8 +96,12 @@ func warpGradRowGeneric(g, row, next []float32, bs int) {
 	if next != nil {
 		next = next[:len(row)]
 	}
-	for x := range row {
-		g[x/bs] += warpGradAt(row, next, x)
+	for x0 := 0; x0 < len(row); x0 += bs {
+		acc := g[x0/bs]
+		for x := x0; x < min(x0+bs, len(row)); x++ {
+			acc += warpGradAt(row, next, x)
+		}
+		g[x0/bs] = acc
 	}
 }
 

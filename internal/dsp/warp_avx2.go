@@ -337,9 +337,9 @@ func warpGradRowAVX2(g, row, next []float32, bs int) {
 	if next != nil {
 		next = next[:n]
 	}
-	var s [64]float32
-	for x0 := 0; x0 < n; x0 += 64 {
-		m := min(64, n-x0)
+	var s [warpGradChunk]float32
+	for x0 := 0; x0 < n; x0 += warpGradChunk {
+		m := min(warpGradChunk, n-x0)
 		i := 0
 		for ; i+8 <= m && x0+i+9 <= n; i += 8 {
 			x := x0 + i
@@ -356,8 +356,28 @@ func warpGradRowAVX2(g, row, next []float32, bs int) {
 		for ; i < m; i++ {
 			s[i] = warpGradAt(row, next, x0+i)
 		}
-		for i, v := range s[:m] {
-			g[(x0+i)/bs] += v
-		}
+		warpGradAdd(g, s[:m], x0, bs)
 	}
+}
+
+// warpGradChunk is how many differences warpGradRowAVX2 computes in vector code before it
+// adds them up in scalar code: each switch costs a transition where those are slow.
+const warpGradChunk = 256
+
+// warpGradAdd adds s, the differences at columns x0, x0+1, …, into g[x/bs] in order of x (the
+// reference's sums), a block at a time without a division per column.
+func warpGradAdd(g, s []float32, x0, bs int) {
+	b := x0 / bs
+	next := (b+1)*bs - x0 // s's first index in block b+1
+	acc := g[b]
+	for i, v := range s {
+		if i == next {
+			g[b] = acc
+			b++
+			next += bs
+			acc = g[b]
+		}
+		acc += v
+	}
+	g[b] = acc
 }

@@ -184,8 +184,8 @@ func BenchmarkWarpRow(b *testing.B) {
 func TestWarpTapsAndGradParity(t *testing.T) {
 	needFast(t, fastWarpTapsMulRow != nil && fastWarpGradRow != nil)
 	rng := rand.New(rand.NewPCG(15, 16))
-	for _, n := range append([]int{8, 16, 64, 65, 200}, parityWidths...) {
-		for _, bs := range []int{4, 8, 16} {
+	for _, n := range append([]int{8, 16, 64, 65, 200, 256, 300, 1283}, parityWidths...) {
+		for _, bs := range []int{4, 8, 16, 6} {
 			taps, nb := warpTaps(n, bs)
 			cols := warpCols(taps)
 			runs, wts := cols.Runs, cols.W
@@ -206,7 +206,13 @@ func TestWarpTapsAndGradParity(t *testing.T) {
 				what := fmt.Sprintf("grad n=%d bs=%d next %v", n, bs, nx != nil)
 				gg := newGuardedF32(nb, 1)
 				gg.fill(gw)
+				// the definition: every column's differences added into its block, in order
+				ref := append([]float32(nil), gw...)
+				for x := range row {
+					ref[x/bs] += warpGradAt(row, nx, x)
+				}
 				warpGradRowGeneric(gw, row, nx, bs)
+				exactF32(t, what+" (reference)", gw, ref)
 				fastWarpGradRow(gg.Data, row, nx, bs)
 				gg.check(t, what)
 				exactF32(t, what, gg.Data, gw)
