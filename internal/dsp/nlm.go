@@ -91,7 +91,11 @@ func nlmUpdateCols3Generic(c0, c1, c2, r0, r1, r2, a, b []float32) {
 // NLMSumCols sets col to the sum of the box rows of ring (rows stride apart), in ring order:
 // the exact column sums that NLMUpdateCols keeps up to rounding. Calling it every few dozen
 // rows bounds the running sums' drift.
-func NLMSumCols(col, ring []float32, stride, box int) {
+func NLMSumCols(col, ring []float32, stride, box int) { nlmSumCols(col, ring, stride, box) }
+
+var nlmSumCols, fastNLMSumCols = nlmSumColsGeneric, (func(col, ring []float32, stride, box int))(nil)
+
+func nlmSumColsGeneric(col, ring []float32, stride, box int) {
 	n := len(col)
 	copy(col, ring[:n])
 	for k := 1; k < box; k++ {
@@ -294,7 +298,11 @@ func NLMRicianCorrectRow(row []float32, b float32) {
 // NLMAddSumCols adds to col the sum of the box rows of ring (rows stride apart), in ring
 // order: NLMSumCols for a further channel whose squared differences share col (a patch
 // distance summed over channels).
-func NLMAddSumCols(col, ring []float32, stride, box int) {
+func NLMAddSumCols(col, ring []float32, stride, box int) { nlmAddSumCols(col, ring, stride, box) }
+
+var nlmAddSumCols, fastNLMAddSumCols = nlmAddSumColsGeneric, (func(col, ring []float32, stride, box int))(nil)
+
+func nlmAddSumColsGeneric(col, ring []float32, stride, box int) {
 	n := len(col)
 	for k := range box {
 		r := ring[k*stride : k*stride+n]

@@ -22,7 +22,9 @@ func init() {
 	fastNLMFinishRow = nlmFinishRowAVX2
 	fastNLMCrossRow, fastNLMCrossRowRel, fastNLMCrossRow3 = nlmCrossRowAVX2, nlmCrossRowRelAVX2, nlmCrossRow3AVX2
 	fastNLMCrossRowRelJoint = nlmCrossRowRelJointAVX2
+	fastNLMSumCols, fastNLMAddSumCols = nlmSumColsAVX2, nlmAddSumColsAVX2
 	if UseFast() {
+		nlmSumCols, nlmAddSumCols = fastNLMSumCols, fastNLMAddSumCols
 		nlmAddCols, nlmUpdateCols = fastNLMAddCols, fastNLMUpdateCols
 		nlmAddCols3, nlmUpdateCols3 = fastNLMAddCols3, fastNLMUpdateCols3
 		nlmAccumRow, nlmAccumRow3 = fastNLMAccumRow, fastNLMAccumRow3
@@ -136,6 +138,55 @@ func nlmUpdateCols3AVX2(c0, c1, c2, r0, r1, r2, a, b []float32) {
 	}
 	if i < n {
 		nlmUpdateCols3Generic(c0[i:], c1[i:], c2[i:], r0[i:], r1[i:], r2[i:], a[i:], b[i:])
+	}
+}
+
+// nlmSumColsAVX2 sums the ring's rows eight columns at a time in registers, one store per
+// column: each column's additions in the reference's order, so the same bits.
+func nlmSumColsAVX2(col, ring []float32, stride, box int) {
+	n := len(col)
+	if n == 0 {
+		return
+	}
+	_ = ring[(box-1)*stride+n-1] // every load below is in bounds
+	i := 0
+	if n >= 8 {
+		pc, pr := ptr(col), ptr(ring)
+		for ; i+8 <= n; i += 8 {
+			s := ld(pr, i)
+			for k := 1; k < box; k++ {
+				s = s.Add(ld(pr, k*stride+i))
+			}
+			st(s, pc, i)
+		}
+		archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
+	}
+	if i < n {
+		nlmSumColsGeneric(col[i:], ring[i:], stride, box)
+	}
+}
+
+// nlmAddSumColsAVX2 is nlmSumColsAVX2 onto col's sums.
+func nlmAddSumColsAVX2(col, ring []float32, stride, box int) {
+	n := len(col)
+	if n == 0 {
+		return
+	}
+	_ = ring[(box-1)*stride+n-1]
+	i := 0
+	if n >= 8 {
+		pc, pr := ptr(col), ptr(ring)
+		for ; i+8 <= n; i += 8 {
+			s := ld(pc, i)
+			for k := range box {
+				s = s.Add(ld(pr, k*stride+i))
+			}
+			st(s, pc, i)
+		}
+		archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
+	}
+	if i < n {
+		nlmAddSumColsGeneric(col[i:], ring[i:], stride, box)
 	}
 }
 

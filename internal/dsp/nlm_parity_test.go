@@ -66,6 +66,36 @@ func TestNLMColsParity(t *testing.T) {
 	}
 }
 
+func TestNLMSumColsParity(t *testing.T) {
+	needFast(t, fastNLMSumCols != nil && fastNLMAddSumCols != nil)
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, w := range parityWidths {
+		for _, box := range []int{1, 3, 5, 7, 9} {
+			for off := range 3 {
+				stride := w + off + 5 // rows wider than the columns summed
+				ring := randF32(r, (box-1)*stride+w, 0, 3)
+				col0 := randF32(r, w, 0, 20)
+				for _, k := range []struct {
+					name      string
+					ref, fast func(col, ring []float32, stride, box int)
+				}{{"NLMSumCols", nlmSumColsGeneric, fastNLMSumCols}, {"NLMAddSumCols", nlmAddSumColsGeneric, fastNLMAddSumCols}} {
+					want := append([]float32(nil), col0...)
+					k.ref(want, ring, stride, box)
+					gc, gr := newGuardedF32(w, off), newGuardedF32(len(ring), off+1)
+					gc.fill(col0)
+					gr.fill(ring)
+					k.fast(gc.Data, gr.Data, stride, box)
+					what := fmt.Sprintf("%s w=%d box=%d off=%d", k.name, w, box, off)
+					gc.check(t, what+" col")
+					gr.check(t, what+" ring")
+					exactF32(t, what, gc.Data, want)
+					exactF32(t, what+" ring unchanged", gr.Data, ring)
+				}
+			}
+		}
+	}
+}
+
 func TestNLMAccumRowParity(t *testing.T) {
 	needFast(t, fastNLMAccumRow != nil)
 	r := rand.New(rand.NewPCG(5, 6))
