@@ -69,7 +69,8 @@ func warpRowAVX2(dst []float32, y int, vx, vy []float32, cols *WarpCols, src []f
 	zero := archsimd.Float32x8{}
 	vmaxX := archsimd.BroadcastInt32x8(int32(w - 1)).ConvertToFloat32()
 	vmaxY := archsimd.BroadcastInt32x8(int32(h - 1)).ConvertToFloat32()
-	izero, two, eight := archsimd.Int32x8{}, archsimd.BroadcastInt32x8(2), archsimd.BroadcastInt32x8(8)
+	izero, two := archsimd.Int32x8{}, archsimd.BroadcastInt32x8(2)
+	seven, eight, nine := archsimd.BroadcastInt32x8(7), archsimd.BroadcastInt32x8(8), archsimd.BroadcastInt32x8(9)
 	for x := 0; x < n; x += 8 {
 		if x+8 > n {
 			x = n - 8 // the same values again for the overlap
@@ -106,31 +107,35 @@ func warpRowAVX2(dst []float32, y int, vx, vy []float32, cols *WarpCols, src []f
 		if inside.ToBits() == 0xff {
 			fx, fyv := px.Trunc(), py.Trunc()
 			ix, iy := fx.ConvertToInt32(), fyv.ConvertToInt32()
-			// The group's taps lie within 8 columns of the first pixel's and in two source
+			// The group's taps lie within 9 columns of the first pixel's and in two source
 			// rows (a pan, a zoom, a vector field crossing a whole pixel inside the group):
 			// loads of 8, permuted, and for a second row a blend gather them.
 			x1 := ix.GetLo().GetElem(0)                             // the first pixel's column
 			y1 := min(iy.GetLo().GetElem(0), iy.GetHi().GetElem(3)) // the upper of the ends' rows
 			rel := ix.Sub(archsimd.BroadcastInt32x8(x1))
 			down := iy.Sub(archsimd.BroadcastInt32x8(y1))
-			near := rel.GreaterEqual(izero).And(rel.Less(eight)).And(down.GreaterEqual(izero)).And(down.Less(two))
+			near := rel.GreaterEqual(izero).And(rel.Less(nine)).And(down.GreaterEqual(izero)).And(down.Less(two))
 			o := int(y1)*stride + int(x1)
 			upper := down.Equal(izero)
+			// A group that a zoom spreads over more than 8 columns (1 in 16 at 1 % a
+			// frame) has lanes 8 columns right of the first: a third load reaches them.
+			wide := rel.Equal(eight)
+			reach := 9
+			if wide.ToBits() != 0 {
+				reach = 10
+			}
 			// Three rows whenever they exist: whether a group spans one row or two is
 			// not predictable on real motion, and a mispredicted branch costs more than
 			// the loads.
-			third := o+2*stride+9 <= len(src)
-			if near.ToBits() == 0xff && (third || upper.ToBits() == 0xff && o+stride+9 <= len(src)) {
-				idx := rel.AsUint32x8()
+			third := o+2*stride+reach <= len(src)
+			if near.ToBits() == 0xff && (third || upper.ToBits() == 0xff && o+stride+reach <= len(src)) {
+				idx := rel.Min(seven).AsUint32x8()
 				fxv, fyf := px.Sub(fx), py.Sub(fyv)
-				t0 := archsimd.LoadFloat32x8Slice(src[o:]).Permute(idx)
-				t0n := archsimd.LoadFloat32x8Slice(src[o+1:]).Permute(idx)
-				t1 := archsimd.LoadFloat32x8Slice(src[o+stride:]).Permute(idx)
-				t1n := archsimd.LoadFloat32x8Slice(src[o+stride+1:]).Permute(idx)
+				t0, t0n := warpTapPair(src[o:], idx, wide, reach)
+				t1, t1n := warpTapPair(src[o+stride:], idx, wide, reach)
 				if third {
 					// lanes one row down (none, or some) take rows y1+1 and y1+2
-					t2 := archsimd.LoadFloat32x8Slice(src[o+2*stride:]).Permute(idx)
-					t2n := archsimd.LoadFloat32x8Slice(src[o+2*stride+1:]).Permute(idx)
+					t2, t2n := warpTapPair(src[o+2*stride:], idx, wide, reach)
 					t0, t0n = t0.Merge(t1, upper), t0n.Merge(t1n, upper)
 					t1, t1n = t1.Merge(t2, upper), t1n.Merge(t2n, upper)
 				}
@@ -147,6 +152,18 @@ func warpRowAVX2(dst []float32, y int, vx, vy []float32, cols *WarpCols, src []f
 	// follows the last one in the code the compiler emits.
 	archsimd.ClearAVXUpperBits()
 	warpSlowGroups(dst, y, vx, vy, cols, slow[:ns], src, stride, w, h)
+}
+
+// warpTapPair returns per lane s[r] and s[r+1] for the lane's column r: idx (r at most 7),
+// and in the wide lanes (reach 10) r = 8, from a third load.
+func warpTapPair(s []float32, idx archsimd.Uint32x8, wide archsimd.Mask32x8, reach int) (a, b archsimd.Float32x8) {
+	a = archsimd.LoadFloat32x8Slice(s).Permute(idx)
+	b = archsimd.LoadFloat32x8Slice(s[1:]).Permute(idx)
+	if reach == 10 {
+		c := archsimd.LoadFloat32x8Slice(s[2:]).Permute(idx)
+		a, b = b.Merge(a, wide), c.Merge(b, wide)
+	}
+	return a, b
 }
 
 // warpSlowGroups samples the groups of 8 columns starting at xs one by one, as
