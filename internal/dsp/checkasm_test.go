@@ -132,6 +132,10 @@ func needFast(t testing.TB, registered bool) {
 	}
 }
 
+// forEachTier runs f with the fast kernels of each width the CPU has: with AVX-512 (see
+// nlm_avx512.go) once with those and once with the AVX2 ones they replace.
+var forEachTier = func(t *testing.T, f func(t *testing.T)) { f(t) }
+
 func TestKernelsNamed(t *testing.T) {
 	k := Kernels()
 	if k == "" {

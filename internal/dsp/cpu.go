@@ -23,14 +23,18 @@ func UseFast() bool { return hasFast && !forcedGeneric }
 // loops are in use: UseFast, unless this CPU makes them slow (slowTransitions).
 func useMixed() bool { return UseFast() && !slowTransitions }
 
-// Kernels names the kernel set in use, for logs and --version: "avx2+fma" or "generic"
-// (with the reason when a faster set exists but is not used, or is not built).
+// kernels512: the AVX-512 NLM kernels are the fast ones (nlm_avx512.go).
+var kernels512 bool
+
+// Kernels names the kernel set in use, for logs and --version: "avx2+fma", "avx2+fma,
+// avx512 nlm" (the hottest NLM kernels in AVX-512; DENOISE_CPU=avx2 leaves them out) or
+// "generic" (with the reason when a faster set exists but is not used, or is not built).
 func Kernels() string {
 	switch {
 	case UseFast() && slowTransitions:
-		return "avx2+fma (slow SSE/AVX transitions: portable 16-bit conversion)"
+		return "avx2+fma" + plus512() + " (slow SSE/AVX transitions: portable 16-bit conversion)"
 	case UseFast():
-		return "avx2+fma"
+		return "avx2+fma" + plus512()
 	case hasFast:
 		return "generic (DENOISE_CPU=generic)"
 	case cpuHasAVX2FMA && !simdBuilt:
@@ -38,4 +42,11 @@ func Kernels() string {
 	default:
 		return "generic"
 	}
+}
+
+func plus512() string {
+	if kernels512 {
+		return ", avx512 nlm"
+	}
+	return ""
 }

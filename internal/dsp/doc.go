@@ -7,9 +7,11 @@
 // it is chosen once at start from the CPU's features; DENOISE_CPU=generic forces the
 // references. Where a legacy-SSE instruction is slow with the upper YMM halves dirty (timed
 // once at start), the two fast kernels that mix scalar and vector work in their loops give
-// way to the references (KERNELS.md). Kernels() says which set is in use. Each fast kernel is tested against its
+// way to the references (KERNELS.md). Where the CPU has AVX-512, the NLM kernels that gain
+// from it take their 512-bit versions, the same bits (nlm_avx512.go; DENOISE_CPU=avx2 keeps
+// the AVX2 ones). Kernels() says which set is in use. Each fast kernel is tested against its
 // reference on odd widths, unaligned starts and wide strides, with guard values around every
-// output (checkasm_test.go).
+// output (checkasm_test.go), at each width the CPU has.
 //
 // Convention for a kernel Foo:
 //   - foo.go: fooGeneric, the reference, and the dispatch variable Foo = fooGeneric (or a

@@ -33,6 +33,9 @@ func init() {
 		nlmCrossRow, nlmCrossRowRel, nlmCrossRow3 = fastNLMCrossRow, fastNLMCrossRowRel, fastNLMCrossRow3
 		nlmCrossRowRelJoint = fastNLMCrossRowRelJoint
 	}
+	if has512 {
+		use512(true)
+	}
 }
 
 type f32x8 = archsimd.Float32x8

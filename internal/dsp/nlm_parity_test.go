@@ -9,61 +9,63 @@ import (
 // Parity of the fast NLM kernels with their references (checkasm_test.go's harness).
 
 func TestNLMColsParity(t *testing.T) {
-	needFast(t, fastNLMAddCols != nil && fastNLMUpdateCols != nil && fastNLMAddCols3 != nil && fastNLMUpdateCols3 != nil)
-	r := rand.New(rand.NewPCG(3, 4))
-	for _, w := range parityWidths {
-		for off := range 3 {
-			a, b := randF32(r, w, 0, 1), randF32(r, w+2, 0, 1)
-			col0, ring0 := randF32(r, w, 0, 2), randF32(r, w, 0, 0.5)
-			// one offset
-			for _, k := range []struct {
-				name      string
-				ref, fast func(col, ring, a, b []float32)
-			}{{"NLMAddCols", nlmAddColsGeneric, fastNLMAddCols}, {"NLMUpdateCols", nlmUpdateColsGeneric, fastNLMUpdateCols}} {
-				wc, wr := append([]float32(nil), col0...), append([]float32(nil), ring0...)
-				k.ref(wc, wr, a, b)
-				gc, gr := newGuardedF32(w, off), newGuardedF32(w, off)
-				gc.fill(col0)
-				gr.fill(ring0)
-				ga, gb := newGuardedF32(w, off+1), newGuardedF32(w, off+2)
-				ga.fill(a)
-				gb.fill(b)
-				k.fast(gc.Data, gr.Data, ga.Data, gb.Data)
-				gc.check(t, k.name+" col")
-				gr.check(t, k.name+" ring")
-				what := fmt.Sprintf("%s w=%d off=%d", k.name, w, off)
-				compareF32(t, what+" col", gc.Data, wc)
-				compareF32(t, what+" ring", gr.Data, wr)
-			}
-			// three offsets
-			for _, k := range []struct {
-				name      string
-				ref, fast func(c0, c1, c2, r0, r1, r2, a, b []float32)
-			}{{"NLMAddCols3", nlmAddCols3Generic, fastNLMAddCols3}, {"NLMUpdateCols3", nlmUpdateCols3Generic, fastNLMUpdateCols3}} {
-				var wc, wr [3][]float32
-				var gc, gr [3]*guardedF32
-				for i := range 3 {
-					wc[i], wr[i] = append([]float32(nil), col0...), append([]float32(nil), ring0...)
-					gc[i], gr[i] = newGuardedF32(w, off+i), newGuardedF32(w, off)
-					gc[i].fill(col0)
-					gr[i].fill(ring0)
+	forEachTier(t, func(t *testing.T) {
+		needFast(t, fastNLMAddCols != nil && fastNLMUpdateCols != nil && fastNLMAddCols3 != nil && fastNLMUpdateCols3 != nil)
+		r := rand.New(rand.NewPCG(3, 4))
+		for _, w := range parityWidths {
+			for off := range 3 {
+				a, b := randF32(r, w, 0, 1), randF32(r, w+2, 0, 1)
+				col0, ring0 := randF32(r, w, 0, 2), randF32(r, w, 0, 0.5)
+				// one offset
+				for _, k := range []struct {
+					name      string
+					ref, fast func(col, ring, a, b []float32)
+				}{{"NLMAddCols", nlmAddColsGeneric, fastNLMAddCols}, {"NLMUpdateCols", nlmUpdateColsGeneric, fastNLMUpdateCols}} {
+					wc, wr := append([]float32(nil), col0...), append([]float32(nil), ring0...)
+					k.ref(wc, wr, a, b)
+					gc, gr := newGuardedF32(w, off), newGuardedF32(w, off)
+					gc.fill(col0)
+					gr.fill(ring0)
+					ga, gb := newGuardedF32(w, off+1), newGuardedF32(w, off+2)
+					ga.fill(a)
+					gb.fill(b)
+					k.fast(gc.Data, gr.Data, ga.Data, gb.Data)
+					gc.check(t, k.name+" col")
+					gr.check(t, k.name+" ring")
+					what := fmt.Sprintf("%s w=%d off=%d", k.name, w, off)
+					compareF32(t, what+" col", gc.Data, wc)
+					compareF32(t, what+" ring", gr.Data, wr)
 				}
-				k.ref(wc[0], wc[1], wc[2], wr[0], wr[1], wr[2], a, b)
-				gb := newGuardedF32(w+2, off)
-				gb.fill(b)
-				k.fast(gc[0].Data, gc[1].Data, gc[2].Data, gr[0].Data, gr[1].Data, gr[2].Data, a, gb.Data)
-				for i := range 3 {
-					gc[i].check(t, k.name+" col")
-					gr[i].check(t, k.name+" ring")
-				}
-				for i := range 3 {
-					what := fmt.Sprintf("%s w=%d off=%d offset %d", k.name, w, off, i)
-					compareF32(t, what+" col", gc[i].Data, wc[i])
-					compareF32(t, what+" ring", gr[i].Data, wr[i])
+				// three offsets
+				for _, k := range []struct {
+					name      string
+					ref, fast func(c0, c1, c2, r0, r1, r2, a, b []float32)
+				}{{"NLMAddCols3", nlmAddCols3Generic, fastNLMAddCols3}, {"NLMUpdateCols3", nlmUpdateCols3Generic, fastNLMUpdateCols3}} {
+					var wc, wr [3][]float32
+					var gc, gr [3]*guardedF32
+					for i := range 3 {
+						wc[i], wr[i] = append([]float32(nil), col0...), append([]float32(nil), ring0...)
+						gc[i], gr[i] = newGuardedF32(w, off+i), newGuardedF32(w, off)
+						gc[i].fill(col0)
+						gr[i].fill(ring0)
+					}
+					k.ref(wc[0], wc[1], wc[2], wr[0], wr[1], wr[2], a, b)
+					gb := newGuardedF32(w+2, off)
+					gb.fill(b)
+					k.fast(gc[0].Data, gc[1].Data, gc[2].Data, gr[0].Data, gr[1].Data, gr[2].Data, a, gb.Data)
+					for i := range 3 {
+						gc[i].check(t, k.name+" col")
+						gr[i].check(t, k.name+" ring")
+					}
+					for i := range 3 {
+						what := fmt.Sprintf("%s w=%d off=%d offset %d", k.name, w, off, i)
+						compareF32(t, what+" col", gc[i].Data, wc[i])
+						compareF32(t, what+" ring", gr[i].Data, wr[i])
+					}
 				}
 			}
 		}
-	}
+	})
 }
 
 func TestNLMSumColsParity(t *testing.T) {
@@ -150,47 +152,49 @@ func TestNLMAccumRowParity(t *testing.T) {
 }
 
 func TestNLMCrossRowParity(t *testing.T) {
-	needFast(t, fastNLMCrossRow != nil && fastNLMCrossRowRel != nil && fastNLMCrossRow3 != nil)
-	r := rand.New(rand.NewPCG(7, 8))
-	for _, wt := range nlmWeights {
-		for _, box := range []int{1, 3, 5, 7} {
-			for _, w := range parityWidths {
-				off := (w + box) % 5
-				var cols [3][]float32
-				for i := range cols {
-					cols[i] = colRow(r, w+box-1, box)
-				}
-				vq, rel := randF32(r, w+2, 0, 1), randF32(r, w+2, 0, 1)
-				acc0 := randF32(r, 2*w, 0, 3)
-				for kind := range 3 {
-					want := append([]float32(nil), acc0...)
-					gw, gv := newGuardedF32(w, off), newGuardedF32(w, off+1)
-					gw.fill(acc0[:w])
-					gv.fill(acc0[w:])
-					var name string
-					switch kind {
-					case 0:
-						name = "NLMCrossRow"
-						nlmCrossRowGeneric(wt, cols[0], box, vq[:w], want[:w], want[w:])
-						fastNLMCrossRow(wt, cols[0], box, vq[:w], gw.Data, gv.Data)
-					case 1:
-						name = "NLMCrossRowRel"
-						nlmCrossRowRelGeneric(wt, cols[0], box, vq[:w], rel, want[:w], want[w:])
-						fastNLMCrossRowRel(wt, cols[0], box, vq[:w], rel, gw.Data, gv.Data)
-					case 2:
-						name = "NLMCrossRow3"
-						nlmCrossRow3Generic(wt, cols[0], cols[1], cols[2], box, vq, rel, want[:w], want[w:])
-						fastNLMCrossRow3(wt, cols[0], cols[1], cols[2], box, vq, rel, gw.Data, gv.Data)
+	forEachTier(t, func(t *testing.T) {
+		needFast(t, fastNLMCrossRow != nil && fastNLMCrossRowRel != nil && fastNLMCrossRow3 != nil)
+		r := rand.New(rand.NewPCG(7, 8))
+		for _, wt := range nlmWeights {
+			for _, box := range []int{1, 3, 5, 7} {
+				for _, w := range parityWidths {
+					off := (w + box) % 5
+					var cols [3][]float32
+					for i := range cols {
+						cols[i] = colRow(r, w+box-1, box)
 					}
-					gw.check(t, "weights")
-					gv.check(t, "values")
-					what := fmt.Sprintf("%s %+v box=%d w=%d", name, wt, box, w)
-					compareF32(t, what+" weights", gw.Data, want[:w])
-					compareF32(t, what+" values", gv.Data, want[w:])
+					vq, rel := randF32(r, w+2, 0, 1), randF32(r, w+2, 0, 1)
+					acc0 := randF32(r, 2*w, 0, 3)
+					for kind := range 3 {
+						want := append([]float32(nil), acc0...)
+						gw, gv := newGuardedF32(w, off), newGuardedF32(w, off+1)
+						gw.fill(acc0[:w])
+						gv.fill(acc0[w:])
+						var name string
+						switch kind {
+						case 0:
+							name = "NLMCrossRow"
+							nlmCrossRowGeneric(wt, cols[0], box, vq[:w], want[:w], want[w:])
+							fastNLMCrossRow(wt, cols[0], box, vq[:w], gw.Data, gv.Data)
+						case 1:
+							name = "NLMCrossRowRel"
+							nlmCrossRowRelGeneric(wt, cols[0], box, vq[:w], rel, want[:w], want[w:])
+							fastNLMCrossRowRel(wt, cols[0], box, vq[:w], rel, gw.Data, gv.Data)
+						case 2:
+							name = "NLMCrossRow3"
+							nlmCrossRow3Generic(wt, cols[0], cols[1], cols[2], box, vq, rel, want[:w], want[w:])
+							fastNLMCrossRow3(wt, cols[0], cols[1], cols[2], box, vq, rel, gw.Data, gv.Data)
+						}
+						gw.check(t, "weights")
+						gv.check(t, "values")
+						what := fmt.Sprintf("%s %+v box=%d w=%d", name, wt, box, w)
+						compareF32(t, what+" weights", gw.Data, want[:w])
+						compareF32(t, what+" values", gv.Data, want[w:])
+					}
 				}
 			}
 		}
-	}
+	})
 }
 
 func TestNLMAccumRow3Parity(t *testing.T) {

@@ -18,5 +18,7 @@ func upperDirty() (dirty, ok bool) {
 	if a, _, _, _ := cpuidLeaf(0xd, 1); a&4 == 0 {
 		return false, false
 	}
-	return xinuse()&4 != 0, true
+	// Bit 2: the upper halves of YMM0–15; bit 6: the upper halves of ZMM0–15 (AVX-512).
+	// VZEROUPPER clears both.
+	return xinuse()&(4|64) != 0, true
 }
