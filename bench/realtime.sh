@@ -80,7 +80,7 @@ row() {
 
 ff=(ffmpeg -nostdin -v info -hide_banner -threads "$THREADS" -filter_threads "$THREADS")
 
-echo "$THREADS cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernels: $("$work/denoise" --version | sed -n 's/.*kernels \([^ ,)]*\).*/\1/p')"
+echo "$THREADS cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernels: $("$work/denoise" --version | sed -n 's/.*, kernels \(.*\))$/\1/p')"
 echo "clip: $(basename "$PHOTO") panned and zoomed (zoompan), yuv420p 25 fps, $FRAMES frames (nlmeans $NLM_FRAMES), AWGN σ=$SIGMA (seed 1), Y4M in, null muxer out"
 echo
 printf "%-9s  %-30s %8s %9s %8s %7s %7s\n" size filter fps CPU-ms/f "PSNR-Y" "×nlm" "RSS-MB"
