@@ -132,6 +132,9 @@ func needFast(t testing.TB, registered bool) {
 	}
 }
 
+// sameFunc reports whether a and b are the same function.
+func sameFunc(a, b any) bool { return reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer() }
+
 // forEachTier runs f with the fast kernels of each width the CPU has: with AVX-512 (see
 // nlm_avx512.go) once with those and once with the AVX2 ones they replace.
 var forEachTier = func(t *testing.T, f func(t *testing.T)) { f(t) }
@@ -159,23 +162,22 @@ func TestMixedKernelsFollowTransitions(t *testing.T) {
 	if !UseFast() {
 		t.Skipf("portable kernels: %s", Kernels())
 	}
-	same := func(a, b any) bool { return reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer() }
 	for _, c := range []struct {
 		name        string
 		inUse, fast any
 	}{
 		{"u16ToF32", u16ToF32, fastU16ToF32}, {"f32ToU16", f32ToU16, fastF32ToU16},
 	} {
-		if same(c.inUse, c.fast) == slowTransitions {
-			t.Errorf("%s: fast kernel in use %v, slow transitions %v", c.name, same(c.inUse, c.fast), slowTransitions)
+		if sameFunc(c.inUse, c.fast) == slowTransitions {
+			t.Errorf("%s: fast kernel in use %v, slow transitions %v", c.name, sameFunc(c.inUse, c.fast), slowTransitions)
 		}
 	}
 	// The warp keeps scalar code out of its loop (exact, like the references); the block
 	// costs too (not bit-exact, so the output does not depend on the check): fast everywhere.
-	if !same(warpRow, fastWarpRow) {
+	if !sameFunc(warpRow, fastWarpRow) {
 		t.Error("the warp is not the fast one")
 	}
-	if !same(ssd, fastSSD) || !same(ssdLerpH, fastSSDLerpH) || !same(ssdLerpV, fastSSDLerpV) || !same(ssdBilinear, fastSSDBilinear) {
+	if !sameFunc(ssd, fastSSD) || !sameFunc(ssdLerpH, fastSSDLerpH) || !sameFunc(ssdLerpV, fastSSDLerpV) || !sameFunc(ssdBilinear, fastSSDBilinear) {
 		t.Error("a block-cost kernel is not the fast one")
 	}
 	t.Logf("slow transitions: %v", slowTransitions)

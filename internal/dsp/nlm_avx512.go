@@ -11,8 +11,8 @@ import (
 // The hottest NLM row kernels again with AVX-512, sixteen pixels at a time: the patch
 // distances' column updates, the weights of the frame's own offsets and of the aligned
 // neighbours' three offsets a call. Each lane does the AVX2 kernel's operations in the same
-// order (the same FMAs), so the output is the same bits; a chunk's last eight pixels and the
-// row's last few take the AVX2 kernel's code. Chosen where the CPU has AVX-512 (F, BW, CD,
+// order (the same FMAs), so the output is the same bits; what is left of a row after its last
+// sixteen is handed to the AVX2 kernel. Chosen where the CPU has AVX-512 (F, BW, CD,
 // DQ, VL) unless DENOISE_CPU=avx2; on a CPU with a full-width 512-bit datapath (Zen 5) a
 // 512-bit operation costs what a 256-bit one does.
 
@@ -58,7 +58,7 @@ func nlmUpdateColsAVX512(col, ring, a, b []float32) {
 	n := len(col)
 	ring, a, b = ring[:n], a[:n], b[:n]
 	i := 0
-	if n >= 8 {
+	if n >= 16 {
 		pc, pr, pa, pb := ptr(col), ptr(ring), ptr(a), ptr(b)
 		for ; i+16 <= n; i += 16 {
 			d := ld16(pa, i).Sub(ld16(pb, i))
@@ -66,17 +66,10 @@ func nlmUpdateColsAVX512(col, ring, a, b []float32) {
 			st16(ld16(pc, i).Add(d2.Sub(ld16(pr, i))), pc, i)
 			st16(d2, pr, i)
 		}
-		if i+8 <= n {
-			d := ld(pa, i).Sub(ld(pb, i))
-			d2 := d.Mul(d)
-			st(ld(pc, i).Add(d2.Sub(ld(pr, i))), pc, i)
-			st(d2, pr, i)
-			i += 8
-		}
 		archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	}
 	if i < n {
-		nlmUpdateColsGeneric(col[i:], ring[i:], a[i:], b[i:])
+		nlmUpdateColsAVX2(col[i:], ring[i:], a[i:], b[i:])
 	}
 }
 
@@ -84,7 +77,7 @@ func nlmUpdateCols3AVX512(c0, c1, c2, r0, r1, r2, a, b []float32) {
 	n := len(c0)
 	c1, c2, r0, r1, r2, a, b = c1[:n], c2[:n], r0[:n], r1[:n], r2[:n], a[:n], b[:n+2]
 	i := 0
-	if n >= 8 {
+	if n >= 16 {
 		p0, p1, p2, q0, q1, q2, pa, pb := ptr(c0), ptr(c1), ptr(c2), ptr(r0), ptr(r1), ptr(r2), ptr(a), ptr(b)
 		for ; i+16 <= n; i += 16 {
 			va := ld16(pa, i)
@@ -97,26 +90,14 @@ func nlmUpdateCols3AVX512(c0, c1, c2, r0, r1, r2, a, b []float32) {
 			st16(d1, q1, i)
 			st16(d2, q2, i)
 		}
-		if i+8 <= n {
-			va := ld(pa, i)
-			d0, d1, d2 := va.Sub(ld(pb, i)), va.Sub(ld(pb, i+1)), va.Sub(ld(pb, i+2))
-			d0, d1, d2 = d0.Mul(d0), d1.Mul(d1), d2.Mul(d2)
-			st(ld(p0, i).Add(d0.Sub(ld(q0, i))), p0, i)
-			st(ld(p1, i).Add(d1.Sub(ld(q1, i))), p1, i)
-			st(ld(p2, i).Add(d2.Sub(ld(q2, i))), p2, i)
-			st(d0, q0, i)
-			st(d1, q1, i)
-			st(d2, q2, i)
-			i += 8
-		}
 		archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	}
 	if i < n {
-		nlmUpdateCols3Generic(c0[i:], c1[i:], c2[i:], r0[i:], r1[i:], r2[i:], a[i:], b[i:])
+		nlmUpdateCols3AVX2(c0[i:], c1[i:], c2[i:], r0[i:], r1[i:], r2[i:], a[i:], b[i:])
 	}
 }
 
-// boxSums16 is boxSums8 sixteen pixels at a time (m a multiple of 8), the additions in the
+// boxSums16 is boxSums8 sixteen pixels at a time (m a multiple of 16), the additions in the
 // same order.
 func boxSums16(dst *[nlmChunk]float32, col []float32, box, m int) {
 	_ = col[m+box-2] // every load below is in bounds
@@ -144,13 +125,6 @@ func boxSums16(dst *[nlmChunk]float32, col []float32, box, m int) {
 			}
 			st16(s, pd, x)
 		}
-	}
-	if x < m {
-		s := ld(pc, x)
-		for j := 1; j < box; j++ {
-			s = s.Add(ld(pc, x+j))
-		}
-		st(s, pd, x)
 	}
 }
 
@@ -190,34 +164,25 @@ func nlmCrossRowRelAVX512(w NLMWeight, col []float32, box int, vq, rel, dw, dv [
 	n := len(vq)
 	col = col[:n+box-1]
 	rel, dw, dv = rel[:n], dw[:n], dv[:n]
-	c, c8 := newWeight16(w), newWeight8(w)
-	var ssd [nlmChunk]float32
 	x := 0
-	for x+8 <= n {
-		m := min(nlmChunk, (n-x)&^7)
-		boxSums16(&ssd, col[x:], box, m)
-		pq, pr, pdw, pdv, ps := ptr(vq[x:]), ptr(rel[x:]), ptr(dw[x:]), ptr(dv[x:]), unsafe.Pointer(&ssd)
-		i := 0
-		for ; i+16 <= m; i += 16 {
-			wt := c.of(ld16(ps, i)).Mul(ld16(pr, i))
-			st16(ld16(pdw, i).Add(wt), pdw, i)
-			st16(wt.MulAdd(ld16(pq, i), ld16(pdv, i)), pdv, i)
+	if n >= 16 {
+		c := newWeight16(w)
+		var ssd [nlmChunk]float32
+		for x+16 <= n {
+			m := min(nlmChunk, (n-x)&^15)
+			boxSums16(&ssd, col[x:], box, m)
+			pq, pr, pdw, pdv, ps := ptr(vq[x:]), ptr(rel[x:]), ptr(dw[x:]), ptr(dv[x:]), unsafe.Pointer(&ssd)
+			for i := 0; i < m; i += 16 {
+				wt := c.of(ld16(ps, i)).Mul(ld16(pr, i))
+				st16(ld16(pdw, i).Add(wt), pdw, i)
+				st16(wt.MulAdd(ld16(pq, i), ld16(pdv, i)), pdv, i)
+			}
+			x += m
 		}
-		if i < m {
-			wt := c8.of(ld(ps, i)).Mul(ld(pr, i))
-			st(ld(pdw, i).Add(wt), pdw, i)
-			st(wt.MulAdd(ld(pq, i), ld(pdv, i)), pdv, i)
-		}
-		x += m
+		archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	}
-	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	if x < n {
-		tw := c8.tail8(col, box, x, n)
-		for i := x; i < n; i++ {
-			wt := tw[i-x] * rel[i]
-			dw[i] += wt
-			dv[i] += wt * vq[i]
-		}
+		nlmCrossRowRelAVX2(w, col[x:], box, vq[x:], rel[x:], dw[x:], dv[x:])
 	}
 }
 
@@ -225,42 +190,30 @@ func nlmCrossRow3AVX512(w NLMWeight, c0, c1, c2 []float32, box int, vq, rel, dw,
 	n := len(vq) - 2
 	c0, c1, c2 = c0[:n+box-1], c1[:n+box-1], c2[:n+box-1]
 	rel, dw, dv = rel[:n+2], dw[:n], dv[:n]
-	c, c8 := newWeight16(w), newWeight8(w)
-	var s0, s1, s2 [nlmChunk]float32
 	x := 0
-	for x+8 <= n {
-		m := min(nlmChunk, (n-x)&^7)
-		boxSums16(&s0, c0[x:], box, m)
-		boxSums16(&s1, c1[x:], box, m)
-		boxSums16(&s2, c2[x:], box, m)
-		pq, pr, pdw, pdv := ptr(vq[x:]), ptr(rel[x:]), ptr(dw[x:]), ptr(dv[x:])
-		ps0, ps1, ps2 := unsafe.Pointer(&s0), unsafe.Pointer(&s1), unsafe.Pointer(&s2)
-		i := 0
-		for ; i+16 <= m; i += 16 {
-			w0 := c.of(ld16(ps0, i)).Mul(ld16(pr, i))
-			w1 := c.of(ld16(ps1, i)).Mul(ld16(pr, i+1))
-			w2 := c.of(ld16(ps2, i)).Mul(ld16(pr, i+2))
-			st16(ld16(pdw, i).Add(w0.Add(w1).Add(w2)), pdw, i)
-			v := w2.MulAdd(ld16(pq, i+2), w1.MulAdd(ld16(pq, i+1), w0.Mul(ld16(pq, i))))
-			st16(ld16(pdv, i).Add(v), pdv, i)
+	if n >= 16 {
+		c := newWeight16(w)
+		var s0, s1, s2 [nlmChunk]float32
+		for x+16 <= n {
+			m := min(nlmChunk, (n-x)&^15)
+			boxSums16(&s0, c0[x:], box, m)
+			boxSums16(&s1, c1[x:], box, m)
+			boxSums16(&s2, c2[x:], box, m)
+			pq, pr, pdw, pdv := ptr(vq[x:]), ptr(rel[x:]), ptr(dw[x:]), ptr(dv[x:])
+			ps0, ps1, ps2 := unsafe.Pointer(&s0), unsafe.Pointer(&s1), unsafe.Pointer(&s2)
+			for i := 0; i < m; i += 16 {
+				w0 := c.of(ld16(ps0, i)).Mul(ld16(pr, i))
+				w1 := c.of(ld16(ps1, i)).Mul(ld16(pr, i+1))
+				w2 := c.of(ld16(ps2, i)).Mul(ld16(pr, i+2))
+				st16(ld16(pdw, i).Add(w0.Add(w1).Add(w2)), pdw, i)
+				v := w2.MulAdd(ld16(pq, i+2), w1.MulAdd(ld16(pq, i+1), w0.Mul(ld16(pq, i))))
+				st16(ld16(pdv, i).Add(v), pdv, i)
+			}
+			x += m
 		}
-		if i < m {
-			w0 := c8.of(ld(ps0, i)).Mul(ld(pr, i))
-			w1 := c8.of(ld(ps1, i)).Mul(ld(pr, i+1))
-			w2 := c8.of(ld(ps2, i)).Mul(ld(pr, i+2))
-			st(ld(pdw, i).Add(w0.Add(w1).Add(w2)), pdw, i)
-			v := w2.MulAdd(ld(pq, i+2), w1.MulAdd(ld(pq, i+1), w0.Mul(ld(pq, i))))
-			st(ld(pdv, i).Add(v), pdv, i)
-		}
-		x += m
+		archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	}
-	archsimd.ClearAVXUpperBits() // the scalar code after runs without the dirty-upper penalty
 	if x < n {
-		t0, t1, t2 := c8.tail8(c0, box, x, n), c8.tail8(c1, box, x, n), c8.tail8(c2, box, x, n)
-		for i := x; i < n; i++ {
-			w0, w1, w2 := t0[i-x]*rel[i], t1[i-x]*rel[i+1], t2[i-x]*rel[i+2]
-			dw[i] += w0 + w1 + w2
-			dv[i] += w0*vq[i] + w1*vq[i+1] + w2*vq[i+2]
-		}
+		nlmCrossRow3AVX2(w, c0[x:], c1[x:], c2[x:], box, vq[x:], rel[x:], dw[x:], dv[x:])
 	}
 }

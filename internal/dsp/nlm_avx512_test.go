@@ -2,10 +2,7 @@
 
 package dsp
 
-import (
-	"reflect"
-	"testing"
-)
+import "testing"
 
 func init() {
 	forEachTier = func(t *testing.T, f func(t *testing.T)) {
@@ -39,5 +36,3 @@ func TestTierChoice(t *testing.T) {
 	}
 	t.Logf("CPU has AVX-512: %v; in use: %v (%s)", cpuHas512, has512, Kernels())
 }
-
-func sameFunc(a, b any) bool { return reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer() }
